@@ -1,0 +1,29 @@
+"""One error type for everything a user can get wrong: it names the file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class BriefError(Exception):
+    """A problem in the user's input, reported as ``file:line: message``."""
+
+    def __init__(self, message: str, path: Path | str | None = None, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.path = Path(path) if path is not None else None
+        self.line = line
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
+        return f"{where}{self.message}"
+
+
+def line_of(text: str, needle: str, start_line: int = 1) -> int | None:
+    """1-based line of the first line in ``text`` that starts with ``needle`` (after indent)."""
+    for i, line in enumerate(text.splitlines()):
+        if line.lstrip().startswith(needle):
+            return start_line + i
+    return None

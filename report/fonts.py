@@ -1,0 +1,138 @@
+"""Fonts: register a style's TrueType families with ReportLab once per process, and
+answer which characters a face can draw (so no tofu ever reaches a PDF)."""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+from reportlab.lib.fonts import addMapping
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+
+from .style import FACES, Style
+
+_BOLD_ITALIC = {"regular": (0, 0), "bold": (1, 0), "italic": (0, 1), "bolditalic": (1, 1)}
+
+
+def font_name(path: Path) -> str:
+    """The ReportLab name of a TTF file: its file stem (e.g. SourceSerifPro-Regular)."""
+    return Path(path).stem
+
+
+@lru_cache(maxsize=None)
+def _register(path: Path) -> TTFont:
+    font = TTFont(font_name(path), str(path))
+    _prefer_canonical_code_points(font)
+    pdfmetrics.registerFont(font)
+    return font
+
+
+def _prefer_canonical_code_points(font: TTFont) -> None:
+    """Make shaped text map each glyph back to the character an author types.
+
+    After shaping, ReportLab writes the first code point the font maps to a glyph. Fonts
+    share one glyph between e.g. U+2018 LEFT SINGLE QUOTATION MARK and U+02BB MODIFIER
+    LETTER TURNED COMMA, and the lower one comes first, so copied or extracted text
+    would read ʻcharm offensiveʼ. Modifier letters and format characters go last.
+    """
+    for gid, chars in font.face.glyphToChar.items():
+        if len(chars) > 1:
+            chars.sort(key=lambda cp: (unicodedata.category(chr(cp)) in ("Lm", "Sk", "Cf", "Zs") and cp != 0x20,
+                                       cp))
+
+
+def register(style: Style) -> dict[str, dict[str, str]]:
+    """Register every face of the style; return family -> face -> ReportLab font name.
+
+    Families are mapped so that ``<b>``/``<i>`` in a paragraph pick the right face.
+    """
+    names: dict[str, dict[str, str]] = {}
+    for family, faces in style.fonts.items():
+        names[family] = {}
+        for face in FACES:
+            names[family][face] = _register(faces[face]).fontName
+        regular = names[family]["regular"]
+        for face, (bold, italic) in _BOLD_ITALIC.items():
+            addMapping(regular, bold, italic, names[family][face])
+        # a face used as a paragraph's base font maps <b>/<i> within its own family too
+        for face in FACES:
+            for other, (bold, italic) in _BOLD_ITALIC.items():
+                addMapping(names[family][face], bold, italic, names[family][other])
+    return names
+
+
+@lru_cache(maxsize=None)
+def coverage(path: Path) -> frozenset[int]:
+    """Code points the TTF file maps to a glyph."""
+    return frozenset(_register(path).face.charToGlyph)
+
+
+def missing_glyphs(text: str, path: Path) -> list[str]:
+    """Characters of ``text`` (other than white space) that the face cannot draw."""
+    cmap = coverage(path)
+    return sorted({ch for ch in text if not ch.isspace() and ord(ch) not in cmap})
+
+
+def _install_split_shaping_fix() -> None:
+    """Let ReportLab re-shape the words of a paragraph that was split across frames.
+
+    ReportLab 4–5 keeps the shaped text (a ``str`` subclass) in the fragments of a split
+    paragraph and hands it to uharfbuzz again, whose Cython ``Buffer.add_str`` rejects
+    ``str`` subclasses: every paragraph that breaks across a column fails to wrap. The
+    shim gives uharfbuzz plain strings; the glyphs it then returns are the same.
+    """
+    from reportlab.platypus import paragraph
+
+    original = paragraph.shapeFragWord
+    if getattr(original, "_brief_fix", False):
+        return
+
+    def shape_frag_word(w, *args, **kwargs):
+        for i in range(1, len(w)):
+            f, s = w[i]
+            if type(s) is not str and isinstance(s, str):
+                w[i] = (f, str(s))
+        return original(w, *args, **kwargs)
+
+    shape_frag_word._brief_fix = True
+    paragraph.shapeFragWord = shape_frag_word
+
+
+def _install_ligature_to_unicode() -> None:
+    """Map ligature glyphs back to their letters in each subset's ToUnicode CMap.
+
+    A shaped ligature such as ``f_t`` has no Unicode code point of its own; ReportLab
+    gives it one from the private use area, so "aftermath" would be extracted, searched
+    and read aloud as "a\ue000ermath". The glyph name says what it stands for (Adobe
+    Glyph List rules, decoded by fontTools), and a ToUnicode entry may map one code to
+    several characters.
+    """
+    from fontTools.agl import toUnicode
+    from reportlab.pdfbase import ttfonts
+
+    original = ttfonts.makeToUnicodeCMap
+    if getattr(original, "_brief_fix", False):
+        return
+
+    def make(fontname, subset):
+        cmap = original(fontname, subset)
+        try:
+            font = pdfmetrics.getFont(fontname.split("+", 1)[-1])
+        except KeyError:
+            return cmap
+        private = {cp: name for name, cp in getattr(font, "_TTFont__hbUnis", {}).items()}
+        for code, cp in enumerate(subset):
+            text = toUnicode(private[cp]) if cp in private else ""
+            if text and not any(0xE000 <= ord(c) <= 0xF8FF for c in text):
+                cmap = cmap.replace("<%02X> <%04X>" % (code, cp),
+                                    "<%02X> <%s>" % (code, text.encode("utf-16-be").hex().upper()), 1)
+        return cmap
+
+    make._brief_fix = True
+    ttfonts.makeToUnicodeCMap = make
+
+
+_install_split_shaping_fix()
+_install_ligature_to_unicode()

@@ -1,0 +1,443 @@
+"""Stage 3, layout: brief model + style (+ rendered figures) → an A4 PDF, via ReportLab.
+
+The layout knows pages, columns and type; it does not know print shops or archives
+(that is the finishing stage). It draws every colour from the style's palette, in
+the colour model the caller asks for (``rgb`` or ``cmyk``), and returns the PDF
+bytes with the places where figures were set, so later stages can check them.
+
+Text from the brief is always escaped before it reaches ReportLab's paragraph
+markup: a ``<font>`` or ``&`` in the source prints literally.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape, quoteattr
+
+import pyphen
+from reportlab.lib.colors import CMYKColor, Color
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BalancedColumns, BaseDocTemplate, Flowable, Frame, KeepTogether, PageTemplate, Paragraph,
+    Spacer,
+)
+
+from . import fonts
+from .errors import BriefError
+from .figures import Figure
+from .model import Brief, BulletList, FigureRef, Heading, Paragraph as ParagraphBlock, PullQuote, Run
+from .style import MM, Style, TextStyle
+
+ALIGN = {"left": TA_LEFT, "right": TA_RIGHT, "centre": TA_CENTER, "justify": TA_JUSTIFY}
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a figure was set: page index (0-based) and its box in points."""
+
+    figure_id: str
+    page: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+@dataclass
+class Laid:
+    pdf: bytes
+    pages: int
+    placements: list[Placement] = field(default_factory=list)
+    outline: list[tuple[str, int]] = field(default_factory=list)  # (title, level) in reading order
+
+
+def human_date(iso: str) -> str:
+    """'2018' → '2018'; '2018-09' → 'September 2018'; '2018-09-14' → '14 September 2018'."""
+    parts = iso.split("-")
+    if len(parts) == 1:
+        return parts[0]
+    month = MONTHS[int(parts[1]) - 1]
+    return f"{month} {parts[0]}" if len(parts) == 2 else f"{int(parts[2])} {month} {parts[0]}"
+
+
+class Palette:
+    """Style colour roles as ReportLab colours in one colour model."""
+
+    def __init__(self, style: Style, model: str):
+        if model not in ("rgb", "cmyk"):
+            raise ValueError(f"colour model must be rgb or cmyk, not {model}")
+        self.style, self.model = style, model
+
+    def __call__(self, role: str):
+        c = self.style.colour(role)
+        if self.model == "cmyk":
+            return CMYKColor(*(v / 100 for v in c.cmyk))
+        return Color(*(v / 255 for v in c.rgb))
+
+
+class _Typesetter:
+    """Turns model blocks into flowables, checking every glyph against its face."""
+
+    def __init__(self, brief: Brief, style: Style, palette: Palette):
+        self.brief, self.style, self.palette = brief, style, palette
+        self.names = fonts.register(style)
+        self.hyphen_lang = _pyphen_language(brief.meta.language)
+        self._styles: dict[tuple, ParagraphStyle] = {}
+        self.outline: list[tuple[str, str, int]] = []  # (title, key, level)
+
+    def pstyle(self, role: str, **over) -> ParagraphStyle:
+        key = (role, tuple(sorted(over.items())))
+        if key not in self._styles:
+            t = self.style.text[role]
+            base = dict(
+                name=f"{role}{len(self._styles)}",
+                fontName=self.names[t.font][t.style], fontSize=t.size, leading=t.leading,
+                textColor=self.palette(t.colour), alignment=ALIGN[t.align],
+                firstLineIndent=t.first_line_indent * MM, leftIndent=t.indent * MM,
+                spaceBefore=t.space_before, spaceAfter=t.space_after,
+                allowWidows=0, allowOrphans=0, shaping=1, splitLongWords=0,
+                hyphenationLang=self.hyphen_lang if t.hyphenate else "",
+                embeddedHyphenation=1, uriWasteReduce=0.3,
+                linkUnderline=0)
+            self._styles[key] = ParagraphStyle(**(base | over))
+        return self._styles[key]
+
+    def face_file(self, t: TextStyle, run: Run):
+        face = t.style
+        bold = run.strong or face in ("bold", "bolditalic")
+        italic = run.em or face in ("italic", "bolditalic")
+        face = "bolditalic" if bold and italic else "bold" if bold else "italic" if italic else "regular"
+        return self.style.fonts[t.font][face]
+
+    def markup(self, runs, role: str, line: int | None) -> str:
+        """Escaped paragraph markup for runs in a text role; missing glyphs are errors."""
+        t = self.style.text[role]
+        out = []
+        for run in runs:
+            text = run.text.upper() if t.transform == "uppercase" else run.text
+            missing = fonts.missing_glyphs(text, self.face_file(t, run))
+            if missing:
+                chars = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in missing)
+                word = next(w for w in text.split() if any(c in w for c in missing))
+                raise BriefError(f"the {role} font {self.face_file(t, run).name} has no glyph for {chars} "
+                                 f"in '{word}'", self.brief.path, line)
+            s = escape(text)
+            if run.note is not None:
+                s = f'<a href="#note-{run.note}"><super>{s}</super></a>'
+            if run.em:
+                s = f"<i>{s}</i>"
+            if run.strong:
+                s = f"<b>{s}</b>"
+            if run.href:
+                colour = self.style.colour("accent").hex if "accent" in self.style.colours else "#000000"
+                s = f"<a href={quoteattr(run.href)} color={quoteattr(colour)}>{s}</a>" if self.palette.model == "rgb" \
+                    else f"<a href={quoteattr(run.href)}>{s}</a>"
+            out.append(s)
+        return "".join(out)
+
+    def para(self, runs, role: str, line: int | None, anchor: str | None = None, **over) -> Paragraph:
+        return AnchoredParagraph(self.markup(runs, role, line), self.pstyle(role, **over), anchor=anchor)
+
+    def text(self, s: str, role: str, line: int | None, **over) -> Paragraph:
+        return self.para((Run(s),), role, line, **over)
+
+
+def _pyphen_language(language: str) -> str:
+    for cand in (language.replace("-", "_"), language.split("-")[0]):
+        if cand in pyphen.LANGUAGES:
+            return cand
+    return ""
+
+
+class _Rule(Flowable):
+    """A horizontal rule in a palette colour."""
+
+    def __init__(self, width_pt: float, colour, space_before=0.0, space_after=0.0):
+        super().__init__()
+        self.weight, self.colour = width_pt, colour
+        self.spaceBefore, self.spaceAfter = space_before, space_after
+
+    def wrap(self, aw, ah):
+        self.width = aw
+        return aw, self.weight
+
+    def draw(self):
+        c = self.canv
+        c.setStrokeColor(self.colour)
+        c.setLineWidth(self.weight)
+        c.line(0, self.weight / 2, self.width, self.weight / 2)
+
+
+class Ruled(Flowable):
+    """A paragraph between two rules (a pull quote); never split."""
+
+    def __init__(self, para: Paragraph, weight: float, colour, pad: float, space_before: float,
+                 space_after: float):
+        super().__init__()
+        self.para, self.weight, self.colour, self.pad = para, weight, colour, pad
+        self.spaceBefore, self.spaceAfter = space_before, space_after
+
+    def wrap(self, aw, ah):
+        _, h = self.para.wrap(aw, ah)
+        self.width, self.height = aw, h + 2 * (self.pad + self.weight)
+        return self.width, self.height
+
+    def draw(self):
+        c = self.canv
+        c.saveState()
+        c.setStrokeColor(self.colour)
+        c.setLineWidth(self.weight)
+        for y in (self.weight / 2, self.height - self.weight / 2):
+            c.line(0, y, self.width, y)
+        c.restoreState()
+        self.para.drawOn(c, 0, self.weight + self.pad)
+
+
+class AnchoredParagraph(Paragraph):
+    """A paragraph that is also a link/bookmark destination (at its first line)."""
+
+    def __init__(self, text, style, anchor: str | None = None, **kw):
+        super().__init__(text, style, **kw)
+        self.anchor = anchor
+
+    def split(self, aw, ah):
+        parts = super().split(aw, ah)
+        for i, part in enumerate(parts):
+            part.anchor = self.anchor if i == 0 else None
+        return parts
+
+    def draw(self):
+        if self.anchor:
+            self.canv.bookmarkHorizontal(self.anchor, 0, self.height + self.style.leading * 0.5)
+        super().draw()
+
+
+class FigureBox(Flowable):
+    """A rendered figure, set at its natural size; records where it lands."""
+
+    def __init__(self, figure: Figure, sink: list):
+        super().__init__()
+        self.figure, self.sink = figure, sink
+        self.width, self.height = figure.width_pt, figure.height_pt
+
+    def wrap(self, aw, ah):
+        return self.width, self.height
+
+    def draw(self):
+        c = self.canv
+        x, y = c.absolutePosition(0, 0)
+        self.sink.append(Placement(self.figure.id, c.getPageNumber() - 1, x, y, self.width, self.height))
+
+
+def _footer_canvas(style: Style, ts: _Typesetter, brief: Brief, palette: Palette):
+    """A canvas class that draws 'series · date' and 'page n/N' once the page count is known."""
+    page = style.page
+    t = style.text["footer"]
+    font = ts.names[t.font][t.style]
+    left_text = f"{brief.meta.series} · {human_date(brief.meta.date)}"
+    for s in (left_text, style.labels["page"]):
+        if missing := fonts.missing_glyphs(s, style.fonts[t.font][t.style]):
+            raise BriefError(f"the footer font has no glyph for {missing}", brief.path)
+
+    class FooterCanvas(Canvas):
+        def __init__(self, *a, **kw):
+            super().__init__(*a, **kw)
+            self._states: list[dict] = []
+
+        def showPage(self):
+            self._states.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._states)
+            for n, state in enumerate(self._states, 1):
+                self.__dict__.update(state)
+                self.saveState()
+                self.setFont(font, t.size)
+                self.setFillColor(palette(t.colour))
+                y = page.footer_offset * MM
+                self.drawString(page.margin_inner * MM, y, left_text)
+                self.drawRightString((page.width - page.margin_outer) * MM, y,
+                                     f"{style.labels['page']} {n}/{total}")
+                self.restoreState()
+                Canvas.showPage(self)
+            Canvas.save(self)
+
+    return FooterCanvas
+
+
+def layout(brief: Brief, style: Style, figures: dict[str, Figure] | None = None,
+           colour: str = "rgb") -> Laid:
+    """Typeset the brief; return the PDF bytes and what was placed where."""
+    figures = figures or {}
+    palette = Palette(style, colour)
+    ts = _Typesetter(brief, style, palette)
+    page = style.page
+    width, height = page.width * MM, page.height * MM
+    frame_w = (page.width - page.margin_inner - page.margin_outer) * MM
+    frame_h = (page.height - page.margin_top - page.margin_bottom) * MM
+    placements: list[Placement] = []
+
+    story = _title_block(brief, style, ts, palette)
+    story += _body(brief, style, ts, palette, figures, placements, frame_w)
+
+    buf = io.BytesIO()
+    frame = Frame(page.margin_inner * MM, page.margin_bottom * MM, frame_w, frame_h,
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="text")
+    body_font = ts.names[style.text["body"].font]["regular"]
+    doc = BaseDocTemplate(
+        buf, pagesize=(width, height), pageTemplates=[PageTemplate("page", [frame])],
+        title=brief.meta.full_title, author=", ".join(a.name for a in brief.meta.authors),
+        subject=brief.meta.subject or brief.meta.standfirst, keywords=", ".join(brief.meta.keywords),
+        creator="brief", producer="brief", lang=brief.meta.language,
+        invariant=1, initialFontName=body_font, initialFontSize=style.text["body"].size,
+        pageCompression=1,
+    )
+    outline = ts.outline
+    canvas_cls = _footer_canvas(style, ts, brief, palette)
+
+    class OutlinedCanvas(canvas_cls):
+        def save(self):
+            for title, key, level in outline:
+                self.addOutlineEntry(title, key, level=level)
+            self.showOutline()
+            super().save()
+
+    doc.build(story, canvasmaker=OutlinedCanvas)
+    pdf = buf.getvalue()
+    pages = doc.page
+    return Laid(pdf=pdf, pages=pages, placements=placements,
+                outline=[(title, level) for title, _, level in outline])
+
+
+def _title_block(brief: Brief, style: Style, ts: _Typesetter, palette: Palette) -> list:
+    meta = brief.meta
+    lines = _front_lines(brief)
+    story: list = []
+    ts.outline.append((meta.full_title, "title", 0))
+    for a in meta.authors:
+        story.append(ts.text(a.name, "author", lines.get("authors")))
+        if a.role:
+            story.append(ts.para((Run(a.role),), "author_role", lines.get("authors")))
+    story.append(Spacer(0, 6))
+    story.append(ts.para((Run(meta.kicker),), "kicker", lines.get("kicker"), anchor="title"))
+    story.append(ts.text(meta.title, "title", lines.get("title")))
+    story.append(ts.text(meta.standfirst, "standfirst", lines.get("standfirst")))
+    if style.page.title_rule:
+        story.append(_Rule(style.page.title_rule, palette("rule"), space_after=10))
+    return story
+
+
+def _front_lines(brief: Brief) -> dict[str, int]:
+    """Line numbers of front-matter fields, for error messages about their text."""
+    out: dict[str, int] = {}
+    try:
+        text = brief.path.read_text(encoding="utf-8")
+    except OSError:
+        return out
+    for i, line in enumerate(text.splitlines(), 1):
+        key = line.split("=")[0].strip().strip("[]")
+        if key and key not in out:
+            out[key] = i
+        if i > 1 and line.strip() == "+++":
+            break
+    return out
+
+
+def _body(brief: Brief, style: Style, ts: _Typesetter, palette: Palette, figures: dict[str, Figure],
+          placements: list, frame_w: float) -> list:
+    page = style.page
+    story: list = []
+    column: list = []
+    indent_next = False
+    fig_counter: dict[str, int] = {}
+
+    def flush():
+        if column:
+            story.extend(_columns(column[:], page, palette))
+            column.clear()
+
+    for block in brief.blocks:
+        if isinstance(block, ParagraphBlock):
+            over = {} if indent_next else {"firstLineIndent": 0}
+            column.append(ts.para(block.runs, "body", block.line, **over))
+            indent_next = True
+        elif isinstance(block, Heading):
+            key = f"h{len(ts.outline)}"
+            title = "".join(r.text for r in block.runs)
+            ts.outline.append((title, key, 1))
+            column.append(ts.para(block.runs, "heading", block.line, anchor=key, keepWithNext=1))
+            indent_next = False
+        elif isinstance(block, PullQuote):
+            t = style.text["pullquote"]
+            quote = ts.para(block.runs, "pullquote", block.line, spaceBefore=0, spaceAfter=0)
+            column.append(Ruled(quote, t.rule, palette("quote_rule"), pad=t.leading * 0.35,
+                                space_before=t.space_before, space_after=t.space_after))
+            indent_next = False
+        elif isinstance(block, BulletList):
+            for n, item in enumerate(block.items, 1):
+                bullet = f"{n}." if block.ordered else "•"
+                column.append(ts.para(item, "list_item", block.line, bulletText=bullet,
+                                      bulletFontName=ts.pstyle("list_item").fontName))
+            indent_next = False
+        elif isinstance(block, FigureRef):
+            fig = figures.get(block.figure_id)
+            if fig is None:
+                raise BriefError(f"figure '{block.figure_id}' was not rendered", brief.path, block.line)
+            label_kind = style.labels["map"] if fig.kind == "map" else style.labels["figure"]
+            fig_counter[label_kind] = fig_counter.get(label_kind, 0) + 1
+            number = f"{label_kind} {fig_counter[label_kind]}"
+            key = f"fig-{block.figure_id}"
+            ts.outline.append((f"{number}. {fig.title}", key, 1))
+            caption = ts.para((Run(f"{number}. ", strong=True), Run(fig.title, strong=True),
+                               Run(" " + fig.caption if fig.caption else ""),
+                               Run(" " + fig.source if fig.source else "")),
+                              "caption", fig.spec_line, anchor=key)
+            parts = [FigureBox(fig, placements), caption]
+            if fig.full_width:
+                flush()
+                story.append(KeepTogether(parts))
+            else:
+                column.append(KeepTogether(parts))
+            indent_next = False
+    column.extend(_notes(brief, style, ts))
+    column.extend(_colophon(brief, ts))
+    flush()
+    return story
+
+
+def _columns(flowables: list, page, palette: Palette) -> list:
+    if page.columns == 1:
+        return flowables
+    return [BalancedColumns(flowables, nCols=page.columns, innerPadding=page.gutter * MM,
+                           leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0,
+                           endSlack=0.1, needed=36,
+                           vLinesStrokeWidth=page.column_rule or None,
+                           vLinesStrokeColor=palette("rule") if page.column_rule else None)]
+
+
+def _notes(brief: Brief, style: Style, ts: _Typesetter) -> list:
+    out: list = []
+    if brief.footnotes:
+        out.append(ts.text(style.labels["notes"], "notes_heading", None, keepWithNext=1))
+        for note in brief.footnotes:
+            out.append(ts.para(note.runs, "note", note.line, anchor=f"note-{note.number}",
+                               bulletText=f"{note.number}", bulletFontName=ts.pstyle("note").fontName,
+                               bulletFontSize=style.text["note"].size))
+    if brief.sources:
+        out.append(ts.text(style.labels["sources"], "notes_heading", None, keepWithNext=1))
+        for src in brief.sources:
+            out.append(ts.para((Run(src.text, href=src.url),) if src.url else (Run(src.text),),
+                               "note", None))
+    return out
+
+
+def _colophon(brief: Brief, ts: _Typesetter) -> list:
+    meta = brief.meta
+    parts = [meta.rights, meta.publisher]
+    return [Spacer(0, 8), ts.text(" · ".join(p for p in parts if p), "note", None)]

@@ -1,0 +1,121 @@
+"""The typed brief model: what the source stage produces and every later stage reads.
+
+Nothing here knows about Markdown, TOML or ReportLab. Every block keeps the
+source line it came from, so later stages can still name ``file:line`` in an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Run:
+    """A stretch of text with one set of attributes."""
+
+    text: str
+    em: bool = False
+    strong: bool = False
+    href: str | None = None
+    note: int | None = None  # a footnote reference: ``text`` is its number
+
+
+@dataclass(frozen=True)
+class Author:
+    name: str
+    role: str = ""
+
+
+@dataclass(frozen=True)
+class Source:
+    """An entry of the brief's sources list."""
+
+    text: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Meta:
+    slug: str
+    title: str
+    kicker: str
+    standfirst: str
+    authors: tuple[Author, ...]
+    date: str  # ISO 8601, possibly reduced precision: YYYY, YYYY-MM or YYYY-MM-DD
+    language: str  # BCP 47, e.g. en-GB
+    series: str
+    publisher: str
+    rights: str
+    style: str
+    keywords: tuple[str, ...] = ()
+    number: str | None = None
+    subject: str = ""
+
+    @property
+    def full_title(self) -> str:
+        return f"{self.kicker}: {self.title}" if self.kicker else self.title
+
+
+@dataclass(frozen=True)
+class Block:
+    line: int  # 1-based line in brief.md
+
+
+@dataclass(frozen=True)
+class Paragraph(Block):
+    runs: tuple[Run, ...]
+
+
+@dataclass(frozen=True)
+class Heading(Block):
+    level: int
+    runs: tuple[Run, ...]
+
+
+@dataclass(frozen=True)
+class PullQuote(Block):
+    runs: tuple[Run, ...]
+
+
+@dataclass(frozen=True)
+class BulletList(Block):
+    items: tuple[tuple[Run, ...], ...]
+    ordered: bool = False
+
+
+@dataclass(frozen=True)
+class FigureRef(Block):
+    figure_id: str
+
+
+@dataclass(frozen=True)
+class Footnote:
+    number: int
+    runs: tuple[Run, ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class Brief:
+    path: Path  # the brief.md file
+    meta: Meta
+    blocks: tuple[Block, ...]
+    footnotes: tuple[Footnote, ...] = ()
+    sources: tuple[Source, ...] = ()
+    figure_specs: dict[str, Path] = field(default_factory=dict)  # id -> spec file
+
+    @property
+    def directory(self) -> Path:
+        return self.path.parent
+
+    def plain_text(self) -> str:
+        """The body's text, block by block (for tests and search, not for layout)."""
+        out = []
+        for block in self.blocks:
+            runs = getattr(block, "runs", None)
+            if runs is not None:
+                out.append("".join(r.text for r in runs if r.note is None))
+            elif isinstance(block, BulletList):
+                out.extend("".join(r.text for r in item) for item in block.items)
+        return "\n\n".join(out)

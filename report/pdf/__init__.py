@@ -1,0 +1,29 @@
+"""Stage 4, finishing: one small module per edition, registered in :data:`VARIANTS`.
+
+A variant is a function plus its settings: the colour model the layout draws in,
+the preflight profile its output must pass, and the finisher that turns the laid-out
+PDF into the edition (metadata, boxes, output intents, attachments).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from . import screen
+from .common import FinishInput
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    colour: str  # the colour model layout draws in: "rgb" | "cmyk"
+    profile: str  # preflight profile the output must pass
+    finish: Callable[[FinishInput], bytes]
+
+
+VARIANTS: dict[str, Variant] = {
+    "screen": Variant("screen", colour="rgb", profile="screen", finish=screen.finish),
+}
+
+__all__ = ["VARIANTS", "Variant", "FinishInput"]

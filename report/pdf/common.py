@@ -1,0 +1,80 @@
+"""What every edition shares: dates from the build epoch, Info + XMP from the brief's
+metadata, and a deterministic save (document ID derived from the content)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+from dataclasses import dataclass, field
+
+import pikepdf
+
+from ..layout import Laid
+from ..model import Brief
+from ..style import Style
+
+
+@dataclass(frozen=True)
+class FinishInput:
+    laid: Laid
+    brief: Brief
+    style: Style
+    epoch: dt.datetime
+    tool: str
+    extra: dict = field(default_factory=dict)
+
+
+def build_epoch(brief: Brief) -> dt.datetime:
+    """SOURCE_DATE_EPOCH if set, else the start of the brief's own date (UTC)."""
+    env = os.environ.get("SOURCE_DATE_EPOCH")
+    if env:
+        return dt.datetime.fromtimestamp(int(env), tz=dt.timezone.utc)
+    parts = [int(p) for p in brief.meta.date.split("-")] + [1, 1]
+    return dt.datetime(parts[0], parts[1], parts[2], tzinfo=dt.timezone.utc)
+
+
+def pdf_date(when: dt.datetime) -> str:
+    return when.strftime("D:%Y%m%d%H%M%S+00'00'")
+
+
+def set_metadata(pdf: pikepdf.Pdf, fin: FinishInput, extra_xmp: dict[str, object] | None = None) -> None:
+    """Write Info and XMP from the brief so that they agree, with the build epoch as dates."""
+    meta = fin.brief.meta
+    authors = [a.name for a in meta.authors]
+    subject = meta.subject or meta.standfirst
+    keywords = ", ".join(meta.keywords)
+    info = {
+        "/Title": meta.full_title, "/Author": ", ".join(authors), "/Subject": subject,
+        "/Keywords": keywords, "/Creator": fin.tool, "/Producer": fin.tool,
+        "/CreationDate": pdf_date(fin.epoch), "/ModDate": pdf_date(fin.epoch),
+    }
+    pdf.trailer.Info = pikepdf.Dictionary({k: pikepdf.String(v) for k, v in info.items()})
+    iso = fin.epoch.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
+        xmp["dc:title"] = meta.full_title
+        xmp["dc:creator"] = [", ".join(authors)]  # one entry equal to Info Author (PDF/A)
+        xmp["dc:description"] = subject
+        xmp["dc:subject"] = list(meta.keywords)
+        xmp["dc:language"] = [meta.language]
+        xmp["dc:publisher"] = [meta.publisher]
+        xmp["dc:rights"] = meta.rights
+        xmp["pdf:Keywords"] = keywords
+        xmp["pdf:Producer"] = fin.tool
+        xmp["xmp:CreatorTool"] = fin.tool
+        xmp["xmp:CreateDate"] = iso
+        xmp["xmp:ModifyDate"] = iso
+        xmp["xmp:MetadataDate"] = iso
+        for key, value in (extra_xmp or {}).items():
+            xmp[key] = value
+    pdf.Root.Lang = pikepdf.String(meta.language)
+
+
+def save(pdf: pikepdf.Pdf, *, version: str | None = None, object_streams: bool = True) -> bytes:
+    """Serialise deterministically: same content, same bytes, same /ID."""
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True, compress_streams=True,
+             object_stream_mode=pikepdf.ObjectStreamMode.generate if object_streams
+             else pikepdf.ObjectStreamMode.disable,
+             min_version=version or "", force_version=version or "", linearize=False)
+    return out.getvalue()

@@ -1,0 +1,306 @@
+"""Stage 1, source: ``briefs/<slug>/brief.md`` → :class:`report.model.Brief`.
+
+The file is TOML front matter between ``+++`` lines, then a CommonMark body parsed
+by markdown-it-py (raw HTML off, so text is always text). This is the only module
+that reads the Markdown; every later stage reads the model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
+
+from .errors import BriefError, line_of
+from .model import (
+    Author, Block, Brief, BulletList, FigureRef, Footnote, Heading, Meta, Paragraph,
+    PullQuote, Run, Source,
+)
+
+FENCE = "+++"
+REQUIRED = ("series", "date", "language", "kicker", "title", "standfirst", "authors",
+            "keywords", "publisher", "rights", "style")
+OPTIONAL = ("number", "subject")
+FIGURE_SCHEME = "figure:"
+SOURCES_HEADINGS = {"sources", "references", "lähteet", "källor", "quellen"}
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_LANG = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")
+_FIGURE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+def read_text(path: Path) -> str:
+    """Read a UTF-8 source file; anything else is a BriefError naming the line."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise BriefError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+                         path, line) from None
+
+
+def load_brief(brief_dir: Path) -> Brief:
+    """Parse ``brief_dir/brief.md`` into the typed model."""
+    brief_dir = Path(brief_dir)
+    path = brief_dir / "brief.md"
+    if not path.is_file():
+        raise BriefError("no brief.md in this folder", brief_dir)
+    text = read_text(path)
+    front, body, body_line = _split_front_matter(text, path)
+    meta = _parse_meta(front, path, slug=brief_dir.resolve().name)
+    figure_dir = brief_dir / "figures"
+    return _parse_body(body, body_line, path, meta, figure_dir)
+
+
+def _split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != FENCE:
+        raise BriefError(f"the file must start with TOML front matter between '{FENCE}' lines", path, 1)
+    for i in range(1, len(lines)):
+        if lines[i].strip() == FENCE:
+            return "".join(lines[1:i]), "".join(lines[i + 1:]), i + 2
+    raise BriefError(f"front matter is not closed: no second '{FENCE}' line", path, 1)
+
+
+def _parse_meta(front: str, path: Path, slug: str) -> Meta:
+    try:
+        data = tomllib.loads(front)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        line = int(m.group(1)) + 1 if m else 1
+        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise BriefError(f"malformed front matter: {msg}", path, line) from None
+
+    def where(key: str) -> int:
+        return line_of(front, key, start_line=2) or 1
+
+    for key in data:
+        if key not in REQUIRED and key not in OPTIONAL:
+            known = ", ".join(REQUIRED + OPTIONAL)
+            raise BriefError(f"unknown front-matter field '{key}' (known: {known})", path, where(key))
+    for key in REQUIRED:
+        if key not in data or data[key] in ("", [], None):
+            raise BriefError(f"front matter lacks the required field '{key}'", path,
+                             len(front.splitlines()) + 2)
+
+    def string(key: str) -> str:
+        value = data[key]
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        if not isinstance(value, (str, int)):
+            raise BriefError(f"'{key}' must be a string", path, where(key))
+        return str(value).strip()
+
+    date = string("date")
+    if not _DATE.match(date):
+        raise BriefError(f"date '{date}' must be YYYY, YYYY-MM or YYYY-MM-DD", path, where("date"))
+    language = string("language")
+    if not _LANG.match(language):
+        raise BriefError(f"language '{language}' must be a tag like 'en' or 'en-GB'", path, where("language"))
+
+    authors_raw = data["authors"]
+    if not isinstance(authors_raw, list):
+        raise BriefError("authors must be a list of tables with name and role", path, where("authors"))
+    authors = []
+    for a in authors_raw:
+        if not isinstance(a, dict) or not str(a.get("name", "")).strip() or set(a) - {"name", "role"}:
+            raise BriefError("each author needs a name (and optionally a role), nothing else",
+                             path, where("[[authors]]") or where("authors"))
+        authors.append(Author(str(a["name"]).strip(), str(a.get("role", "")).strip()))
+    keywords = data["keywords"]
+    if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
+        raise BriefError("keywords must be a list of strings", path, where("keywords"))
+
+    return Meta(
+        slug=slug, title=string("title"), kicker=string("kicker"), standfirst=string("standfirst"),
+        authors=tuple(authors), date=date, language=language, series=string("series"),
+        publisher=string("publisher"), rights=string("rights"), style=string("style"),
+        keywords=tuple(keywords),
+        number=string("number") if "number" in data else None,
+        subject=string("subject") if "subject" in data else "",
+    )
+
+
+def _markdown() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False}).use(footnote_plugin)
+
+
+def _parse_body(body: str, body_line: int, path: Path, meta: Meta, figure_dir: Path) -> Brief:
+    tokens = _markdown().parse(body)
+    offset = body_line - 1
+    blocks: list[Block] = []
+    footnotes: list[Footnote] = []
+    sources: list[Source] = []
+    figure_specs: dict[str, Path] = {}
+    note_numbers: dict[str, int] = {}
+    in_sources = False
+    i = 0
+
+    def line(tok: Token) -> int:
+        return (tok.map[0] if tok.map else 0) + offset + 1
+
+    while i < len(tokens):
+        tok = tokens[i]
+        t = tok.type
+        if t == "heading_open":
+            level = int(tok.tag[1])
+            runs = _inline(tokens[i + 1], path, line(tok), note_numbers)
+            title = "".join(r.text for r in runs).strip()
+            if level == 1:
+                raise BriefError("use '##' for headings: the title comes from the front matter", path, line(tok))
+            in_sources = title.lower() in SOURCES_HEADINGS
+            if not in_sources:
+                blocks.append(Heading(line(tok), level, runs))
+            i += 3
+        elif t == "paragraph_open":
+            inline = tokens[i + 1]
+            fig = _figure_ref(inline, path, line(tok), figure_dir)
+            if fig is not None:
+                figure_specs[fig.figure_id] = figure_dir / f"{fig.figure_id}.toml"
+                blocks.append(fig)
+            elif in_sources:
+                sources.append(_source(inline, path, line(tok), note_numbers))
+            else:
+                blocks.append(Paragraph(line(tok), _inline(inline, path, line(tok), note_numbers)))
+            i += 3
+        elif t == "blockquote_open":
+            j = i + 1
+            parts: list[Run] = []
+            while tokens[j].type != "blockquote_close":
+                if tokens[j].type == "inline":
+                    if parts:
+                        parts.append(Run(" "))
+                    parts.extend(_inline(tokens[j], path, line(tokens[j]), note_numbers))
+                elif tokens[j].type not in ("paragraph_open", "paragraph_close"):
+                    raise BriefError("a pull quote holds plain paragraphs only", path, line(tok))
+                j += 1
+            blocks.append(PullQuote(line(tok), tuple(parts)))
+            i = j + 1
+        elif t in ("bullet_list_open", "ordered_list_open"):
+            close = t.replace("_open", "_close")
+            items: list[tuple[Run, ...]] = []
+            j = i + 1
+            depth = 0
+            while not (tokens[j].type == close and depth == 0):
+                if tokens[j].type == t:
+                    raise BriefError("nested lists are not supported", path, line(tokens[j]))
+                if tokens[j].type == "inline":
+                    if in_sources:
+                        sources.append(_source(tokens[j], path, line(tokens[j]), note_numbers))
+                    else:
+                        items.append(_inline(tokens[j], path, line(tokens[j]), note_numbers))
+                j += 1
+            if items:
+                blocks.append(BulletList(line(tok), tuple(items), ordered=t.startswith("ordered")))
+            i = j + 1
+        elif t == "footnote_block_open":
+            i = _footnotes(tokens, i + 1, path, offset, note_numbers, footnotes)
+        elif t == "hr":
+            i += 1
+        elif t in ("fence", "code_block", "html_block", "table_open"):
+            raise BriefError(f"{t.replace('_', ' ')} is not part of the brief format", path, line(tok))
+        else:
+            raise BriefError(f"unexpected Markdown element '{t}'", path, line(tok))
+
+    return Brief(path=path, meta=meta, blocks=tuple(blocks), footnotes=tuple(footnotes),
+                 sources=tuple(sources), figure_specs=figure_specs)
+
+
+def _figure_ref(inline: Token, path: Path, line: int, figure_dir: Path) -> FigureRef | None:
+    children = inline.children or []
+    images = [c for c in children if c.type == "image"]
+    if not images:
+        return None
+    src = str(images[0].attrs.get("src", ""))
+    others = [c for c in children if c.type not in ("image", "softbreak") and not (c.type == "text" and not c.content.strip())]
+    if not src.startswith(FIGURE_SCHEME) or len(images) > 1 or others:
+        raise BriefError("images go in figure specs: reference a figure as ![](figure:ID) on a line of its own",
+                         path, line)
+    fid = src[len(FIGURE_SCHEME):]
+    if not _FIGURE_ID.match(fid):
+        raise BriefError(f"figure id '{fid}' must be lower-case letters, digits, '-' or '_'", path, line)
+    spec = figure_dir / f"{fid}.toml"
+    if not spec.is_file():
+        raise BriefError(f"figure '{fid}' has no spec: expected {spec}", path, line)
+    return FigureRef(line, fid)
+
+
+def _source(inline: Token, path: Path, line: int, notes: dict[str, int]) -> Source:
+    runs = _inline(inline, path, line, notes)
+    url = next((r.href for r in runs if r.href), None)
+    return Source("".join(r.text for r in runs).strip(), url)
+
+
+def _footnotes(tokens: list[Token], i: int, path: Path, offset: int,
+               numbers: dict[str, int], out: list[Footnote]) -> int:
+    label = None
+    runs: list[Run] = []
+    start = 0
+    while tokens[i].type != "footnote_block_close":
+        tok = tokens[i]
+        if tok.type == "footnote_open":
+            label, runs = tok.meta["label"], []
+        elif tok.type == "inline":
+            start = start or (tok.map[0] + offset + 1 if tok.map else 0)
+            if runs:
+                runs.append(Run(" "))
+            runs.extend(_inline(tok, path, tok.map[0] + offset + 1 if tok.map else 0, numbers))
+        elif tok.type == "footnote_close":
+            if label not in numbers:
+                raise BriefError(f"footnote [^{label}] is defined but never referenced", path, start or None)
+            out.append(Footnote(numbers[label], tuple(runs), start))
+            start = 0
+        i += 1
+    out.sort(key=lambda f: f.number)
+    return i + 1
+
+
+def _inline(tok: Token, path: Path, line: int, notes: dict[str, int]) -> tuple[Run, ...]:
+    runs: list[Run] = []
+    em = strong = 0
+    href: str | None = None
+    for c in tok.children or []:
+        t = c.type
+        if t == "text" or t == "code_inline":
+            runs.append(Run(c.content, em > 0, strong > 0, href))
+        elif t in ("softbreak", "hardbreak"):
+            runs.append(Run(" ", em > 0, strong > 0, href))
+        elif t == "em_open":
+            em += 1
+        elif t == "em_close":
+            em -= 1
+        elif t == "strong_open":
+            strong += 1
+        elif t == "strong_close":
+            strong -= 1
+        elif t == "link_open":
+            href = str(c.attrs.get("href", ""))
+            if not re.match(r"^(https?:|mailto:)", href):
+                raise BriefError(f"link target '{href}' must be an http(s) or mailto address", path, line)
+        elif t == "link_close":
+            href = None
+        elif t == "footnote_ref":
+            label = c.meta["label"]
+            number = notes.setdefault(label, len(notes) + 1)
+            runs.append(Run(str(number), note=number))
+        elif t == "image":
+            raise BriefError("images go in figure specs; reference them as ![](figure:ID) on their own line",
+                             path, line)
+        else:
+            raise BriefError(f"unsupported inline element '{t}'", path, line)
+    return tuple(_merge(runs))
+
+
+def _merge(runs: list[Run]) -> list[Run]:
+    out: list[Run] = []
+    for r in runs:
+        if out and r.note is None and out[-1].note is None and (out[-1].em, out[-1].strong, out[-1].href) == (r.em, r.strong, r.href):
+            out[-1] = Run(out[-1].text + r.text, r.em, r.strong, r.href)
+        else:
+            out.append(r)
+    return out

@@ -1,0 +1,247 @@
+"""House styles: ``styles/<name>.toml`` → :class:`Style`.
+
+A designer edits the TOML; this module validates every key (unknown keys are
+errors, with the line), resolves font files (``pkg:PACKAGE/path`` for fonts
+installed by pip) and holds the colour palette: one CMYK value per role with an
+RGB twin. It imports nothing from ReportLab, so a figure renderer or a finisher
+can read the palette without the layout engine.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import BriefError, line_of
+
+STYLES_DIR = Path(__file__).resolve().parent.parent / "styles"
+MM = 72 / 25.4
+PAGE_SIZES = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
+FACES = ("regular", "italic", "bold", "bolditalic")
+
+PAGE_KEYS = {"size": str, "margin_top": float, "margin_bottom": float, "margin_inner": float,
+             "margin_outer": float, "columns": int, "gutter": float, "footer_offset": float,
+             "title_rule": float, "column_rule": float}
+TEXT_KEYS = {"font": str, "style": str, "size": float, "leading": float, "colour": str,
+             "align": str, "first_line_indent": float, "indent": float, "space_before": float,
+             "space_after": float, "transform": str, "hyphenate": bool,
+             "rule": float}
+TEXT_ROLES = ("kicker", "title", "standfirst", "author", "author_role", "body", "heading",
+              "pullquote", "list_item", "notes_heading", "note", "caption", "footer")
+ALIGNS = ("left", "right", "centre", "justify")
+TRANSFORMS = ("none", "uppercase")
+LABELS = ("notes", "sources", "map", "figure", "page")
+_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+@dataclass(frozen=True)
+class Colour:
+    role: str
+    cmyk: tuple[float, float, float, float]  # percent, 0..100
+    rgb: tuple[int, int, int]
+
+    @property
+    def hex(self) -> str:
+        return "#%02x%02x%02x" % self.rgb
+
+
+@dataclass(frozen=True)
+class TextStyle:
+    role: str
+    font: str  # family name, a key of Style.fonts
+    style: str = "regular"  # regular | italic | bold | bolditalic
+    size: float = 10.0
+    leading: float = 12.0
+    colour: str = "text"
+    align: str = "left"
+    first_line_indent: float = 0.0  # mm
+    indent: float = 0.0  # mm
+    space_before: float = 0.0  # pt
+    space_after: float = 0.0  # pt
+    transform: str = "none"
+    hyphenate: bool = False
+    rule: float = 0.0  # pt
+
+
+@dataclass(frozen=True)
+class Page:
+    size: str
+    width: float  # mm
+    height: float  # mm
+    margin_top: float
+    margin_bottom: float
+    margin_inner: float
+    margin_outer: float
+    columns: int
+    gutter: float
+    footer_offset: float
+    title_rule: float
+    column_rule: float
+
+
+@dataclass(frozen=True)
+class Style:
+    name: str
+    path: Path
+    page: Page
+    fonts: dict[str, dict[str, Path]]  # family -> face -> TTF file
+    colours: dict[str, Colour]
+    text: dict[str, TextStyle] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def colour(self, role: str) -> Colour:
+        try:
+            return self.colours[role]
+        except KeyError:
+            raise KeyError(f"no colour role '{role}' in style {self.name}") from None
+
+    def font_files(self) -> list[Path]:
+        return sorted({p for faces in self.fonts.values() for p in faces.values()})
+
+
+def style_path(name: str, styles_dir: Path = STYLES_DIR) -> Path:
+    return styles_dir / f"{name}.toml"
+
+
+def load_style(name: str, styles_dir: Path = STYLES_DIR, *, referrer: Path | None = None,
+               referrer_line: int | None = None) -> Style:
+    """Load and validate a house style by name."""
+    path = style_path(name, styles_dir)
+    if not re.match(r"^[A-Za-z0-9_-]+$", name) or not path.is_file():
+        known = sorted(p.stem for p in styles_dir.glob("*.toml"))
+        raise BriefError(f"unknown style '{name}' (available: {', '.join(known) or 'none'})",
+                         referrer, referrer_line)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+        data = tomllib.loads(text)
+    except UnicodeDecodeError:
+        raise BriefError("style file is not UTF-8", path) from None
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise BriefError(f"malformed style: {exc}", path, int(m.group(1)) if m else None) from None
+
+    def fail(msg: str, needle: str) -> BriefError:
+        return BriefError(msg, path, line_of(text, needle))
+
+    _only(data, {"page", "fonts", "colours", "text", "labels"}, "", fail)
+    labels = data.get("labels", {})
+    _only(labels, set(LABELS), "labels.", fail)
+    if missing := [k for k in LABELS if not isinstance(labels.get(k), str)]:
+        raise BriefError(f"[labels] lacks {', '.join(missing)}", path)
+    page = _page(data.get("page", {}), fail)
+    fonts = _fonts(data.get("fonts", {}), path, fail)
+    colours = _colours(data.get("colours", {}), fail)
+    text_styles = {}
+    for role, spec in data.get("text", {}).items():
+        if role not in TEXT_ROLES:
+            raise fail(f"unknown text role '{role}' (known: {', '.join(TEXT_ROLES)})", f"[text.{role}]")
+        text_styles[role] = _text_style(role, spec, fonts, colours, fail)
+    missing = [r for r in TEXT_ROLES if r not in text_styles]
+    if missing:
+        raise BriefError(f"style lacks text roles: {', '.join(missing)}", path)
+    for role in ("text", "paper"):
+        if role not in colours:
+            raise BriefError(f"style lacks the colour role '{role}'", path)
+    return Style(name=name, path=path, page=page, fonts=fonts, colours=colours, text=text_styles,
+                 labels=dict(labels))
+
+
+def _only(table: dict, allowed: set[str], prefix: str, fail) -> None:
+    for key in table:
+        if key not in allowed:
+            raise fail(f"unknown key '{prefix}{key}' (known: {', '.join(sorted(allowed))})", key)
+
+
+def _typed(key: str, value, kind, fail, needle: str):
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise fail(f"'{key}' must be {kind.__name__}, not {value!r}", needle)
+    return value
+
+
+def _page(spec: dict, fail) -> Page:
+    _only(spec, set(PAGE_KEYS), "page.", fail)
+    missing = [k for k in PAGE_KEYS if k not in spec]
+    if missing:
+        raise fail(f"[page] lacks {', '.join(missing)}", "[page]")
+    values = {k: _typed(k, spec[k], kind, fail, k) for k, kind in PAGE_KEYS.items()}
+    if values["size"] not in PAGE_SIZES:
+        raise fail(f"page size '{values['size']}' is not one of {', '.join(PAGE_SIZES)}", "size")
+    if values["columns"] not in (1, 2, 3):
+        raise fail("columns must be 1, 2 or 3", "columns")
+    width, height = PAGE_SIZES[values["size"]]
+    return Page(width=width, height=height, **values)
+
+
+def _resolve_font(ref: str, base: Path) -> Path:
+    if ref.startswith("pkg:"):
+        package, _, rel = ref[4:].partition("/")
+        spec = importlib.util.find_spec(package) if re.match(r"^[A-Za-z_][\w.]*$", package) else None
+        if spec is None or not spec.submodule_search_locations:
+            return Path(ref)  # reported as missing below
+        return Path(list(spec.submodule_search_locations)[0]) / rel
+    return (base / ref).resolve()
+
+
+def _fonts(spec: dict, path: Path, fail) -> dict[str, dict[str, Path]]:
+    fonts: dict[str, dict[str, Path]] = {}
+    for family, faces in spec.items():
+        if not isinstance(faces, dict):
+            raise fail(f"[fonts.{family}] must be a table of faces", f"[fonts.{family}]")
+        _only(faces, set(FACES), f"fonts.{family}.", fail)
+        if "regular" not in faces:
+            raise fail(f"font family '{family}' needs a regular face", f"[fonts.{family}]")
+        fonts[family] = {}
+        for face in FACES:
+            ref = faces.get(face, faces["regular"])
+            file = _resolve_font(str(ref), path.parent)
+            if not file.is_file() or file.suffix.lower() != ".ttf":
+                raise fail(f"font file for {family} {face} does not exist or is not a .ttf: {ref}",
+                           f'{face} = "{ref}"' if face in faces else "regular")
+            fonts[family][face] = file
+    if not fonts:
+        raise BriefError("style defines no fonts", path)
+    return fonts
+
+
+def _colours(spec: dict, fail) -> dict[str, Colour]:
+    colours = {}
+    for role, value in spec.items():
+        if not isinstance(value, dict) or set(value) != {"cmyk", "rgb"}:
+            raise fail(f"colour '{role}' needs exactly cmyk = [c, m, y, k] and rgb = \"#rrggbb\"", role)
+        cmyk = value["cmyk"]
+        if (not isinstance(cmyk, list) or len(cmyk) != 4
+                or not all(isinstance(v, (int, float)) and 0 <= v <= 100 for v in cmyk)):
+            raise fail(f"colour '{role}': cmyk must be four percentages 0..100", role)
+        if sum(cmyk) > 300:
+            raise fail(f"colour '{role}': total ink {sum(cmyk)} % exceeds 300 %", role)
+        if not isinstance(value["rgb"], str) or not _HEX.match(value["rgb"]):
+            raise fail(f"colour '{role}': rgb must be '#rrggbb'", role)
+        h = value["rgb"]
+        colours[role] = Colour(role, tuple(float(v) for v in cmyk),
+                               (int(h[1:3], 16), int(h[3:5], 16), int(h[5:7], 16)))
+    return colours
+
+
+def _text_style(role: str, spec: dict, fonts: dict, colours: dict, fail) -> TextStyle:
+    if not isinstance(spec, dict):
+        raise fail(f"[text.{role}] must be a table", f"[text.{role}]")
+    _only(spec, set(TEXT_KEYS), f"text.{role}.", fail)
+    values = {k: _typed(k, v, TEXT_KEYS[k], fail, k) for k, v in spec.items()}
+    if "font" not in values or values["font"] not in fonts:
+        raise fail(f"text.{role}: font must name a family in [fonts] ({', '.join(fonts)})", f"[text.{role}]")
+    if values.get("style", "regular") not in FACES:
+        raise fail(f"text.{role}: style must be one of {', '.join(FACES)}", f"[text.{role}]")
+    if values.get("colour", "text") not in colours:
+        raise fail(f"text.{role}: unknown colour role '{values['colour']}' (known: {', '.join(colours)})",
+                   f"[text.{role}]")
+    if values.get("align", "left") not in ALIGNS:
+        raise fail(f"text.{role}: align must be one of {', '.join(ALIGNS)}", f"[text.{role}]")
+    if values.get("transform", "none") not in TRANSFORMS:
+        raise fail(f"text.{role}: transform must be one of {', '.join(TRANSFORMS)}", f"[text.{role}]")
+    return TextStyle(role=role, **values)
