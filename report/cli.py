@@ -1,0 +1,103 @@
+"""Command line: ``brief build``, ``brief places``. Exit 0 on success, 1 on a build
+error (one message naming file and line), 2 on a usage error."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .errors import BriefError
+
+SAMPLE = Path("briefs/japan-russia-2018")
+
+
+def _parser() -> argparse.ArgumentParser:
+    from .pdf import VARIANTS
+
+    p = argparse.ArgumentParser(prog="brief", description="Typeset policy briefs as PDF editions.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="build a brief's editions into DIR/<slug>/")
+    b.add_argument("brief_dir", type=Path, help="folder holding brief.md")
+    b.add_argument("--out", type=Path, default=Path("dist"), help="output folder (default: dist)")
+    b.add_argument("--variant", choices=[*VARIANTS, "all"], default="all",
+                   help="which edition to build (default: all)")
+    b.add_argument("--styles", type=Path, default=None,
+                   help="folder of house styles (default: the project's styles/)")
+    b.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+
+    c = sub.add_parser("check", help="preflight a PDF against an edition's profile")
+    c.add_argument("file", type=Path)
+    c.add_argument("--profile", required=True, choices=["print", "screen", "archive"])
+    c.add_argument("--json", action="store_true", help="results as a JSON list")
+
+    pl = sub.add_parser("places", help="list gazetteer entries (bundled + a brief's own)")
+    pl.add_argument("query", nargs="?", default="", help="part of any name; all entries if omitted")
+    pl.add_argument("--brief", type=Path, default=None, help="a brief folder whose places.toml extends the gazetteer")
+    pl.add_argument("--json", action="store_true", help="a JSON list of objects")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "build":
+            return _build(args)
+        if args.command == "places":
+            return _places(args)
+        if args.command == "check":
+            return _check(args)
+    except BriefError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 2
+
+
+def _build(args) -> int:
+    from .pdf import VARIANTS
+    from .pipeline import build
+    from .style import STYLES_DIR
+
+    variants = list(VARIANTS) if args.variant == "all" else [args.variant]
+    say = None if args.quiet else (lambda msg: print(msg, file=sys.stderr))
+    for item in build(args.brief_dir, args.out, variants, progress=say,
+                      styles_dir=args.styles or STYLES_DIR):
+        print(f"{item.path}  {item.pages} pages  {item.size:,} bytes")
+    return 0
+
+
+def _check(args) -> int:
+    from .preflight import check, format_text, to_json
+
+    if not args.file.is_file():
+        raise BriefError("no such file", args.file)
+    results = check(args.file, profile=args.profile)
+    print(to_json(results) if args.json else format_text(results))
+    return 0 if all(r.ok for r in results) else 1
+
+
+def _places(args) -> int:
+    from geodata.places import Gazetteer, GazetteerError
+
+    try:
+        gaz = Gazetteer.load(args.brief)
+    except GazetteerError as exc:
+        raise BriefError(str(exc)) from None
+    places = gaz.search(args.query) if args.query else list(gaz)
+    if args.json:
+        print(json.dumps([p.to_dict() for p in places], ensure_ascii=False, indent=2))
+        return 0
+    for p in places:
+        names = " / ".join(dict.fromkeys(v for v in p.names.values() if v))
+        src = "; ".join(s.get("title", "") for s in p.sources)
+        print(f"{p.id:18} {p.kind:15} {p.lat:9.4f} {p.lon:10.4f}  {names}  [{src}]")
+    if not places:
+        print(f"no place matches '{args.query}'", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

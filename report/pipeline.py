@@ -1,0 +1,70 @@
+"""The build, read forward once: source → model → figures → layout → finishing per
+variant → preflight → atomic write. Each stage is one module; this one only wires them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+from . import __version__
+from .errors import BriefError, line_of
+from .layout import layout
+from .model import Brief
+from .output import write_all
+from .preflight import check
+from .pdf import VARIANTS, FinishInput
+from .pdf.common import build_epoch
+from .source import load_brief
+from .style import STYLES_DIR, Style, load_style
+
+TOOL = f"brief {__version__}"
+
+
+@dataclass(frozen=True)
+class Built:
+    variant: str
+    path: Path
+    pages: int
+    size: int
+
+
+def load(brief_dir: Path, styles_dir: Path = STYLES_DIR) -> tuple[Brief, Style]:
+    brief = load_brief(brief_dir)
+    front = brief.path.read_text(encoding="utf-8")
+    style = load_style(brief.meta.style, styles_dir, referrer=brief.path,
+                       referrer_line=line_of(front, "style"))
+    return brief, style
+
+
+def build(brief_dir: Path, out_dir: Path, variants: Sequence[str] = ("screen",),
+          progress: Callable[[str], None] | None = None,
+          styles_dir: Path = STYLES_DIR) -> list[Built]:
+    """Build the requested editions of one brief into ``out_dir/<slug>/``."""
+    say = progress or (lambda _msg: None)
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown:
+        raise BriefError(f"unknown variant(s) {', '.join(unknown)} (known: {', '.join(VARIANTS)})")
+    brief, style = load(Path(brief_dir), Path(styles_dir))
+    say(f"source: {brief.path} ({len(brief.blocks)} blocks), style {style.name}")
+    epoch = build_epoch(brief)
+    files: dict[Path, bytes] = {}
+    built: list[Built] = []
+    laid_by_colour = {}
+    for name in variants:
+        variant = VARIANTS[name]
+        if variant.colour not in laid_by_colour:
+            laid_by_colour[variant.colour] = layout(brief, style, colour=variant.colour)
+            say(f"layout ({variant.colour}): {laid_by_colour[variant.colour].pages} pages")
+        laid = laid_by_colour[variant.colour]
+        pdf = variant.finish(FinishInput(laid=laid, brief=brief, style=style, epoch=epoch, tool=TOOL))
+        path = Path(out_dir) / brief.meta.slug / f"{brief.meta.slug}-{name}.pdf"
+        failures = [r for r in check(pdf, profile=variant.profile) if not r.ok]
+        if failures:
+            detail = "; ".join(f"{r.rule} ({r.where}): {r.message}" for r in failures[:5])
+            raise BriefError(f"the {name} edition fails preflight: {detail}", path)
+        files[path] = pdf
+        built.append(Built(name, path, laid.pages, len(pdf)))
+        say(f"finish {name}: {len(pdf):,} bytes")
+    write_all(files)
+    return built

@@ -1,0 +1,79 @@
+"""Figure-quality rules: minimum line width and minimum type size, judged
+on every content stream (pages, Form XObjects, annotation appearances,
+patterns), naming the page or XObject."""
+from __future__ import annotations
+
+import math
+
+from . import RuleResult, rule
+from .content import Visitor, mul, num, scale_of, walk
+
+MIN_LINE = 0.25   # pt
+MIN_TYPE = 6.0    # pt
+
+
+class _Lines(Visitor):
+    walk_charprocs = False
+
+    def __init__(self):
+        self.bad = []
+
+    def stroke(self, st, frame, op):
+        if frame.kind == "charproc":
+            return
+        w = st.line_width
+        eff = w * scale_of(st.ctm)
+        if w == 0 or eff + 1e-6 < MIN_LINE:
+            self.bad.append((frame, w, eff))
+
+
+@rule("graphics.line_width")
+def line_width(ctx):
+    """Stroked lines are at least 0.25 pt wide after the CTM; a zero width
+    (device hairline) fails in print and is accepted elsewhere."""
+    v = _Lines()
+    walk(ctx, v)
+    out, seen = [], set()
+    for frame, w, eff in v.bad:
+        if w == 0 and ctx.profile != "print":
+            continue
+        key = (frame.label(), round(eff, 3))
+        if key in seen:
+            continue
+        seen.add(key)
+        msg = "zero-width (hairline) stroke" if w == 0 else f"stroke {eff:.3f} pt < {MIN_LINE} pt"
+        out.append(RuleResult("graphics.line_width", False, frame.where, f"{msg} in {frame.label()}"))
+    return out
+
+
+class _Type(Visitor):
+    walk_charprocs = False
+
+    def __init__(self):
+        self.bad = []
+
+    def text(self, st, frame, op, operands):
+        if frame.kind == "charproc" or st.render_mode in (3, 7):
+            return
+        m = mul(st.tm, st.ctm)
+        # size of the glyph em along the text-space y axis
+        eff = abs(st.font_size) * math.hypot(m[2], m[3])
+        if eff + 1e-6 < MIN_TYPE:
+            self.bad.append((frame, eff))
+
+
+@rule("graphics.type_size")
+def type_size(ctx):
+    """Shown text is at least 6 pt: Tf size x text matrix x CTM (vertical
+    scale), in pages and Form XObjects."""
+    v = _Type()
+    walk(ctx, v)
+    out, seen = [], set()
+    for frame, eff in v.bad:
+        key = (frame.label(), round(eff, 2))
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(RuleResult("graphics.type_size", False, frame.where,
+                              f"text at {eff:.2f} pt < {MIN_TYPE} pt in {frame.label()}"))
+    return out

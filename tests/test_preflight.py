@@ -1,0 +1,424 @@
+"""Preflight: a small valid PDF per profile passes every rule of its profile;
+for every rule, a deliberately broken variant fails that rule (and only it)."""
+from __future__ import annotations
+
+import io
+import json
+import os
+import warnings
+
+import pikepdf
+import pytest
+from pikepdf import Array, Dictionary, Name, String
+
+from report.preflight import PROFILES, RULES, RuleResult, check, format_text, to_json
+
+A4W, A4H = 595.276, 841.89
+BLEED = 3 * 72 / 25.4
+
+
+def _font_path():
+    import matplotlib
+    return os.path.join(matplotlib.get_data_path(), "fonts", "ttf", "DejaVuSans.ttf")
+
+
+def _reportlab_page(size, cmyk: bool) -> bytes:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(TTFont("DejaVuPF", _font_path()))
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=size, invariant=1)
+    c.setFont("DejaVuPF", 10)
+    if cmyk:
+        c.setFillColorCMYK(0, 0, 0, 1)
+        c.setStrokeColorCMYK(0.2, 0.1, 0, 0.5)
+    else:
+        c.setFillColorRGB(0.1, 0.1, 0.1)
+        c.setStrokeColorRGB(0.2, 0.3, 0.6)
+    c.drawString(72, 700, "Policy brief: hello")
+    c.setLineWidth(1)
+    c.line(72, 690, 300, 690)
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def _add_image(pdf, page, cmyk: bool):
+    """A 40x40 px image placed at 9.6 pt (= 300 ppi)."""
+    n = 4 if cmyk else 3
+    img = pikepdf.Stream(pdf, bytes([30] * (40 * 40 * n)))
+    img.Type, img.Subtype = Name.XObject, Name.Image
+    img.Width = img.Height = 40
+    img.BitsPerComponent = 8
+    img.ColorSpace = Name.DeviceCMYK if cmyk else Name.DeviceRGB
+    res = page.obj.Resources
+    if "/XObject" not in res:
+        res.XObject = Dictionary()
+    res.XObject.Im1 = pdf.make_indirect(img)
+    page.contents_add(pikepdf.Stream(pdf, b"q 9.6 0 0 9.6 100 100 cm /Im1 Do Q\n"))
+
+
+def _drop_helvetica(page):
+    """reportlab always lists an unused, non-embedded Helvetica as /F1."""
+    fonts = page.obj.Resources.Font
+    if "/F1" in fonts:
+        del fonts["/F1"]
+
+
+def _xmp(pdf, extra=None):
+    with pdf.open_metadata(set_pikepdf_as_editor=False) as m, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # GTS_PDFXVersion/Trapped have no XMP twin
+        m.load_from_docinfo(pdf.docinfo)
+        for k, v in (extra or {}).items():
+            m[k] = v
+
+
+def _info(pdf):
+    pdf.docinfo["/Title"] = "Test brief"
+    pdf.docinfo["/Author"] = "Policy Unit"
+    pdf.docinfo["/Subject"] = "Preflight fixture"
+    pdf.docinfo["/Producer"] = "brief"
+
+
+def build(profile: str) -> bytes:
+    cmyk = profile == "print"
+    size = (A4W + 2 * BLEED, A4H + 2 * BLEED) if cmyk else (A4W, A4H)
+    pdf = pikepdf.open(io.BytesIO(_reportlab_page(size, cmyk)))
+    page = pdf.pages[0]
+    _drop_helvetica(page)
+    _add_image(pdf, page, cmyk)
+    _info(pdf)
+    if profile == "print":
+        page.obj.TrimBox = Array([BLEED, BLEED, BLEED + A4W, BLEED + A4H])
+        page.obj.BleedBox = Array([0, 0, A4W + 2 * BLEED, A4H + 2 * BLEED])
+        pdf.docinfo["/GTS_PDFXVersion"] = "PDF/X-1a:2001"
+        pdf.docinfo["/Trapped"] = Name("/False")
+        pdf.Root.OutputIntents = Array([pdf.make_indirect(Dictionary(
+            Type=Name.OutputIntent, S=Name.GTS_PDFX,
+            OutputConditionIdentifier=String("FOGRA39"),
+            RegistryName=String("http://www.color.org"),
+            Info=String("Coated FOGRA39 (ISO 12647-2:2004)")))])
+        _xmp(pdf)
+    elif profile == "archive":
+        from PIL import ImageCms
+        icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+        prof = pikepdf.Stream(pdf, icc)
+        prof.N = 3
+        pdf.Root.OutputIntents = Array([pdf.make_indirect(Dictionary(
+            Type=Name.OutputIntent, S=Name.GTS_PDFA1,
+            OutputConditionIdentifier=String("sRGB IEC61966-2.1"),
+            DestOutputProfile=pdf.make_indirect(prof)))])
+        _xmp(pdf, {"pdfaid:part": "2", "pdfaid:conformance": "B"})
+    else:
+        _xmp(pdf)
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def valid():
+    return {p: build(p) for p in PROFILES}
+
+
+def _open(data: bytes) -> pikepdf.Pdf:
+    return pikepdf.open(io.BytesIO(data))
+
+
+def _save(pdf, **kw) -> bytes:
+    out = io.BytesIO()
+    pdf.save(out, **kw)
+    return out.getvalue()
+
+
+def run(data: bytes, profile: str, tmp_path):
+    path = tmp_path / f"{profile}.pdf"
+    path.write_bytes(data)
+    return check(str(path), profile)
+
+
+# ---------------------------------------------------------------- mutators
+
+def m_append(content: bytes):
+    def f(data):
+        pdf = _open(data)
+        pdf.pages[0].contents_add(pikepdf.Stream(pdf, content))
+        return _save(pdf)
+    return f
+
+
+def m_header(data):
+    i = data.index(b"\n") + 2  # after '%PDF-1.x\n%'
+    return data[:i] + b"abcd" + data[i + 4:]
+
+
+def m_trailer(data):
+    return data + b"garbage after EOF\n"
+
+
+def m_encrypt(data):
+    pdf = _open(data)
+    return _save(pdf, encryption=pikepdf.Encryption(owner="owner", user="", R=4))
+
+
+def m_no_bleed(data):
+    pdf = _open(data)
+    del pdf.pages[0].obj["/BleedBox"]
+    return _save(pdf)
+
+
+def m_letter(data):
+    pdf = _open(data)
+    pdf.pages[0].obj.MediaBox = Array([0, 0, 612, 792])
+    return _save(pdf)
+
+
+def _ttf_font(pdf):
+    fonts = pdf.pages[0].obj.Resources.Font
+    name = next(iter(fonts.keys()))
+    return name, fonts[name]
+
+
+def m_unembed(data):
+    pdf = _open(data)
+    _, font = _ttf_font(pdf)
+    fd = font.FontDescriptor
+    for k in ("/FontFile", "/FontFile2", "/FontFile3"):
+        if k in fd:
+            del fd[k]
+    return _save(pdf)
+
+
+def m_type3(data):
+    pdf = _open(data)
+    t3 = pdf.make_indirect(Dictionary(
+        Type=Name.Font, Subtype=Name.Type3, FontBBox=Array([0, 0, 1, 1]),
+        FontMatrix=Array([0.001, 0, 0, 0.001, 0, 0]), CharProcs=Dictionary(),
+        Encoding=Dictionary(Differences=Array([])), FirstChar=0, LastChar=0, Widths=Array([0])))
+    pdf.pages[0].obj.Resources.Font.T3 = t3
+    return _save(pdf)
+
+
+def m_no_intent(data):
+    pdf = _open(data)
+    del pdf.Root["/OutputIntents"]
+    return _save(pdf)
+
+
+def m_no_xmp(data):
+    pdf = _open(data)
+    del pdf.Root["/Metadata"]
+    return _save(pdf)
+
+
+def m_title(data):
+    pdf = _open(data)
+    pdf.docinfo["/Title"] = "Another title"
+    return _save(pdf)
+
+
+def m_trapped(data):
+    pdf = _open(data)
+    pdf.docinfo["/Trapped"] = Name("/Unknown")
+    return _save(pdf)
+
+
+def m_js(data):
+    pdf = _open(data)
+    js = Dictionary(S=Name.JavaScript, JS=String("app.alert('x')"))
+    pdf.Root.Names = Dictionary(JavaScript=Dictionary(Names=Array([String("a"), js])))
+    return _save(pdf)
+
+
+def _annot(pdf, action):
+    an = pdf.make_indirect(Dictionary(Type=Name.Annot, Subtype=Name.Link,
+                                      Rect=Array([10, 10, 20, 20]), Border=Array([0, 0, 0]),
+                                      A=action))
+    pdf.pages[0].obj.Annots = Array([an])
+
+
+def m_named(data):
+    pdf = _open(data)
+    _annot(pdf, Dictionary(S=Name.Named, N=Name.Print))
+    return _save(pdf)
+
+
+def m_gotor(data):
+    pdf = _open(data)
+    _annot(pdf, Dictionary(S=Name.GoToR, F=String("other.pdf"), D=Array([0, Name.Fit])))
+    return _save(pdf)
+
+
+def m_page_aa(data):
+    pdf = _open(data)
+    pg = pdf.pages[0].obj
+    pg.AA = Dictionary(O=Dictionary(S=Name.GoTo, D=Array([pg, Name.Fit])))
+    return _save(pdf)
+
+
+def m_perms(data):
+    pdf = _open(data)
+    pdf.Root.Perms = Dictionary(Foo=Dictionary())
+    return _save(pdf)
+
+
+def m_icc_class(data):
+    pdf = _open(data)
+    prof = pdf.Root.OutputIntents[0].DestOutputProfile
+    icc = bytearray(prof.read_bytes())
+    icc[12:16] = b"scnr"
+    prof.write(bytes(icc))
+    return _save(pdf)
+
+
+def m_pdfaid(data):
+    pdf = _open(data)
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as m:
+        m["pdfaid:part"] = "1"
+    return _save(pdf)
+
+
+def m_glyph(data):
+    pdf = _open(data)
+    name, _ = _ttf_font(pdf)
+    return m_append(b"BT " + str(name).encode() + b" 10 Tf 72 600 Td <FE> Tj ET\n")(_save(pdf))
+
+
+def m_small_type(data):
+    pdf = _open(data)
+    name, _ = _ttf_font(pdf)
+    # 10 pt font scaled to 40 % by the CTM = 4 pt
+    return m_append(b"q 0.4 0 0 0.4 0 0 cm BT " + str(name).encode() + b" 10 Tf 200 200 Td (h) Tj ET Q\n")(_save(pdf))
+
+
+BROKEN = {
+    "structure.header": m_header,
+    "structure.trailer": m_trailer,
+    "structure.encryption": m_encrypt,
+    "structure.permissions": m_perms,
+    "boxes.print": m_no_bleed,
+    "boxes.a4": m_letter,
+    "fonts.embedded": m_unembed,
+    "fonts.no_type3": m_type3,
+    "fonts.glyphs": m_glyph,
+    "colour.print": m_append(b"q 1 0 0 rg 0 0 10 10 re f Q\n"),
+    "colour.total_ink": m_append(b"q 1 1 1 0.5 k 0 0 10 10 re f Q\n"),
+    "colour.device_archive": m_append(b"q 0 0 0 1 k 0 0 10 10 re f Q\n"),
+    "intent.pdfx": m_no_intent,
+    "intent.pdfa": m_icc_class,
+    "metadata.xmp_present": m_no_xmp,
+    "metadata.info_xmp": m_title,
+    "metadata.pdfx": m_trapped,
+    "metadata.pdfaid": m_pdfaid,
+    "actions.javascript": m_js,
+    "actions.forbidden": m_named,
+    "actions.triggers": m_page_aa,
+    "actions.external": m_gotor,
+    "images.resolution": m_append(b"q 200 0 0 200 0 0 cm /Im1 Do Q\n"),
+    "graphics.line_width": m_append(b"q 0.1 w 0 0 m 10 10 l S Q\n"),
+    "graphics.type_size": m_small_type,
+}
+# rules that cannot fail alone: removing XMP also removes pdfaid
+ALSO_FAILS = {("archive", "metadata.xmp_present"): {"metadata.pdfaid"}}
+NO_BROKEN = {"structure.open", "colour.report"}
+
+CASES = [(p, r) for p, rules in PROFILES.items() for r in rules if r not in NO_BROKEN]
+
+
+def _failed(results):
+    return {r.rule for r in results if not r.ok}
+
+
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+def test_valid_file_passes_every_rule(valid, profile, tmp_path):
+    results = run(valid[profile], profile, tmp_path)
+    assert {r.rule for r in results} == set(PROFILES[profile])
+    assert not _failed(results), format_text([r for r in results if not r.ok])
+
+
+@pytest.mark.parametrize("profile,rule_id", CASES)
+def test_broken_variant_fails_only_that_rule(valid, profile, rule_id, tmp_path):
+    broken = BROKEN[rule_id](valid[profile])
+    results = run(broken, profile, tmp_path)
+    expected = {rule_id} | ALSO_FAILS.get((profile, rule_id), set())
+    assert _failed(results) == expected, format_text(results)
+
+
+def test_every_rule_has_a_broken_variant_and_docstring():
+    for rid, r in RULES.items():
+        assert r.doc, rid
+        if rid not in NO_BROKEN:
+            assert rid in BROKEN, rid
+
+
+def test_failures_name_page_or_object(valid, tmp_path):
+    res = run(m_append(b"q 1 0 0 rg 0 0 10 10 re f Q\n")(valid["print"]), "print", tmp_path)
+    bad = [r for r in res if not r.ok]
+    assert bad and all(r.where.startswith(("page ", "obj ")) for r in bad)
+
+
+def test_rgb_in_form_xobject_is_found(valid, tmp_path):
+    pdf = _open(valid["print"])
+    form = pikepdf.Stream(pdf, b"0 0 1 rg 0 0 5 5 re f")
+    form.Type, form.Subtype, form.BBox = Name.XObject, Name.Form, Array([0, 0, 5, 5])
+    inner = pdf.make_indirect(form)
+    outer = pikepdf.Stream(pdf, b"/Fx Do")
+    outer.Type, outer.Subtype, outer.BBox = Name.XObject, Name.Form, Array([0, 0, 5, 5])
+    outer.Resources = Dictionary(XObject=Dictionary(Fx=inner))
+    pdf.pages[0].obj.Resources.XObject.Fo = pdf.make_indirect(outer)
+    pdf.pages[0].contents_add(pikepdf.Stream(pdf, b"q /Fo Do Q"))
+    res = run(_save(pdf), "print", tmp_path)
+    bad = [r for r in res if not r.ok]
+    assert {r.rule for r in bad} == {"colour.print"}
+    # object numbers change on save: the failure names an object, as a form on page 1
+    assert any(r.where.startswith("obj ") and "(form, page 1)" in r.message for r in bad), bad
+
+
+def test_hairline_allowed_on_screen_but_not_print(valid, tmp_path):
+    hair = b"q 0 w 0 0 m 10 10 l S Q\n"
+    assert _failed(run(m_append(hair)(valid["screen"]), "screen", tmp_path)) == set()
+    assert _failed(run(m_append(hair)(valid["print"]), "print", tmp_path)) == {"graphics.line_width"}
+
+
+def test_garbage_file_is_structure_failure_not_traceback(tmp_path):
+    p = tmp_path / "junk.pdf"
+    p.write_bytes(b"this is not a pdf at all")
+    for profile in PROFILES:
+        res = check(str(p), profile)
+        assert not next(r for r in res if r.rule == "structure.open").ok
+        assert all(not r.ok for r in res if RULES[r.rule].needs_pdf)
+
+
+def test_truncated_file_does_not_crash(valid, tmp_path):
+    res = run(valid["archive"][: len(valid["archive"]) // 2], "archive", tmp_path)
+    assert _failed(res)
+    assert not any("Traceback" in r.message for r in res)
+
+
+def test_accepts_open_pdf_and_formats(valid):
+    pdf = _open(valid["screen"])
+    res = check(pdf, "screen")
+    assert all(isinstance(r, RuleResult) for r in res)
+    text = format_text(res)
+    assert text.splitlines()[0].startswith("PASS structure.open")
+    data = json.loads(to_json(res))
+    assert data[0].keys() == {"rule", "ok", "where", "message"}
+
+
+def test_unknown_profile():
+    with pytest.raises(ValueError):
+        check("x.pdf", "poster")
+
+
+def test_pdfaid_attribute_and_element_forms(valid, tmp_path):
+    from report.preflight.metadata import NS, Xmp
+    attr = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+            b'<rdf:Description rdf:about="" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/" pdfaid:part="2" '
+            b'pdfaid:conformance="B"/></rdf:RDF></x:xmpmeta>')
+    elem = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+            b'<rdf:Description rdf:about="" xmlns:a="http://www.aiim.org/pdfa/ns/id/">'
+            b'<a:part>2</a:part></rdf:Description></rdf:RDF></x:xmpmeta>')
+    assert Xmp(attr).get(NS["pdfaid"], "part") == ("2", "pdfaid")
+    assert Xmp(elem).get(NS["pdfaid"], "part") == ("2", "a")
