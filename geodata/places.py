@@ -1,0 +1,435 @@
+"""Sourced gazetteer and annotation-layer lookup.
+
+Pure Python on purpose (tomllib, json, unicodedata, difflib only): the build
+imports this module on every run and must stay fast, so no geopandas/shapely.
+
+Public API
+----------
+Place                       dataclass for one gazetteer entry
+Gazetteer.load(brief_dir)   bundled geodata/gazetteer.toml + briefs/<slug>/places.toml
+Gazetteer.find(name)        by id or any name/alias; case- and diacritic-insensitive
+Gazetteer.search(query)     substring match on any name (for a CLI)
+Gazetteer.get(id) / ids() / __iter__ / __len__ / __contains__
+Place.to_dict()             {id, names, kind, lat, lon, sources}
+annotation_layers(brief_dir) -> {name: Path}
+validate_layer(path) / validate_layers(brief_dir)
+GazetteerError, UnknownPlace, LayerError
+"""
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+__all__ = [
+    "Place",
+    "Gazetteer",
+    "GazetteerError",
+    "UnknownPlace",
+    "LayerError",
+    "KINDS",
+    "BUNDLED_GAZETTEER",
+    "BUNDLED_LAYERS",
+    "normalize",
+    "annotation_layers",
+    "validate_layer",
+    "validate_layers",
+]
+
+HERE = Path(__file__).resolve().parent
+BUNDLED_GAZETTEER = HERE / "gazetteer.toml"
+BUNDLED_LAYERS = HERE / "layers"
+BRIEF_PLACES = "places.toml"
+BRIEF_LAYERS = "layers"
+
+KINDS = frozenset({
+    "island", "island-group", "settlement", "military-range", "lng-plant", "port",
+    "city", "sea", "strait", "cape", "peninsula", "region", "gulf", "ocean",
+})
+NAME_KEYS = frozenset({"en", "ja", "ja_kanji", "ru", "zh", "mn", "ko", "ainu"})
+PLACE_KEYS = frozenset({
+    "id", "kind", "names", "aliases", "lat", "lon", "area_km2", "polygon",
+    "sources", "facts", "note",
+})
+REQUIRED_KEYS = ("id", "kind", "names", "lat", "lon", "sources")
+SOURCE_KEYS = frozenset({"title", "url", "consulted", "note"})
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class GazetteerError(ValueError):
+    """A gazetteer file is malformed; the message names file, entry and line."""
+
+
+class UnknownPlace(KeyError):
+    """No place matches a name; the message lists the three closest names."""
+
+    def __init__(self, name: str, suggestions: list[str]):
+        self.name = name
+        self.suggestions = suggestions
+        super().__init__(name)
+
+    def __str__(self) -> str:
+        hint = ", ".join(repr(s) for s in self.suggestions) or "(none)"
+        return f"unknown place {self.name!r}; closest names: {hint}"
+
+
+class LayerError(ValueError):
+    """An annotation layer is malformed (bad JSON, missing sources, ...)."""
+
+
+def normalize(text: str) -> str:
+    """Key used for lookups: NFKD, strip combining marks, casefold, unify
+    hyphens/underscores/dots/apostrophes to single spaces."""
+    t = unicodedata.normalize("NFKD", str(text))
+    t = "".join(c for c in t if not unicodedata.combining(c))
+    t = t.casefold()
+    t = re.sub(r"[\s\-‐‑‒–—_.,'’ʼ`]+", " ", t)
+    return t.strip()
+
+
+@dataclass(frozen=True)
+class Place:
+    id: str
+    kind: str
+    names: dict[str, str]
+    lat: float
+    lon: float
+    sources: tuple[dict[str, str], ...]
+    area_km2: float | None = None
+    polygon: str | None = None
+    aliases: tuple[str, ...] = ()
+    facts: dict[str, Any] = field(default_factory=dict)
+    note: str | None = None
+    origin: str = ""  # file the entry was read from
+
+    @property
+    def name(self) -> str:
+        return self.names["en"]
+
+    def all_names(self) -> list[str]:
+        out = [self.id, *self.names.values(), *self.aliases]
+        seen: list[str] = []
+        for n in out:
+            if n and n not in seen:
+                seen.append(n)
+        return seen
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "names": dict(self.names),
+            "kind": self.kind,
+            "lat": self.lat,
+            "lon": self.lon,
+            "sources": [dict(s) for s in self.sources],
+        }
+
+
+def _line_of(text: str, pid: Any) -> int | None:
+    if not isinstance(pid, str):
+        return None
+    m = re.search(r'^\s*id\s*=\s*["\']' + re.escape(pid) + r'["\']', text, re.M)
+    return text.count("\n", 0, m.start()) + 1 if m else None
+
+
+def _where(path: Path, pid: Any, index: int, text: str) -> str:
+    line = _line_of(text, pid)
+    entry = f"entry {pid!r}" if isinstance(pid, str) and pid else f"entry #{index + 1}"
+    return f"{path}:{line}: {entry}" if line else f"{path}: {entry}"
+
+
+def _check_sources(sources: Any, where: str) -> tuple[dict[str, str], ...]:
+    if not isinstance(sources, list) or not sources:
+        raise GazetteerError(f"{where}: no sources (need at least one {{title, url, consulted}})")
+    out = []
+    for i, s in enumerate(sources):
+        if not isinstance(s, dict):
+            raise GazetteerError(f"{where}: source #{i + 1} is not a table")
+        unknown = set(s) - SOURCE_KEYS
+        if unknown:
+            raise GazetteerError(f"{where}: source #{i + 1} has unknown keys {sorted(unknown)}")
+        if not str(s.get("title", "")).strip():
+            raise GazetteerError(f"{where}: source #{i + 1} has no title")
+        consulted = str(s.get("consulted", ""))
+        if not _DATE.match(consulted):
+            raise GazetteerError(f"{where}: source #{i + 1} needs consulted = \"YYYY-MM-DD\"")
+        out.append({k: str(v) for k, v in s.items()})
+    return tuple(out)
+
+
+def _parse_place(raw: Any, index: int, path: Path, text: str) -> Place:
+    pid = raw.get("id") if isinstance(raw, dict) else None
+    where = _where(path, pid, index, text)
+    if not isinstance(raw, dict):
+        raise GazetteerError(f"{where}: [[place]] must be a table")
+    unknown = set(raw) - PLACE_KEYS
+    if unknown:
+        raise GazetteerError(f"{where}: unknown keys {sorted(unknown)}")
+    for k in REQUIRED_KEYS:
+        if k not in raw:
+            if k == "sources":
+                raise GazetteerError(f"{where}: no sources (need at least one {{title, url, consulted}})")
+            raise GazetteerError(f"{where}: missing key {k!r}")
+    if not isinstance(pid, str) or not re.fullmatch(r"[a-z0-9][a-z0-9\-]*", pid):
+        raise GazetteerError(f"{where}: id must be lower-case letters, digits and hyphens")
+    kind = raw["kind"]
+    if kind not in KINDS:
+        raise GazetteerError(f"{where}: unknown kind {kind!r} (one of {sorted(KINDS)})")
+    names = raw["names"]
+    if not isinstance(names, dict):
+        raise GazetteerError(f"{where}: names must be a table")
+    if not str(names.get("en", "")).strip():
+        raise GazetteerError(f"{where}: names.en (English name) is required")
+    bad = set(names) - NAME_KEYS
+    if bad:
+        raise GazetteerError(f"{where}: unknown name keys {sorted(bad)}")
+    try:
+        lat, lon = float(raw["lat"]), float(raw["lon"])
+    except (TypeError, ValueError):
+        raise GazetteerError(f"{where}: lat/lon must be numbers") from None
+    if isinstance(raw["lat"], bool) or not -90.0 <= lat <= 90.0:
+        raise GazetteerError(f"{where}: lat {raw['lat']!r} out of range [-90, 90]")
+    if isinstance(raw["lon"], bool) or not -180.0 <= lon <= 180.0:
+        raise GazetteerError(f"{where}: lon {raw['lon']!r} out of range [-180, 180]")
+    sources = _check_sources(raw["sources"], where)
+    area = raw.get("area_km2")
+    if area is not None:
+        if not isinstance(area, (int, float)) or isinstance(area, bool) or area <= 0:
+            raise GazetteerError(f"{where}: area_km2 must be a positive number")
+        area = float(area)
+    aliases = raw.get("aliases", [])
+    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+        raise GazetteerError(f"{where}: aliases must be a list of strings")
+    facts = raw.get("facts", {})
+    if not isinstance(facts, dict):
+        raise GazetteerError(f"{where}: facts must be a table")
+    if "sources" in facts:
+        _check_sources(facts["sources"], f"{where}: facts")
+    polygon = raw.get("polygon") or None
+    if polygon is not None and not isinstance(polygon, str):
+        raise GazetteerError(f"{where}: polygon must be a string id")
+    return Place(
+        id=pid, kind=kind, names={k: str(v) for k, v in names.items()},
+        lat=lat, lon=lon, sources=sources, area_km2=area, polygon=polygon,
+        aliases=tuple(aliases), facts=dict(facts), note=raw.get("note"),
+        origin=str(path),
+    )
+
+
+def read_places(path: str | Path) -> list[Place]:
+    """Parse and validate one gazetteer TOML file (schema of gazetteer.toml)."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise GazetteerError(f"{path}: invalid TOML: {e}") from None
+    extra = set(data) - {"place"}
+    if extra:
+        raise GazetteerError(f"{path}: unknown top-level keys {sorted(extra)} (expected [[place]])")
+    raw = data.get("place", [])
+    if not isinstance(raw, list):
+        raise GazetteerError(f"{path}: 'place' must be an array of tables ([[place]])")
+    places: list[Place] = []
+    seen: dict[str, int] = {}
+    for i, r in enumerate(raw):
+        p = _parse_place(r, i, path, text)
+        if p.id in seen:
+            lines = [m.start() for m in re.finditer(
+                r'^\s*id\s*=\s*["\']' + re.escape(p.id) + r'["\']', text, re.M)]
+            ln = text.count("\n", 0, lines[-1]) + 1 if lines else None
+            loc = f"{path}:{ln}" if ln else str(path)
+            raise GazetteerError(f"{loc}: entry {p.id!r}: duplicate id (first defined as entry #{seen[p.id] + 1})")
+        seen[p.id] = i
+        places.append(p)
+    return places
+
+
+def _brief_dir(brief_dir: str | Path | None) -> Path | None:
+    return None if brief_dir is None else Path(brief_dir)
+
+
+class Gazetteer:
+    """Ordered collection of places with name lookup."""
+
+    def __init__(self, places: Iterable[Place]):
+        self._places: dict[str, Place] = {}
+        for p in places:
+            self._places[p.id] = p  # later entries override earlier ones
+        self._index: dict[str, list[str]] = {}
+        for p in self._places.values():
+            for n in p.all_names():
+                ids = self._index.setdefault(normalize(n), [])
+                if p.id not in ids:
+                    ids.append(p.id)
+
+    @classmethod
+    def load(cls, brief_dir: str | Path | None = None, *,
+             bundled: str | Path | None = None) -> "Gazetteer":
+        """Bundled gazetteer merged with briefs/<slug>/places.toml (if any).
+        An entry of the brief with an existing id replaces it for this brief."""
+        places = read_places(bundled or BUNDLED_GAZETTEER)
+        bd = _brief_dir(brief_dir)
+        if bd is not None:
+            extra = bd / BRIEF_PLACES
+            if extra.exists():
+                places += read_places(extra)
+        return cls(places)
+
+    # -- collection protocol
+    def __iter__(self) -> Iterator[Place]:
+        return iter(self._places.values())
+
+    def __len__(self) -> int:
+        return len(self._places)
+
+    def __contains__(self, name: object) -> bool:
+        try:
+            self.find(str(name))
+        except UnknownPlace:
+            return False
+        return True
+
+    def ids(self) -> list[str]:
+        return list(self._places)
+
+    def get(self, pid: str) -> Place:
+        try:
+            return self._places[pid]
+        except KeyError:
+            raise UnknownPlace(pid, self._suggest(pid)) from None
+
+    # -- lookups
+    def _suggest(self, name: str, n: int = 3) -> list[str]:
+        key = normalize(name)
+        display: dict[str, str] = {}
+        for p in self._places.values():
+            for nm in p.all_names():
+                display.setdefault(normalize(nm), nm)
+        best = difflib.get_close_matches(key, list(display), n=n, cutoff=0.0)
+        return [display[b] for b in best]
+
+    def find(self, name: str) -> Place:
+        """Place whose id, name (any language) or alias equals ``name``,
+        ignoring case, diacritics and hyphen/space differences."""
+        ids = self._index.get(normalize(name))
+        if not ids:
+            raise UnknownPlace(name, self._suggest(name))
+        if len(ids) > 1 and name in self._places:
+            return self._places[name]
+        return self._places[ids[0]]
+
+    def search(self, query: str) -> list[Place]:
+        """Places with the (normalised) query as a substring of any name."""
+        q = normalize(query)
+        return [p for p in self._places.values()
+                if any(q in normalize(n) for n in p.all_names())]
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        return [p.to_dict() for p in self._places.values()]
+
+
+# ------------------------------------------------------------------ layers
+
+def annotation_layers(brief_dir: str | Path | None = None) -> dict[str, Path]:
+    """Name (file stem) -> path of every annotation layer: bundled
+    geodata/layers/* (GeoJSON and TOML), extended/overridden by
+    briefs/<slug>/layers/*.geojson."""
+    out: dict[str, Path] = {}
+    if BUNDLED_LAYERS.is_dir():
+        for p in sorted(BUNDLED_LAYERS.iterdir()):
+            if p.suffix in (".geojson", ".toml") and p.is_file():
+                out[p.stem] = p
+    bd = _brief_dir(brief_dir)
+    if bd is not None and (bd / BRIEF_LAYERS).is_dir():
+        for p in sorted((bd / BRIEF_LAYERS).glob("*.geojson")):
+            out[p.stem] = p
+    return out
+
+
+def _layer_sources(sources: Any, where: str) -> None:
+    if not isinstance(sources, list) or not sources:
+        raise LayerError(f"{where}: no sources")
+    for i, s in enumerate(sources):
+        if not isinstance(s, dict) or not str(s.get("title", "")).strip():
+            raise LayerError(f"{where}: source #{i + 1} needs a title")
+        if not _DATE.match(str(s.get("consulted", ""))):
+            raise LayerError(f"{where}: source #{i + 1} needs consulted = YYYY-MM-DD")
+
+
+def _check_coords(c: Any, where: str) -> None:
+    if isinstance(c, (list, tuple)) and c and isinstance(c[0], (int, float)):
+        if len(c) < 2 or not (-180 <= c[0] <= 180 and -90 <= c[1] <= 90):
+            raise LayerError(f"{where}: coordinate {c!r} is not lon/lat within range")
+        return
+    if not isinstance(c, (list, tuple)):
+        raise LayerError(f"{where}: malformed coordinates")
+    for x in c:
+        _check_coords(x, where)
+
+
+def validate_layer(path: str | Path) -> int:
+    """Check one layer file (json/tomllib only). Returns the feature/record
+    count; raises LayerError naming the file and feature."""
+    path = Path(path)
+    if path.suffix == ".toml":
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as e:
+            raise LayerError(f"{path}: invalid TOML: {e}") from None
+        n = 0
+        for key, items in data.items():
+            if not isinstance(items, list):
+                continue
+            for i, item in enumerate(items):
+                where = f"{path}: [[{key}]] {item.get('id', '#' + str(i + 1))!r}"
+                if not item.get("id"):
+                    raise LayerError(f"{where}: missing id")
+                _layer_sources(item.get("sources"), where)
+                n += 1
+        return n
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise LayerError(f"{path}: invalid JSON: {e}") from None
+    if data.get("type") != "FeatureCollection":
+        raise LayerError(f"{path}: not a GeoJSON FeatureCollection")
+    seen: set[str] = set()
+    for i, f in enumerate(data.get("features", [])):
+        props = f.get("properties") or {}
+        fid = props.get("id")
+        where = f"{path}: feature {fid!r}" if fid else f"{path}: feature #{i + 1}"
+        for k in ("id", "name", "kind"):
+            if not props.get(k):
+                raise LayerError(f"{where}: missing property {k!r}")
+        if fid in seen:
+            raise LayerError(f"{where}: duplicate id")
+        seen.add(fid)
+        _layer_sources(props.get("sources"), where)
+        geom = f.get("geometry")
+        if geom is not None:
+            _check_coords(geom.get("coordinates"), where)
+    return len(data.get("features", []))
+
+
+def validate_layers(brief_dir: str | Path | None = None) -> dict[str, int]:
+    """Validate every annotation layer of a brief; {name: feature count}."""
+    return {name: validate_layer(p) for name, p in annotation_layers(brief_dir).items()}
+
+
+def main(argv: list[str] | None = None) -> int:  # tiny CLI: python -m geodata.places QUERY
+    import sys
+    args = sys.argv[1:] if argv is None else argv
+    gz = Gazetteer.load()
+    for p in gz.search(" ".join(args)) if args else gz:
+        print(json.dumps(p.to_dict(), ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
