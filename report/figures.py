@@ -1,14 +1,34 @@
-"""Stage 2, figures: the interface between figure rendering and layout.
+"""Stage 2, figures: rendered, cached figure PDFs for the layout.
 
-A :class:`Figure` is a rendered, vector, one-page PDF of exactly the size it will
-have on paper, plus the words the layout sets around it. Layout reserves its box
-and records where it landed; composition stamps the PDF page into that box.
+Each figure is drawn once per distinct input: the cache key covers the spec's text and
+resolved places, the bundled and brief-specific geodata, the figure look from the style,
+and the code that draws. A cache hit is decided from those bytes alone, so a warm build
+imports neither geopandas, matplotlib nor pyproj. Misses render in parallel processes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import concurrent.futures as cf
+import hashlib
+import json
+import multiprocessing
+import os
+import tempfile
+from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from geodata.look import FigureError, Look
+
+from .errors import BriefError
+from .figspec import FigureDef, with_width
+from .model import Brief
+from .style import MM, Style
+
+ROOT = Path(__file__).resolve().parent.parent
+CODE = [ROOT / "geodata" / n for n in ("maps.py", "labels.py", "scalebar.py", "look.py", "base.py", "spec.py")] + [
+    ROOT / "report" / "charts.py", ROOT / "report" / "figures.py"]
+DATA = [ROOT / "geodata" / "MANIFEST.json"]
+DEFAULT_CACHE = ROOT / ".cache" / "figures"
 
 
 @dataclass(frozen=True)
@@ -24,3 +44,153 @@ class Figure:
     full_width: bool
     spec_path: Path
     spec_line: int | None = None
+
+
+def look_from(style: Style) -> Look:
+    f = style.figure
+    if f is None:
+        raise BriefError("the style has no [figure] section, so it cannot draw figures", style.path)
+    return Look(fonts=dict(style.fonts[f.font]), colours={k: c.hex for k, c in style.colours.items()},
+                roles=f.roles, cjk_font=f.cjk_font, simplify_mm=f.simplify_mm, frame_width=f.frame_width,
+                margin_mm=f.margin)
+
+
+def widths(style: Style) -> tuple[float, float, float]:
+    """(column width, full width, column height) in mm."""
+    p = style.page
+    full = p.width - p.margin_inner - p.margin_outer
+    column = (full - p.gutter * (p.columns - 1)) / p.columns
+    return column, full, p.height - p.margin_top - p.margin_bottom
+
+
+def prepare(brief: Brief, style: Style, cache_dir: Path | None = None,
+            progress=None) -> dict[str, Figure]:
+    """Every figure the brief references, rendered or taken from the cache."""
+    if not brief.figures:
+        return {}
+    cache_dir = Path(cache_dir or os.environ.get("BRIEF_CACHE") or DEFAULT_CACHE)
+    look = look_from(style)
+    column, full, height = widths(style)
+    code_and_data = _digest_files(CODE + DATA + _layer_files(brief))
+    jobs, result = [], {}
+    for fid, fig in brief.figures.items():
+        _check_roles(fig, look)
+        if fig.height_mm > height - 20:
+            raise BriefError(f"figure is {fig.height_mm:g} mm tall; its column holds at most "
+                             f"{height - 20:g} mm with a caption", fig.path, _line(fig, "height"))
+        fig = with_width(fig, column if fig.size == "column" else full)
+        key = _key(fig, look, code_and_data)
+        pdf = cache_dir / f"{fid}-{key[:20]}.pdf"
+        result[fid] = Figure(id=fid, kind=fig.kind, title=fig.title, caption=fig.caption, source=fig.source,
+                             pdf=pdf, width_pt=fig.spec.width_mm * MM, height_pt=fig.height_mm * MM,
+                             full_width=fig.size == "full", spec_path=fig.path, spec_line=1)
+        if not pdf.is_file():
+            jobs.append((fig, pdf))
+    if jobs:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        _render_all(jobs, look, progress)
+    return result
+
+
+def _render_all(jobs, look: Look, progress) -> None:
+    workers = min(len(jobs), os.cpu_count() or 1, 4)
+    if workers == 1:
+        for fig, pdf in jobs:
+            _render_one(fig, pdf, look, progress)
+        return
+    ctx = multiprocessing.get_context("fork")
+    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        futures = {pool.submit(_render_job, fig, str(pdf), look): (fig, pdf) for fig, pdf in jobs}
+        for fut in cf.as_completed(futures):
+            fig, _ = futures[fut]
+            _raise_for(fig, fut.result())
+            if progress:
+                progress(f"figure {fig.id}: rendered")
+
+
+def _render_one(fig: FigureDef, pdf: Path, look: Look, progress) -> None:
+    _raise_for(fig, _render_job(fig, str(pdf), look))
+    if progress:
+        progress(f"figure {fig.id}: rendered")
+
+
+def _render_job(fig: FigureDef, pdf: str, look: Look) -> str | None:
+    """Render into a temporary file and rename it into the cache. Returns an error or None."""
+    out = Path(pdf)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".pdf", dir=out.parent)
+    os.close(fd)
+    try:
+        if fig.kind == "map":
+            from geodata.maps import render_map
+
+            render_map(fig.spec, look, Path(tmp))
+            Path(tmp).with_suffix(".json").replace(out.with_suffix(".json"))
+        else:
+            from .charts import render_chart
+
+            render_chart(fig.spec, look, Path(tmp))
+        os.replace(tmp, out)
+        return None
+    except FigureError as exc:
+        return str(exc)
+    finally:
+        for leftover in (Path(tmp), Path(tmp).with_suffix(".json")):
+            if leftover.exists():
+                leftover.unlink()
+
+
+def _raise_for(fig: FigureDef, error: str | None) -> None:
+    if error:
+        raise BriefError(error, fig.path, _line_for_error(fig, error))
+
+
+def _line_for_error(fig: FigureDef, error: str) -> int | None:
+    for word in error.replace("'", " ").split():
+        if len(word) > 3:
+            line = _line(fig, f'"{word}"')
+            if line:
+                return line
+    return None
+
+
+def _line(fig: FigureDef, needle: str) -> int | None:
+    for i, line in enumerate(fig.text.splitlines(), 1):
+        if needle in line:
+            return i
+    return None
+
+
+def _check_roles(fig: FigureDef, look: Look) -> None:
+    for role, line in fig.roles:
+        try:
+            look.role(role)
+        except FigureError as exc:
+            raise BriefError(str(exc), fig.path, line) from None
+
+
+def _layer_files(brief: Brief) -> list[Path]:
+    from geodata.places import BUNDLED_GAZETTEER, annotation_layers
+
+    files = [BUNDLED_GAZETTEER, *annotation_layers(brief.directory).values()]
+    own = brief.directory / "places.toml"
+    return files + ([own] if own.is_file() else [])
+
+
+def _digest_files(paths: list[Path]) -> str:
+    h = hashlib.sha256()
+    for p in sorted(set(paths)):
+        h.update(str(p.relative_to(ROOT) if p.is_relative_to(ROOT) else p.name).encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def _key(fig: FigureDef, look: Look, code_and_data: str) -> str:
+    h = hashlib.sha256()
+    h.update(fig.text.encode())
+    h.update(repr(fig.spec).encode())
+    h.update(json.dumps(asdict(look), sort_keys=True, default=str).encode())
+    for font in sorted({*look.fonts.values(), *( [look.cjk_font] if look.cjk_font else [])}):
+        h.update(Path(font).name.encode())
+        h.update(str(Path(font).stat().st_size).encode())
+    h.update(code_and_data.encode())
+    return h.hexdigest()

@@ -20,12 +20,10 @@ from reportlab.lib.colors import CMYKColor, Color
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (
-    BalancedColumns, BaseDocTemplate, Flowable, Frame, KeepTogether, PageTemplate, Paragraph,
-    Spacer,
-)
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Spacer
 
 from . import fonts
+from .columns import Columns
 from .errors import BriefError
 from .figures import Figure
 from .model import Brief, BulletList, FigureRef, Heading, Paragraph as ParagraphBlock, PullQuote, Run
@@ -218,20 +216,58 @@ class AnchoredParagraph(Paragraph):
 
 
 class FigureBox(Flowable):
-    """A rendered figure, set at its natural size; records where it lands."""
+    """A rendered figure at its natural size with its caption below: one unit, never split.
+    Records where the figure lands."""
 
-    def __init__(self, figure: Figure, sink: list):
+    def __init__(self, figure: Figure, sink: list, caption: Paragraph, gap: float):
         super().__init__()
-        self.figure, self.sink = figure, sink
-        self.width, self.height = figure.width_pt, figure.height_pt
+        self.figure, self.sink, self.caption, self.gap = figure, sink, caption, gap
+        self.fig_w, self.fig_h = figure.width_pt, figure.height_pt
+        self.deferred = False  # floated past the text that follows it
 
     def wrap(self, aw, ah):
+        # a column-wide figure is computed from the same page geometry as the column, but
+        # float rounding can make it wider by 1e-13 pt: a frame would silently refuse it
+        self.width = aw if self.fig_w - 0.5 < aw < self.fig_w else self.fig_w
+        _, ch = self.caption.wrap(self.width, ah)
+        self.height = self.fig_h + self.gap + ch
         return self.width, self.height
+
+    def split(self, aw, ah):
+        return []
 
     def draw(self):
         c = self.canv
-        x, y = c.absolutePosition(0, 0)
-        self.sink.append(Placement(self.figure.id, c.getPageNumber() - 1, x, y, self.width, self.height))
+        cap_h = self.height - self.fig_h - self.gap
+        x, y = c.absolutePosition(0, cap_h + self.gap)
+        self.sink.append(Placement(self.figure.id, c.getPageNumber() - 1, x, y, self.fig_w, self.fig_h))
+        self.caption.drawOn(c, 0, 0)
+
+
+class _FloatingDoc(BaseDocTemplate):
+    """A doc template that floats a full-width figure to the top of the next page when it
+    does not fit below the text before it; that text then runs on into the text after the
+    figure, so no page ends in a hole."""
+
+    def handle_flowable(self, flowables):
+        frame = getattr(self, "frame", None)
+        if frame is not None and frame._atTop and len(flowables) > 1 and _is_float(flowables[1]) \
+                and flowables[1].deferred and isinstance(flowables[0], Columns):
+            flowables[0], flowables[1] = flowables[1], flowables[0]  # the float goes first on the new page
+        if frame is not None and len(flowables) > 2 and isinstance(flowables[0], Columns) \
+                and _is_float(flowables[1]) and isinstance(flowables[2], Columns):
+            text, fig, after = flowables[0], flowables[1], flowables[2]
+            avail = frame._y - frame._y1p
+            _, h = text.wrap(frame._aW, avail)
+            _, fh = fig.wrap(frame._aW, avail)
+            if h <= avail and h + text.getSpaceAfter() + fig.getSpaceBefore() + fh > avail:
+                fig.deferred = True
+                flowables[0:3] = [text.joined(after), fig]
+        super().handle_flowable(flowables)
+
+
+def _is_float(f) -> bool:
+    return isinstance(f, FigureBox) and f.figure.full_width
 
 
 def _footer_canvas(style: Style, ts: _Typesetter, brief: Brief, palette: Palette):
@@ -290,7 +326,7 @@ def layout(brief: Brief, style: Style, figures: dict[str, Figure] | None = None,
     frame = Frame(page.margin_inner * MM, page.margin_bottom * MM, frame_w, frame_h,
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="text")
     body_font = ts.names[style.text["body"].font]["regular"]
-    doc = BaseDocTemplate(
+    doc = _FloatingDoc(
         buf, pagesize=(width, height), pageTemplates=[PageTemplate("page", [frame])],
         title=brief.meta.full_title, author=", ".join(a.name for a in brief.meta.authors),
         subject=brief.meta.subject or brief.meta.standfirst, keywords=", ".join(brief.meta.keywords),
@@ -398,12 +434,13 @@ def _body(brief: Brief, style: Style, ts: _Typesetter, palette: Palette, figures
                                Run(" " + fig.caption if fig.caption else ""),
                                Run(" " + fig.source if fig.source else "")),
                               "caption", fig.spec_line, anchor=key)
-            parts = [FigureBox(fig, placements), caption]
+            box = FigureBox(fig, placements, caption, gap=style.text["caption"].space_before)
+            box.spaceAfter = style.text["caption"].space_after
             if fig.full_width:
                 flush()
-                story.append(KeepTogether(parts))
+                story.append(box)
             else:
-                column.append(KeepTogether(parts))
+                column.append(box)
             indent_next = False
     column.extend(_notes(brief, style, ts))
     column.extend(_colophon(brief, ts))
@@ -414,11 +451,8 @@ def _body(brief: Brief, style: Style, ts: _Typesetter, palette: Palette, figures
 def _columns(flowables: list, page, palette: Palette) -> list:
     if page.columns == 1:
         return flowables
-    return [BalancedColumns(flowables, nCols=page.columns, innerPadding=page.gutter * MM,
-                           leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0,
-                           endSlack=0.1, needed=36,
-                           vLinesStrokeWidth=page.column_rule or None,
-                           vLinesStrokeColor=palette("rule") if page.column_rule else None)]
+    return [Columns(flowables, n=page.columns, gutter=page.gutter * MM, rule=page.column_rule,
+                    rule_colour=palette("rule"))]
 
 
 def _notes(brief: Brief, style: Style, ts: _Typesetter) -> list:

@@ -104,6 +104,7 @@ class Brief:
     footnotes: tuple[Footnote, ...] = ()
     sources: tuple[Source, ...] = ()
     figure_specs: dict[str, Path] = field(default_factory=dict)  # id -> spec file
+    figures: dict = field(default_factory=dict)  # id -> report.figspec.FigureDef, in reading order
 
     @property
     def directory(self) -> Path:

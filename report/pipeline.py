@@ -9,6 +9,8 @@ from typing import Callable, Sequence
 
 from . import __version__
 from .errors import BriefError, line_of
+from .compose import compose
+from .figures import prepare
 from .layout import layout
 from .model import Brief
 from .output import write_all
@@ -48,13 +50,17 @@ def build(brief_dir: Path, out_dir: Path, variants: Sequence[str] = ("screen",),
     brief, style = load(Path(brief_dir), Path(styles_dir))
     say(f"source: {brief.path} ({len(brief.blocks)} blocks), style {style.name}")
     epoch = build_epoch(brief)
+    figures = prepare(brief, style, progress=say)
+    if figures:
+        say(f"figures: {len(figures)} ready")
     files: dict[Path, bytes] = {}
     built: list[Built] = []
     laid_by_colour = {}
     for name in variants:
         variant = VARIANTS[name]
         if variant.colour not in laid_by_colour:
-            laid_by_colour[variant.colour] = layout(brief, style, colour=variant.colour)
+            laid_by_colour[variant.colour] = compose(layout(brief, style, figures, colour=variant.colour),
+                                                     figures)
             say(f"layout ({variant.colour}): {laid_by_colour[variant.colour].pages} pages")
         laid = laid_by_colour[variant.colour]
         pdf = variant.finish(FinishInput(laid=laid, brief=brief, style=style, epoch=epoch, tool=TOOL))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 import tomllib
 from pathlib import Path
 
@@ -54,7 +55,14 @@ def load_brief(brief_dir: Path) -> Brief:
     front, body, body_line = _split_front_matter(text, path)
     meta = _parse_meta(front, path, slug=brief_dir.resolve().name)
     figure_dir = brief_dir / "figures"
-    return _parse_body(body, body_line, path, meta, figure_dir)
+    brief = _parse_body(body, body_line, path, meta, figure_dir)
+    if brief.figure_specs:
+        from .figspec import load_figure, load_gazetteer
+
+        gazetteer = load_gazetteer(brief_dir)
+        figures = {fid: load_figure(spec, gazetteer, brief_dir) for fid, spec in brief.figure_specs.items()}
+        brief = replace(brief, figures=figures)
+    return brief
 
 
 def _split_front_matter(text: str, path: Path) -> tuple[str, str, int]:

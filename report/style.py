@@ -34,6 +34,11 @@ TEXT_ROLES = ("kicker", "title", "standfirst", "author", "author_role", "body", 
 ALIGNS = ("left", "right", "centre", "justify")
 TRANSFORMS = ("none", "uppercase")
 LABELS = ("notes", "sources", "map", "figure", "page")
+FIGURE_KEYS = {"font": str, "cjk_font": str, "simplify_mm": float, "frame_width": float, "margin": float,
+               "roles": dict}
+ROLE_KEYS = {"fill": str, "edge": str, "width": float, "dash": list, "hatch": str, "hatch_colour": str,
+             "colour": str, "size": float, "weight": str, "style": str}
+ROLE_COLOUR_KEYS = ("fill", "edge", "hatch_colour", "colour")
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
@@ -83,6 +88,18 @@ class Page:
 
 
 @dataclass(frozen=True)
+class FigureStyle:
+    """How maps and charts look: one font family, drawing roles, print resolution."""
+
+    font: str  # a family of Style.fonts
+    cjk_font: Path | None
+    simplify_mm: float
+    frame_width: float
+    margin: float  # mm
+    roles: dict[str, dict]  # role -> {fill, edge, width, dash, hatch, hatch_colour, colour, size, ...}
+
+
+@dataclass(frozen=True)
 class Style:
     name: str
     path: Path
@@ -91,6 +108,7 @@ class Style:
     colours: dict[str, Colour]
     text: dict[str, TextStyle] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
+    figure: "FigureStyle | None" = None
 
     def colour(self, role: str) -> Colour:
         try:
@@ -127,7 +145,7 @@ def load_style(name: str, styles_dir: Path = STYLES_DIR, *, referrer: Path | Non
     def fail(msg: str, needle: str) -> BriefError:
         return BriefError(msg, path, line_of(text, needle))
 
-    _only(data, {"page", "fonts", "colours", "text", "labels"}, "", fail)
+    _only(data, {"page", "fonts", "colours", "text", "labels", "figure"}, "", fail)
     labels = data.get("labels", {})
     _only(labels, set(LABELS), "labels.", fail)
     if missing := [k for k in LABELS if not isinstance(labels.get(k), str)]:
@@ -146,8 +164,36 @@ def load_style(name: str, styles_dir: Path = STYLES_DIR, *, referrer: Path | Non
     for role in ("text", "paper"):
         if role not in colours:
             raise BriefError(f"style lacks the colour role '{role}'", path)
+    figure = _figure(data["figure"], fonts, colours, path, fail) if "figure" in data else None
     return Style(name=name, path=path, page=page, fonts=fonts, colours=colours, text=text_styles,
-                 labels=dict(labels))
+                 labels=dict(labels), figure=figure)
+
+
+def _figure(spec: dict, fonts: dict, colours: dict, path: Path, fail) -> FigureStyle:
+    _only(spec, set(FIGURE_KEYS), "figure.", fail)
+    values = {k: _typed(k, v, FIGURE_KEYS[k], fail, k) for k, v in spec.items()}
+    if values.get("font") not in fonts:
+        raise fail(f"figure.font must name a family in [fonts] ({', '.join(fonts)})", "[figure]")
+    cjk = None
+    if "cjk_font" in values:
+        cjk = _resolve_font(values["cjk_font"], path.parent)
+        if not cjk.is_file():
+            raise fail(f"figure.cjk_font does not exist: {values['cjk_font']}", "cjk_font")
+    roles = {}
+    for role, props in values.get("roles", {}).items():
+        needle = f"[figure.roles.{role}]"
+        if not isinstance(props, dict):
+            raise fail(f"{needle} must be a table", needle)
+        for key, value in props.items():
+            if key not in ROLE_KEYS:
+                raise fail(f"unknown key '{key}' in {needle} (known: {', '.join(ROLE_KEYS)})", needle)
+            props[key] = _typed(key, value, ROLE_KEYS[key], fail, needle)
+            if key in ROLE_COLOUR_KEYS and value != "none" and value not in colours:
+                raise fail(f"{needle} {key}: unknown colour role '{value}' (known: {', '.join(colours)})", needle)
+        roles[role] = props
+    return FigureStyle(font=values["font"], cjk_font=cjk, simplify_mm=values.get("simplify_mm", 0.1),
+                       frame_width=values.get("frame_width", 0.5), margin=values.get("margin", 3.5),
+                       roles=roles)
 
 
 def _only(table: dict, allowed: set[str], prefix: str, fail) -> None:

@@ -1,0 +1,551 @@
+"""Draw a map from a :class:`geodata.spec.MapSpec` with geopandas + matplotlib, as a one-page
+vector PDF of exactly the requested size on paper (type sizes are true sizes in print).
+
+Order of work: projection and view → layers (clipped, projected, simplified to print
+resolution) → graticule → markers, callouts, text boxes, legend, inset, scale bar →
+labels placed around all of those → save. Every colour comes from the look's palette.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+from pyproj import CRS, Transformer
+from shapely.geometry import LineString, box as shapely_box
+
+from . import base
+from .labels import Box, LabelRequest, place_labels
+from .look import FigureError, Look, Report, check_glyphs, save_pdf, setup_matplotlib
+from .scalebar import draw_scalebar
+from .spec import CalloutSpec, LabelSpec, MapSpec
+
+MEASURE_DPI = 288
+WATER = {"sea", "ocean", "gulf", "strait"}
+
+
+# --- projection and view ---------------------------------------------------------------
+
+def unwrap(bbox):
+    """(west, south, east, north) with east > west, crossing 180° allowed (east may exceed 180)."""
+    w, s, e, n = bbox
+    if w > e:
+        e += 360
+    return w, s, e, n
+
+
+def auto_projection(bbox) -> str:
+    """A conformal conic for mid latitudes; a polar stereographic for high-latitude extents."""
+    w, s, e, n = unwrap(bbox)
+    lon0 = ((w + e) / 2 + 180) % 360 - 180
+    if n >= 75 or (s >= 55 and n - s > 15):
+        return f"+proj=stere +lat_0=90 +lat_ts=70 +lon_0={lon0:.4f} +datum=WGS84 +units=m +no_defs"
+    h = n - s
+    lat1, lat2 = s + h / 6, n - h / 6
+    return (f"+proj=lcc +lat_1={lat1:.4f} +lat_2={lat2:.4f} +lat_0={(s + n) / 2:.4f} +lon_0={lon0:.4f} "
+            f"+datum=WGS84 +units=m +no_defs")
+
+
+def densified_outline(bbox, n=64):
+    w, s, e, n_ = unwrap(bbox)
+    xs = np.concatenate([np.linspace(w, e, n), np.full(n, e), np.linspace(e, w, n), np.full(n, w)])
+    ys = np.concatenate([np.full(n, s), np.linspace(s, n_, n), np.full(n, n_), np.linspace(n_, s, n)])
+    return xs, ys
+
+
+def view_for(bbox, crs, aspect: float):
+    """Projected (x0, y0, x1, y1) covering bbox, widened to the frame's aspect (width/height)."""
+    fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    xs, ys = fwd.transform(*densified_outline(bbox))
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    w, h = x1 - x0, y1 - y0
+    if w / h < aspect:
+        grow = (h * aspect - w) / 2
+        x0, x1 = x0 - grow, x1 + grow
+    else:
+        grow = (w / aspect - h) / 2
+        y0, y1 = y0 - grow, y1 + grow
+    return x0, y0, x1, y1
+
+
+def lonlat_extent(view, crs):
+    """The lon/lat box that covers a projected view (west > east when it crosses 180°)."""
+    inv = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    x0, y0, x1, y1 = view
+    n = 48
+    xs = np.concatenate([np.linspace(x0, x1, n), np.full(n, x1), np.linspace(x1, x0, n), np.full(n, x0)])
+    ys = np.concatenate([np.full(n, y0), np.linspace(y0, y1, n), np.full(n, y1), np.linspace(y1, y0, n)])
+    lon, lat = inv.transform(xs, ys)
+    lon, lat = np.asarray(lon), np.asarray(lat)
+    south, north = float(lat.min()), float(lat.max())
+    # does the view contain the pole?
+    fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    px, py = fwd.transform(0, 90)
+    if x0 <= px <= x1 and y0 <= py <= y1:
+        return (-180.0, south, 180.0, 90.0)
+    # longitudes: unwrap along the outline, then decide whether the span crosses 180°
+    unwrapped = np.degrees(np.unwrap(np.radians(lon)))
+    w, e = float(unwrapped.min()), float(unwrapped.max())
+    if e - w >= 360:
+        return (-180.0, south, 180.0, north)
+    w = (w + 180) % 360 - 180
+    e = (e + 180) % 360 - 180
+    return (w, south, e, north)
+
+
+# --- drawing ---------------------------------------------------------------------------
+
+def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
+    setup_matplotlib(look)
+    W, H = spec.width_mm, spec.height_mm
+    fig = Figure(figsize=(W / 25.4, H / 25.4))
+    canvas = FigureCanvasAgg(fig)
+    fig.set_dpi(MEASURE_DPI)
+    left = look.margin_mm if spec.graticule else 0.6
+    bottom = look.margin_mm if spec.graticule else 0.6
+    top = right = 0.6
+    fw, fh = W - left - right, H - top - bottom
+    ax = fig.add_axes((left / W, bottom / H, fw / W, fh / H))
+    crs = CRS(auto_projection(spec.bbox) if spec.projection == "auto" else spec.projection)
+    view = view_for(spec.bbox, crs, fw / fh)
+    ax.set_xlim(view[0], view[2])
+    ax.set_ylim(view[1], view[3])
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_facecolor(look.colour(look.role("water").get("fill", "water")))
+    for spine in ax.spines.values():
+        spine.set_linewidth(look.frame_width)
+        spine.set_edgecolor(look.colour("text"))
+        spine.set_zorder(40)
+    mm_per_unit = fw / (view[2] - view[0])
+    scale = 1000 / mm_per_unit  # 1 : scale (metres on the ground per metre on paper)
+    extent = lonlat_extent(view, crs)
+
+    legend_handles = []
+    land_union = None
+    for layer in spec.layers:
+        gdf = _layer(layer, spec, extent, crs, look, scale)
+        if layer.clip_to:
+            if land_union is None or layer.clip_to != "land":
+                clip = base.load(layer.clip_to, extent, crs=crs, simplify_mm=look.simplify_mm, scale=scale)
+                land_union = clip.union_all()
+            gdf = gdf.set_geometry(gdf.intersection(land_union))
+            gdf = gdf[~gdf.is_empty]
+        gdf = _clip_to_view(gdf, view, mm_per_unit)
+        handle = _draw_layer(ax, gdf, layer.role, look, layer.legend)
+        if handle is not None:
+            legend_handles.append(handle)
+
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    report = Report(width_mm=W, height_mm=H, crs=crs.to_wkt(), view=view,
+                    frame=(left, bottom, left + fw, bottom + fh))
+    if spec.graticule:
+        _graticule(ax, spec.graticule, extent, crs, look)
+
+    renderer = canvas.get_renderer()
+    px_per_mm = MEASURE_DPI / 25.4
+    frame_box = _disp_box(ax.get_window_extent(renderer), "the frame")
+    obstacles: list[Box] = []
+    requests: list[LabelRequest] = []
+
+    callout_places = {c.place.id for c in spec.callouts}
+    labelled = {lab.place.id for lab in spec.labels if lab.marker}
+    for c in spec.callouts:
+        if c.place.id not in labelled:
+            obstacles.append(_marker_box(ax, LabelSpec(place=c.place), look, crs, True))
+    for lab in spec.labels:
+        requests.append(_label_request(ax, lab, spec, look, crs, lab.place.id in callout_places))
+        if lab.marker:
+            obstacles.append(_marker_box(ax, lab, look, crs, lab.place.id in callout_places))
+    for c in spec.countries:
+        requests.append(_country_request(c, look, crs, extent, scale))
+    for c in spec.callouts:
+        obstacles.extend(_callout(ax, renderer, c, look, crs, mm_per_unit))
+    for tb in spec.textboxes:
+        obstacles.append(_textbox(ax, renderer, tb, look))
+    if spec.legend and legend_handles:
+        leg = ax.legend(handles=legend_handles, loc=spec.legend, frameon=True, fancybox=False,
+                        framealpha=1, borderpad=0.5, handlelength=2.2, handleheight=1.0,
+                        prop={"size": look.role("small").get("size", 6), "family": _families(look)},
+                        labelcolor=look.colour("text"), edgecolor=look.colour("border"))
+        leg.get_frame().set_linewidth(0.3)
+        leg.get_frame().set_facecolor(look.colour(look.paper))
+        leg.set_zorder(45)
+        obstacles.append(_disp_box(leg.get_window_extent(renderer), "the legend"))
+    if spec.inset:
+        obstacles.append(_inset(fig, ax, renderer, spec, look, crs, view, extent))
+    bar = draw_scalebar(ax, crs, km=spec.scalebar_km, loc=spec.scalebar_at, pad_mm=2.5,
+                        colours=(look.colour("text"), look.colour(look.paper)),
+                        text=look.text_props("small"), linewidth=0.3, mm_per_unit=mm_per_unit)
+    extents = [a.get_window_extent(renderer) for a in bar["artists"]]
+    obstacles.append(Box(min(e.x0 for e in extents), min(e.y0 for e in extents),
+                         max(e.x1 for e in extents), max(e.y1 for e in extents), "the scale bar"))
+    report.scalebar = {k: v for k, v in bar.items() if k != "artists"}
+
+    _check_no_overlap(obstacles, frame_box)
+    boxes = place_labels(ax, renderer, requests, obstacles, frame_box, MEASURE_DPI)
+
+    def mm(b: Box):
+        return [round(b.x0 / px_per_mm, 3), round(b.y0 / px_per_mm, 3),
+                round(b.x1 / px_per_mm, 3), round(b.y1 / px_per_mm, 3)]
+
+    report.labels = [{"text": r.text, "box": mm(b), "kind": r.kind} for r, b in zip(requests, boxes)]
+    report.boxes = [{"what": b.what, "box": mm(b)} for b in obstacles if not b.what.startswith("marker")]
+    save_pdf(fig, out)
+    out.with_suffix(".json").write_text(json.dumps(report.__dict__, indent=1, default=list))
+    return report
+
+
+def _check_no_overlap(items: list[Box], frame: Box) -> None:
+    """Callouts, text boxes, legend, inset and scale bar must not cover each other or a marker,
+    and must stay inside the frame."""
+    solid = [b for b in items if not b.what.startswith("marker")]
+    for b in solid:
+        if not b.grow(-0.5).inside(frame):
+            raise FigureError(f"{b.what} runs over the edge of the map frame; move it")
+        for o in items:
+            if o is not b and b.overlaps(o) and not (o in solid and solid.index(o) < solid.index(b)):
+                raise FigureError(f"{b.what} covers {o.what}; move one of them")
+
+
+def _families(look: Look):
+    from .look import family_names
+
+    return family_names(look)
+
+
+def _disp_box(bb, what: str) -> Box:
+    return Box(bb.x0, bb.y0, bb.x1, bb.y1, what)
+
+
+def _layer(layer, spec: MapSpec, extent, crs, look: Look, scale) -> gpd.GeoDataFrame:
+    if layer.layer in spec.layer_files:
+        gdf = gpd.read_file(spec.layer_files[layer.layer])
+        if gdf.crs is None:
+            gdf = gdf.set_crs("EPSG:4326")
+        gdf = gdf.to_crs(crs)
+    elif layer.layer == "borders":
+        gdf = _borders(extent, crs, look, scale)
+    else:
+        gdf = base.load(layer.layer, extent, crs=crs, simplify_mm=look.simplify_mm, scale=scale)
+    if layer.features:
+        keys = _keys(gdf)
+        wanted = set(layer.features)
+        gdf = gdf[keys.isin(wanted)]
+        missing = wanted - set(keys[keys.isin(wanted)])
+        if missing:
+            raise FigureError(f"layer '{layer.layer}' has no feature {', '.join(sorted(missing))} in this extent")
+    if layer.exclude:
+        gdf = gdf[~_keys(gdf).isin(set(layer.exclude))]
+    return gdf
+
+
+def _clip_to_view(gdf: gpd.GeoDataFrame, view, mm_per_unit: float) -> gpd.GeoDataFrame:
+    """Keep only what the frame shows (plus 2 mm, so strokes at the edge stay whole)."""
+    pad = 2.0 / mm_per_unit
+    frame = shapely_box(view[0] - pad, view[1] - pad, view[2] + pad, view[3] + pad)
+    clipped = gdf.clip(frame)
+    return clipped[~clipped.is_empty]
+
+
+def _borders(extent, crs, look: Look, scale) -> gpd.GeoDataFrame:
+    """Land borders: the edges two countries share, within 0.1 mm on paper (shared edges are
+    identical in the base, but a country merged across 180° is snapped to a 1 mm grid)."""
+    countries = base.load("countries", extent, crs=crs, simplify_mm=look.simplify_mm, scale=scale)
+    geoms = list(countries.geometry)
+    tol = 0.1 / 1000 * scale
+    left, right = countries.sindex.query(countries.geometry, predicate="intersects")
+    parts = []
+    for i, j in zip(left, right):
+        if i < j:
+            shared = geoms[i].boundary.intersection(geoms[j].buffer(tol))
+            if not shared.is_empty and shared.length > 0:
+                parts.append(shared)
+    lines = gpd.GeoSeries(parts, crs=crs).explode(index_parts=False)
+    lines = lines[lines.geom_type.isin(["LineString", "MultiLineString"])]
+    return gpd.GeoDataFrame({"id": ["borders"] * len(lines)}, geometry=list(lines), crs=crs)
+
+
+def _keys(gdf):
+    for col in ("id", "name"):
+        if col in gdf.columns:
+            return gdf[col].astype(str)
+    raise FigureError("layer has neither an 'id' nor a 'name' column")
+
+
+def _draw_layer(ax, gdf, role: str, look: Look, legend: str | None):
+    r = look.role(role)
+    if gdf.empty:
+        return None
+    geom_types = set(gdf.geom_type)
+    if geom_types <= {"LineString", "MultiLineString"}:
+        props = look.line_props(role)
+        gdf.plot(ax=ax, zorder=10, **props)
+        return Line2D([], [], label=legend, **props) if legend else None
+    fill = look.colour(r.get("fill", "none"))
+    edge = look.colour(r.get("edge", "none"))
+    kwargs = {"facecolor": fill, "edgecolor": edge, "linewidth": r.get("width", 0.0) if edge != "none" else 0}
+    if "dash" in r:
+        kwargs["linestyle"] = (0, tuple(r["dash"]))
+    zorder = 2 if fill != "none" else 8
+    if "hatch" in r:
+        kwargs["hatch"] = r["hatch"]
+        kwargs["hatchcolor"] = look.colour(r.get("hatch_colour", r.get("edge", "text")))
+        zorder = 8
+    gdf.plot(ax=ax, zorder=zorder, **kwargs)
+    if legend:
+        return Patch(label=legend, **{k: v for k, v in kwargs.items() if k != "linestyle"})
+    return None
+
+
+def _graticule(ax, step: float, extent, crs, look: Look) -> None:
+    """Meridians and parallels, labelled outside the frame (meridians below, parallels left)."""
+    w, s, e, n = unwrap(extent)
+    props = look.line_props("graticule")
+    fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    frame = shapely_box(x0, y0, x1, y1)
+    text = look.text_props("small")
+    lons = np.arange(math.ceil(w / step) * step, e + 1e-9, step)
+    lats = np.arange(max(math.ceil(s / step) * step, -89), min(n, 89) + 1e-9, step)
+    taken: list[tuple[str, float]] = []
+    for lon in lons:
+        lat = np.linspace(max(s, -89.5), min(n, 89.5), 90)
+        xs, ys = fwd.transform(np.full_like(lat, lon), lat)
+        _graticule_line(ax, xs, ys, frame, props, _deg(lon, "lon"), "bottom", text, taken)
+    for lat in lats:
+        lon = np.linspace(w, e, 180)
+        xs, ys = fwd.transform(lon, np.full_like(lon, lat))
+        _graticule_line(ax, xs, ys, frame, props, _deg(lat, "lat"), "left", text, taken)
+
+
+def _deg(v: float, axis: str) -> str:
+    if axis == "lat":
+        return f"{abs(v):g}°{'N' if v >= 0 else 'S'}"
+    v = (v + 180) % 360 - 180
+    if abs(v) == 180:
+        return "180°"
+    return f"{abs(v):g}°{'E' if v > 0 else 'W' if v < 0 else ''}"
+
+
+def _graticule_line(ax, xs, ys, frame, props, label, edge, text, taken) -> None:
+    ok = np.isfinite(xs) & np.isfinite(ys)
+    if ok.sum() < 2:
+        return
+    line = LineString(np.column_stack([xs[ok], ys[ok]]))
+    ax.plot(xs[ok], ys[ok], zorder=5, **props)
+    x0, y0, x1, y1 = frame.bounds
+    edge_line = LineString([(x0, y0), (x1, y0)]) if edge == "bottom" else LineString([(x0, y0), (x0, y1)])
+    hit = line.intersection(edge_line)
+    if hit.is_empty:
+        return
+    pts = [hit] if hit.geom_type == "Point" else list(getattr(hit, "geoms", []))
+    pts = [p for p in pts if p.geom_type == "Point"]
+    if not pts:
+        return
+    p = pts[0]
+    pos = p.x if edge == "bottom" else p.y
+    span = (x1 - x0) if edge == "bottom" else (y1 - y0)
+    # keep labels apart and clear of the frame's corners
+    if min(pos - (x0 if edge == "bottom" else y0), (x1 if edge == "bottom" else y1) - pos) < 0.04 * span:
+        return
+    if any(e == edge and abs(pos - q) < 0.09 * span for e, q in taken):
+        return
+    taken.append((edge, pos))
+    if edge == "bottom":
+        ax.annotate(label, (p.x, y0), xytext=(0, -2.2), textcoords="offset points", ha="center",
+                    va="top", annotation_clip=False, zorder=41, **text)
+    else:
+        ax.annotate(label, (x0, p.y), xytext=(-2.2, 0), textcoords="offset points", ha="right",
+                    va="center", rotation=90, rotation_mode="anchor", annotation_clip=False, zorder=41,
+                    **text)
+
+
+def place_name(place, naming: str, kanji: bool) -> str:
+    """The label of a place in the spec's naming convention."""
+    names = place.names
+    en = names.get("en", place.id)
+    if place.kind in WATER:
+        return en
+    ja = names.get("ja")
+    if naming == "japan":
+        text = ja or en
+    elif naming == "russia":
+        text = en
+    else:
+        text = f"{en} ({ja})" if ja and ja.casefold() != en.casefold() else en
+    if kanji and names.get("ja_kanji"):
+        text = f"{text} {names['ja_kanji']}"
+    return text
+
+
+def _project(crs, lon, lat):
+    return Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, lat)
+
+
+def _label_request(ax, lab: LabelSpec, spec: MapSpec, look: Look, crs, is_site: bool) -> LabelRequest:
+    text = lab.text or place_name(lab.place, spec.naming, spec.kanji)
+    if lab.area and lab.place.area_km2:
+        text += f"\n{lab.place.area_km2:,.0f} km²"
+    check_glyphs(text, look, f"label of {lab.place.id}")
+    lon, lat = lab.at if lab.at else (lab.place.lon, lab.place.lat)
+    xy = _project(crs, lon, lat)
+    marker_role = "site" if is_site else "place"
+    kind = "point" if lab.marker else "centre"
+    props = look.text_props(lab.role)
+    props["multialignment"] = "center" if kind == "centre" else "left"
+    halo = None  # a stroked halo turns every glyph into an outline path: 3-4x the map's size
+    leader = {"color": look.colour("text"), "linewidth": 0.3}
+    stacked = text.replace(" (", "\n(", 1) if " (" in text.split("\n")[0] else None
+    return LabelRequest(text=text, xy=xy, props=props, kind=kind,
+                        marker_pt=look.role(marker_role).get("size", 2.0) if lab.marker else 0.0,
+                        halo=halo, leader=leader, alternatives=(stacked,) if stacked else ())
+
+
+def _country_request(c, look: Look, crs, extent, scale) -> LabelRequest:
+    countries = base.load("countries", extent)
+    row = countries[countries["id"] == c.country]
+    if row.empty:
+        raise FigureError(f"no country '{c.country}' in this map's extent")
+    text = str(row["name"].iloc[0]).upper()
+    check_glyphs(text, look, f"label of {c.country}")
+    props = look.text_props(c.role)
+    props["multialignment"] = "center"
+    return LabelRequest(text=text, xy=_project(crs, *c.at), props=props, kind="centre", halo=None)
+
+
+def _marker_box(ax, lab: LabelSpec, look: Look, crs, is_site: bool) -> Box:
+    role = look.role("site" if is_site else "place")
+    size = role.get("size", 2.0)
+    x, y = _project(crs, lab.place.lon, lab.place.lat)
+    ax.plot([x], [y], marker="o", markersize=size, color=look.colour(role.get("colour", "text")),
+            markeredgecolor=look.colour(look.paper), markeredgewidth=0.3, linestyle="none", zorder=25)
+    cx, cy = ax.transData.transform((x, y))
+    r = size / 2 * MEASURE_DPI / 72
+    return Box(cx - r, cy - r, cx + r, cy + r, f"marker {lab.place.id}")
+
+
+def _callout(ax, renderer, c: CalloutSpec, look: Look, crs, mm_per_unit) -> list[Box]:
+    """A boxed note set off from its place, joined to it by a leader line."""
+    check_glyphs(c.note, look, f"callout at {c.place.id}")
+    x, y = _project(crs, c.place.lon, c.place.lat)
+    ux = 1 / mm_per_unit
+    bx, by = x + c.offset[0] * ux, y + c.offset[1] * ux
+    props = look.text_props(c.role)
+    wrapped = _wrap(c.note, c.width, props["fontsize"])
+    t = ax.text(bx, by, wrapped, ha="left" if c.offset[0] >= 0 else "right", multialignment="left",
+                va="bottom" if c.offset[1] >= 0 else "top", zorder=35, linespacing=1.25,
+                bbox={"boxstyle": "square,pad=0.45", "facecolor": look.colour(look.paper),
+                      "edgecolor": look.colour("border"), "linewidth": 0.3}, **props)
+    t.update_bbox_position_size(renderer)
+    fig_box = _disp_box(t.get_window_extent(renderer), f"the callout at {c.place.id}")
+    patch = t.get_bbox_patch().get_window_extent(renderer)
+    bb = Box(patch.x0, patch.y0, patch.x1, patch.y1, f"the callout at {c.place.id}")
+    px, py = ax.transData.transform((x, y))
+    tx, ty = min(max(px, bb.x0), bb.x1), min(max(py, bb.y0), bb.y1)
+    inv = ax.transData.inverted()
+    (lx0, ly0), (lx1, ly1) = inv.transform([(px, py), (tx, ty)])
+    ax.plot([lx0, lx1], [ly0, ly1], color=look.colour("text"), linewidth=0.4, zorder=34)
+    # the leader is an obstacle for labels too: small boxes every ~1.5 mm along it
+    step = 1.5 * MEASURE_DPI / 25.4
+    n = max(2, int(((tx - px) ** 2 + (ty - py) ** 2) ** 0.5 / step))
+    r = 0.6 * MEASURE_DPI / 72
+    leader = [Box(px + (tx - px) * i / n - r, py + (ty - py) * i / n - r, px + (tx - px) * i / n + r,
+                  py + (ty - py) * i / n + r, f"marker-leader {c.place.id}") for i in range(2, n)]
+    return [bb if bb.x1 - bb.x0 > fig_box.x1 - fig_box.x0 else fig_box, *leader]
+
+
+def _wrap(text: str, width_mm: float, size_pt: float) -> str:
+    """Greedy wrap at an average character width of half the type size."""
+    chars = max(8, int(width_mm / 25.4 * 72 / (size_pt * 0.48)))
+    lines, line = [], ""
+    for para in text.split("\n"):
+        for word in para.split():
+            if line and len(line) + 1 + len(word) > chars:
+                lines.append(line)
+                line = word
+            else:
+                line = f"{line} {word}".strip()
+        lines.append(line)
+        line = ""
+    return "\n".join(lines)
+
+
+def _textbox(ax, renderer, tb, look: Look) -> Box:
+    check_glyphs(tb.text, look, "text box")
+    props = look.text_props(tb.role)
+    x = 0.015 if "left" in tb.at else 0.985
+    y = 0.015 if "lower" in tb.at else 0.985
+    pad = 2.5 / (ax.get_window_extent(renderer).width / MEASURE_DPI * 25.4)
+    x = x + pad if "left" in tb.at else x - pad
+    t = ax.text(x, y + (0.02 if "lower" in tb.at else -0.02), _wrap(tb.text, tb.width, props["fontsize"]),
+                transform=ax.transAxes, ha="left" if "left" in tb.at else "right", multialignment="left",
+                va="bottom" if "lower" in tb.at else "top", zorder=35, linespacing=1.25,
+                bbox={"boxstyle": "square,pad=0.5", "facecolor": look.colour(look.paper),
+                      "edgecolor": look.colour("border"), "linewidth": 0.3}, **props)
+    t.update_bbox_position_size(renderer)
+    patch = t.get_bbox_patch().get_window_extent(renderer)
+    return Box(patch.x0, patch.y0, patch.x1, patch.y1, "the text box")
+
+
+def _inset(fig, ax, renderer, spec: MapSpec, look: Look, crs, view, extent) -> Box:
+    """A small-scale locator map with the main map's extent boxed."""
+    inset = spec.inset
+    frame = ax.get_window_extent(renderer)
+    px_per_mm = MEASURE_DPI / 25.4
+    icrs = CRS(auto_projection(inset.bbox))
+    iview_raw = view_for(inset.bbox, icrs, 1.0)
+    w_mm = inset.width
+    aspect = (iview_raw[2] - iview_raw[0]) / (iview_raw[3] - iview_raw[1])
+    h_mm = w_mm / aspect
+    pad = 1.2 * px_per_mm
+    fx = frame.x0 + pad if "left" in inset.at else frame.x1 - pad - w_mm * px_per_mm
+    fy = frame.y1 - pad - h_mm * px_per_mm if "upper" in inset.at else frame.y0 + pad
+    W, H = fig.get_size_inches() * MEASURE_DPI
+    iax = fig.add_axes((fx / W, fy / H, w_mm * px_per_mm / W, h_mm * px_per_mm / H), zorder=50)
+    iax.set_xlim(iview_raw[0], iview_raw[2])
+    iax.set_ylim(iview_raw[1], iview_raw[3])
+    iax.set_xticks([])
+    iax.set_yticks([])
+    iax.set_facecolor(look.colour(look.role("water").get("fill", "water")))
+    for spine in iax.spines.values():
+        spine.set_linewidth(0.4)
+        spine.set_edgecolor(look.colour("text"))
+    iext = lonlat_extent(iview_raw, icrs)
+    iscale = 1000 / (w_mm / (iview_raw[2] - iview_raw[0]))
+    countries = base.load("countries", iext, crs=icrs, simplify_mm=0.2, scale=iscale)
+    r = look.role("land_context")
+    countries.plot(ax=iax, facecolor=look.colour(r.get("fill")), edgecolor=look.colour(r.get("edge")),
+                   linewidth=0.25, zorder=2)
+    # the main map's frame, as a polygon in the inset's projection
+    inv = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    fwd = Transformer.from_crs("EPSG:4326", icrs, always_xy=True)
+    x0, y0, x1, y1 = view
+    n = 32
+    xs = np.concatenate([np.linspace(x0, x1, n), np.full(n, x1), np.linspace(x1, x0, n), np.full(n, x0)])
+    ys = np.concatenate([np.full(n, y0), np.linspace(y0, y1, n), np.full(n, y1), np.linspace(y1, y0, n)])
+    bx, by = fwd.transform(*inv.transform(xs, ys))
+    iax.fill(bx, by, facecolor="none", edgecolor=look.colour("highlight"), linewidth=0.8, zorder=5)
+    small = look.text_props("small")
+    for cid, label in inset.countries:
+        row = countries[countries["id"] == cid]
+        if row.empty:
+            raise FigureError(f"inset: no country '{cid}' in the inset's extent")
+        visible = row.geometry.iloc[0].intersection(shapely_box(*iview_raw))
+        parts = list(getattr(visible, "geoms", [visible]))
+        pt = max(parts, key=lambda g: g.area).representative_point()  # on the main landmass
+        iax.text(pt.x, pt.y, label, ha="center", va="center", zorder=6, **small)
+    iax.set_xlabel("")
+    iax.set_ylabel("")
+    bb = iax.get_window_extent(renderer)
+    return Box(bb.x0, bb.y0, bb.x1, bb.y1, "the inset")

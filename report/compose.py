@@ -1,0 +1,45 @@
+"""Stage 3b, composition: stamp each rendered figure (a one-page vector PDF) into the box
+the layout reserved for it, as a Form XObject. Text inside figures stays text."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+
+import pikepdf
+
+from .figures import Figure
+from .layout import Laid
+
+
+def _slug(fid: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in fid)
+
+
+def compose(laid: Laid, figures: dict[str, Figure]) -> Laid:
+    if not laid.placements:
+        return laid
+    pdf = pikepdf.open(io.BytesIO(laid.pdf))
+    sources: dict[str, pikepdf.Pdf] = {}
+    try:
+        for place in laid.placements:
+            fig = figures[place.figure_id]
+            if fig.id not in sources:
+                sources[fig.id] = pikepdf.open(fig.pdf)
+            page = pdf.pages[place.page]
+            src = sources[fig.id].pages[0]
+            form = pdf.copy_foreign(src.as_form_xobject())
+            name = pikepdf.Name(f"/Fig{_slug(fig.id)}")  # a fixed name keeps builds byte-identical
+            page.add_resource(form, pikepdf.Name.XObject, name, replace_existing=True)
+            box = src.mediabox
+            sx = place.width / (float(box[2]) - float(box[0]))
+            sy = place.height / (float(box[3]) - float(box[1]))
+            page.contents_add(f"q {sx:.6f} 0 0 {sy:.6f} {place.x:.4f} {place.y:.4f} cm {name} Do Q".encode(),
+                              prepend=False)
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True)
+    finally:
+        for src in sources.values():
+            src.close()
+        pdf.close()
+    return replace(laid, pdf=out.getvalue())

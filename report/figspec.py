@@ -1,0 +1,243 @@
+"""Figure specs: ``briefs/<slug>/figures/<id>.toml`` → :class:`FigureDef`.
+
+Part of the source stage: it reads the spec, resolves every place against the gazetteer
+(bundled + the brief's own), checks layer names, and keeps the line of each entry so
+that later checks (style roles, sizes) can still name ``file:line``. Every callout and
+text box must carry its source; places and layers carry theirs in the data.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from geodata.places import Gazetteer, GazetteerError, UnknownPlace, annotation_layers
+from geodata.spec import (
+    CORNERS, NAMING, CalloutSpec, CountryLabel, InsetSpec, LabelSpec, LayerSpec, MapSpec, Point, TextBoxSpec,
+)
+
+from .charts import Bar, ChartSpec, Group
+from .errors import BriefError
+
+BASE_LAYERS = ("land", "countries", "borders", "admin1", "military_districts")
+COMMON = {"kind", "title", "caption", "source", "size", "height"}
+MAP_KEYS = COMMON | {"naming", "kanji", "projection", "graticule", "legend", "scalebar", "extent",
+                     "layer", "label", "country", "callout", "textbox", "inset", "north_arrow"}
+CHART_KEYS = COMMON | {"chart", "scale", "unit", "axis_label", "max", "group"}
+
+
+@dataclass(frozen=True)
+class FigureDef:
+    id: str
+    path: Path
+    kind: str  # map | chart
+    title: str
+    caption: str
+    source: str
+    size: str  # column | full
+    height_mm: float
+    spec: MapSpec | ChartSpec  # width_mm is filled in by the figures stage
+    roles: tuple[tuple[str, int | None], ...]  # style roles used, with their lines
+    text: str  # the spec file's text (part of the cache key)
+    line: int = 1
+
+
+class _Spec:
+    """Helpers that know the spec's text, to point errors at lines."""
+
+    def __init__(self, path: Path, text: str):
+        self.path, self.text = path, text
+
+    def line(self, *needles: str) -> int | None:
+        lines = self.text.splitlines()
+        for needle in needles:
+            for i, line in enumerate(lines, 1):
+                if needle and needle in line:
+                    return i
+        return None
+
+    def fail(self, msg: str, *needles: str) -> BriefError:
+        return BriefError(msg, self.path, self.line(*needles))
+
+
+def load_figure(path: Path, gazetteer: Gazetteer, brief_dir: Path) -> FigureDef:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BriefError("not valid UTF-8", path, raw[: exc.start].count(b"\n") + 1) from None
+    s = _Spec(path, text)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise BriefError(f"malformed figure spec: {msg}", path, int(m.group(1)) if m else None) from None
+    kind = data.get("kind")
+    if kind not in ("map", "chart"):
+        raise s.fail("kind must be \"map\" or \"chart\"", "kind", "")
+    allowed = MAP_KEYS if kind == "map" else CHART_KEYS
+    for key in data:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, sorted(allowed), n=3)
+            raise s.fail(f"unknown key '{key}'" + (f" (did you mean {', '.join(close)}?)" if close else ""),
+                         f"{key} =", f"[{key}]", f"[[{key}]]")
+    for key in ("title", "caption", "source", "size", "height"):
+        if key not in data:
+            raise s.fail(f"figure spec lacks '{key}'", "kind")
+    if data["size"] not in ("column", "full"):
+        raise s.fail("size must be \"column\" or \"full\"", "size")
+    height = data["height"]
+    if not isinstance(height, (int, float)) or height <= 10:
+        raise s.fail("height must be a number of millimetres above 10", "height")
+    if "Natural Earth" not in data["source"] and kind == "map":
+        raise s.fail("a map's source line must credit \"Made with Natural Earth\"", "source")
+    fid = path.stem
+    roles: list[tuple[str, int | None]] = []
+    if kind == "map":
+        spec = _map(fid, data, s, gazetteer, brief_dir, roles)
+    else:
+        spec = _chart(fid, data, s, roles)
+    return FigureDef(id=fid, path=path, kind=kind, title=str(data["title"]), caption=str(data["caption"]),
+                     source=str(data["source"]), size=data["size"], height_mm=float(height), spec=spec,
+                     roles=tuple(roles), text=text)
+
+
+def with_width(fig: FigureDef, width_mm: float) -> FigureDef:
+    return replace(fig, spec=replace(fig.spec, width_mm=width_mm, height_mm=fig.height_mm))
+
+
+def _point(place_id: str, gazetteer: Gazetteer, s: _Spec) -> Point:
+    try:
+        p = gazetteer.find(place_id)
+    except UnknownPlace as exc:
+        raise s.fail(str(exc), f'"{place_id}"') from None
+    return Point(id=p.id, lon=p.lon, lat=p.lat, kind=p.kind, names=dict(p.names), area_km2=p.area_km2)
+
+
+def _corner(value, s: _Spec, key: str) -> str:
+    if value not in CORNERS:
+        raise s.fail(f"{key} must be one of {', '.join(CORNERS)}", key)
+    return value
+
+
+def _bbox(value, s: _Spec, key: str) -> tuple[float, float, float, float]:
+    if (not isinstance(value, list) or len(value) != 4 or not all(isinstance(v, (int, float)) for v in value)
+            or not (-90 <= value[1] < value[3] <= 90) or not all(-180 <= v <= 180 for v in value[::2])):
+        raise s.fail(f"{key} must be [west, south, east, north] in degrees (west > east crosses 180°)", key)
+    return tuple(float(v) for v in value)
+
+
+def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles: list) -> MapSpec:
+    naming = data.get("naming", "dual")
+    if naming not in NAMING:
+        raise s.fail(f"naming must be one of {', '.join(NAMING)}", "naming")
+    extent = data.get("extent")
+    if not isinstance(extent, dict) or ("bbox" in extent) == ("fit" in extent):
+        raise s.fail("[extent] needs either bbox = [w, s, e, n] or fit = [place ids]", "[extent]", "extent")
+    if "bbox" in extent:
+        bbox = _bbox(extent["bbox"], s, "bbox")
+    else:
+        pts = [_point(pid, gaz, s) for pid in extent["fit"]]
+        margin = float(extent.get("margin", 0.5))
+        lons, lats = [p.lon for p in pts], [p.lat for p in pts]
+        bbox = (min(lons) - margin, max(min(lats) - margin, -89.0), max(lons) + margin, min(max(lats) + margin, 89.0))
+    layer_files = {name: str(path) for name, path in annotation_layers(brief_dir).items()
+                   if path.suffix == ".geojson"}
+    known_layers = sorted(set(BASE_LAYERS) | set(layer_files))
+    layers = []
+    for entry in data.get("layer", []):
+        name = entry.get("layer")
+        if name not in known_layers:
+            close = difflib.get_close_matches(str(name), known_layers, n=3, cutoff=0)
+            raise s.fail(f"unknown layer '{name}' (closest: {', '.join(close)})", f'layer = "{name}"')
+        clip = entry.get("clip_to")
+        if clip is not None and clip not in BASE_LAYERS:
+            raise s.fail(f"clip_to must be a base layer ({', '.join(BASE_LAYERS)})", "clip_to")
+        roles.append((entry.get("role", ""), s.line(f'role = "{entry.get("role")}"')))
+        layers.append(LayerSpec(layer=name, role=str(entry.get("role", "")),
+                                features=tuple(entry.get("features", ())), exclude=tuple(entry.get("exclude", ())),
+                                clip_to=clip, legend=entry.get("legend")))
+    labels = []
+    for entry in data.get("label", []):
+        point = _point(str(entry.get("place", "")), gaz, s)
+        role = str(entry.get("role", "label"))
+        roles.append((role, s.line(f'place = "{entry.get("place")}"')))
+        at = entry.get("at")
+        labels.append(LabelSpec(place=point, role=role, marker=bool(entry.get("marker", True)),
+                                area=bool(entry.get("area", False)), at=tuple(at) if at else None))
+    countries = []
+    for entry in data.get("country", []):
+        at = entry.get("at")
+        if not str(entry.get("id", "")).startswith("country-") or not isinstance(at, list) or len(at) != 2:
+            raise s.fail("a [[country]] label needs id = \"country-…\" and at = [lon, lat]", "[[country]]")
+        role = str(entry.get("role", "country_label"))
+        roles.append((role, s.line(f'id = "{entry["id"]}"')))
+        countries.append(CountryLabel(country=entry["id"], at=(float(at[0]), float(at[1])), role=role))
+    callouts = []
+    for entry in data.get("callout", []):
+        point = _point(str(entry.get("place", "")), gaz, s)
+        if not entry.get("source"):
+            raise s.fail("every callout needs a source", f'note = "{entry.get("note", "")[:20]}')
+        if not entry.get("note"):
+            raise s.fail("a callout needs a note", "[[callout]]")
+        callouts.append(CalloutSpec(place=point, note=str(entry["note"]),
+                                    offset=tuple(entry.get("offset", (12.0, 8.0))),
+                                    width=float(entry.get("width", 38.0))))
+    textboxes = []
+    for entry in data.get("textbox", []):
+        if not entry.get("source"):
+            raise s.fail("every text box needs a source", "[[textbox]]")
+        textboxes.append(TextBoxSpec(text=str(entry.get("text", "")), at=_corner(entry.get("at", "lower left"), s, "at"),
+                                     width=float(entry.get("width", 50.0))))
+    inset = None
+    if "inset" in data:
+        i = data["inset"]
+        inset = InsetSpec(bbox=_bbox(i.get("bbox"), s, "bbox"), at=_corner(i.get("at", "upper left"), s, "at"),
+                          width=float(i.get("width", 24.0)),
+                          countries=tuple(tuple(c) for c in i.get("countries", ())))
+    legend = data.get("legend", "lower right")
+    if legend != "none":
+        _corner(legend, s, "legend")
+    bar = data.get("scalebar", {})
+    if not isinstance(bar, dict) or set(bar) - {"km", "at"}:
+        raise s.fail("scalebar takes km and at", "scalebar")
+    return MapSpec(id=fid, width_mm=0.0, height_mm=0.0, bbox=bbox, projection=str(data.get("projection", "auto")),
+                   naming=naming, kanji=bool(data.get("kanji", False)), layers=tuple(layers), labels=tuple(labels),
+                   countries=tuple(countries), callouts=tuple(callouts), textboxes=tuple(textboxes), inset=inset,
+                   legend=None if legend == "none" else legend, graticule=data.get("graticule"),
+                   scalebar_km=bar.get("km"), scalebar_at=_corner(bar.get("at", "lower left"), s, "at"),
+                   north_arrow=bool(data.get("north_arrow", False)), layer_files=layer_files)
+
+
+def _chart(fid: str, data: dict, s: _Spec, roles: list) -> ChartSpec:
+    if data.get("chart", "bar") != "bar":
+        raise s.fail("chart must be \"bar\"", "chart")
+    groups = []
+    for g in data.get("group", []):
+        if not g.get("source"):
+            raise s.fail(f"group '{g.get('name', '')}' needs a source", f'name = "{g.get("name", "")}"')
+        bars = []
+        for b in g.get("bar", []):
+            if not isinstance(b.get("value"), (int, float)):
+                raise s.fail("every bar needs a numeric value", f'label = "{b.get("label", "")}"')
+            role = str(b.get("role", "bar"))
+            roles.append((role, s.line(f'label = "{b.get("label", "")}"')))
+            bars.append(Bar(label=str(b.get("label", "")), value=float(b["value"]), role=role,
+                            display=b.get("display")))
+        groups.append(Group(name=str(g.get("name", "")), bars=tuple(bars)))
+    if not groups:
+        raise s.fail("a chart needs at least one [[group]] with [[group.bar]] entries", "kind")
+    return ChartSpec(id=fid, width_mm=0.0, height_mm=0.0, groups=tuple(groups),
+                     scale=str(data.get("scale", "linear")), unit=str(data.get("unit", "")),
+                     axis_label=str(data.get("axis_label", "")), max=data.get("max"))
+
+
+def load_gazetteer(brief_dir: Path) -> Gazetteer:
+    try:
+        return Gazetteer.load(brief_dir)
+    except GazetteerError as exc:
+        raise BriefError(str(exc)) from None
