@@ -26,6 +26,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="which edition to build (default: all)")
     b.add_argument("--styles", type=Path, default=None,
                    help="folder of house styles (default: the project's styles/)")
+    b.add_argument("--saddle-stitch", action="store_true",
+                   help="pad the print edition with blank pages to a multiple of 4")
     b.add_argument("-q", "--quiet", action="store_true", help="print only errors")
 
     c = sub.add_parser("check", help="preflight a PDF against an edition's profile")
@@ -63,7 +65,7 @@ def _build(args) -> int:
     variants = list(VARIANTS) if args.variant == "all" else [args.variant]
     say = None if args.quiet else (lambda msg: print(msg, file=sys.stderr))
     for item in build(args.brief_dir, args.out, variants, progress=say,
-                      styles_dir=args.styles or STYLES_DIR):
+                      styles_dir=args.styles or STYLES_DIR, pad_to=4 if args.saddle_stitch else 1):
         print(f"{item.path}  {item.pages} pages  {item.size:,} bytes")
     return 0
 

@@ -41,7 +41,7 @@ def load(brief_dir: Path, styles_dir: Path = STYLES_DIR) -> tuple[Brief, Style]:
 
 def build(brief_dir: Path, out_dir: Path, variants: Sequence[str] = ("screen",),
           progress: Callable[[str], None] | None = None,
-          styles_dir: Path = STYLES_DIR) -> list[Built]:
+          styles_dir: Path = STYLES_DIR, pad_to: int = 1) -> list[Built]:
     """Build the requested editions of one brief into ``out_dir/<slug>/``."""
     say = progress or (lambda _msg: None)
     unknown = [v for v in variants if v not in VARIANTS]
@@ -63,7 +63,8 @@ def build(brief_dir: Path, out_dir: Path, variants: Sequence[str] = ("screen",),
                                                      figures)
             say(f"layout ({variant.colour}): {laid_by_colour[variant.colour].pages} pages")
         laid = laid_by_colour[variant.colour]
-        pdf = variant.finish(FinishInput(laid=laid, brief=brief, style=style, epoch=epoch, tool=TOOL))
+        pdf = variant.finish(FinishInput(laid=laid, brief=brief, style=style, epoch=epoch, tool=TOOL,
+                                         extra={"pad_to": pad_to}))
         path = Path(out_dir) / brief.meta.slug / f"{brief.meta.slug}-{name}.pdf"
         failures = [r for r in check(pdf, profile=variant.profile) if not r.ok]
         if failures:

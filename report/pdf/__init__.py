@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from . import screen
+from . import pdfa, pdfx, screen
 from .common import FinishInput
 
 
@@ -23,7 +23,9 @@ class Variant:
 
 
 VARIANTS: dict[str, Variant] = {
+    "print": Variant("print", colour="cmyk", profile="print", finish=pdfx.finish),
     "screen": Variant("screen", colour="rgb", profile="screen", finish=screen.finish),
+    "archive": Variant("archive", colour="rgb", profile="archive", finish=pdfa.finish),
 }
 
 __all__ = ["VARIANTS", "Variant", "FinishInput"]

@@ -38,8 +38,21 @@ def pdf_date(when: dt.datetime) -> str:
     return when.strftime("D:%Y%m%d%H%M%S+00'00'")
 
 
-def set_metadata(pdf: pikepdf.Pdf, fin: FinishInput, extra_xmp: dict[str, object] | None = None) -> None:
-    """Write Info and XMP from the brief so that they agree, with the build epoch as dates."""
+def open_laid(fin: FinishInput) -> pikepdf.Pdf:
+    """The laid-out PDF, opened for finishing."""
+    return pikepdf.open(io.BytesIO(fin.laid.pdf))
+
+
+def iso_date(when: dt.datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def set_metadata(pdf: pikepdf.Pdf, fin: FinishInput, extra_xmp: dict[str, object] | None = None,
+                 extra_info: dict[str, object] | None = None) -> None:
+    """Write Info and XMP from the brief so that they agree, with the build epoch as dates.
+
+    ``extra_info`` values are pikepdf objects or str (written as PDF strings); each edition
+    that adds an Info key also adds its XMP twin through ``extra_xmp``."""
     meta = fin.brief.meta
     authors = [a.name for a in meta.authors]
     subject = meta.subject or meta.standfirst
@@ -49,8 +62,10 @@ def set_metadata(pdf: pikepdf.Pdf, fin: FinishInput, extra_xmp: dict[str, object
         "/Keywords": keywords, "/Creator": fin.tool, "/Producer": fin.tool,
         "/CreationDate": pdf_date(fin.epoch), "/ModDate": pdf_date(fin.epoch),
     }
-    pdf.trailer.Info = pikepdf.Dictionary({k: pikepdf.String(v) for k, v in info.items()})
-    iso = fin.epoch.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    info.update(extra_info or {})
+    pdf.trailer.Info = pikepdf.Dictionary({k: pikepdf.String(v) if isinstance(v, str) else v
+                                           for k, v in info.items()})
+    iso = iso_date(fin.epoch)
     with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
         xmp["dc:title"] = meta.full_title
         xmp["dc:creator"] = [", ".join(authors)]  # one entry equal to Info Author (PDF/A)

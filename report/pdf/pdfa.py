@@ -1,0 +1,143 @@
+"""The archive edition: PDF/A-3b (ISO 19005-3, level B) that carries its own sources.
+
+- XMP ``pdfaid:part`` 3 / ``pdfaid:conformance`` B, agreeing with Info (:func:`set_metadata`).
+- Output intent GTS_PDFA1 with an embedded sRGB profile (:mod:`.icc`): the layout draws in
+  DeviceRGB. Fonts are embedded by the layout; no encryption, JavaScript or external
+  references; every annotation is printable (``/F 4``).
+- Associated files (``/AF`` in the catalog + the EmbeddedFiles name tree), each with
+  ``/AFRelationship /Source``, ``/F`` + ``/UF``, a MIME ``/Subtype``, and ``/Params`` with
+  ``/ModDate`` (the build epoch), ``/Size`` and ``/CheckSum`` (MD5): the brief, its figure
+  specs, its ``places.toml`` and ``layers/*.geojson``, the house style and the geodata
+  manifest, named by their path in the project; plus ``brief-build.json`` (tool version,
+  build epoch, SHA-256 of every source) as ``/Supplement``. :func:`extract_sources` writes
+  them back out, so the edition can be rebuilt from this one file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+from pathlib import Path, PurePosixPath
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name, String
+
+from ..errors import BriefError
+from .common import FinishInput, iso_date, open_laid, pdf_date, save, set_metadata
+from .icc import srgb_profile
+
+BUILD_RECORD = "brief-build.json"
+MIME = {".md": "text/markdown", ".toml": "application/toml", ".geojson": "application/geo+json",
+        ".json": "application/json"}
+
+
+def finish(fin: FinishInput) -> bytes:
+    pdf = open_laid(fin)
+    set_metadata(pdf, fin, extra_xmp={"pdfaid:part": "3", "pdfaid:conformance": "B"})
+    profile = pikepdf.Stream(pdf, srgb_profile())
+    profile.N = 3
+    pdf.Root.OutputIntents = Array([pdf.make_indirect(Dictionary(
+        Type=Name.OutputIntent, S=Name.GTS_PDFA1, OutputConditionIdentifier=String("sRGB IEC61966-2.1"),
+        Info=String("sRGB IEC61966-2.1"), DestOutputProfile=pdf.make_indirect(profile)))])
+    for page in pdf.pages:
+        for annot in page.obj.get("/Annots", Array()):
+            annot.F = 4  # Print; not Hidden/Invisible/NoView (ISO 19005-3 6.3.2)
+    _attach(pdf, fin)
+    pdf.Root.PageMode = Name.UseOutlines
+    pdf.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
+    return save(pdf, version="1.7")
+
+
+def source_files(fin: FinishInput) -> list[tuple[str, Path]]:
+    """(name in the project, file) of every source an archive rebuild needs, in a fixed order."""
+    brief = fin.brief
+    home = brief.directory.resolve()
+    prefix = f"briefs/{brief.meta.slug}"
+
+    def own(path: Path) -> tuple[str, Path]:
+        try:
+            rel = path.resolve().relative_to(home).as_posix()
+        except ValueError:
+            rel = f"figures/{path.name}"
+        return f"{prefix}/{rel}", path
+
+    out = [own(brief.path)]
+    out += [own(brief.figure_specs[fid]) for fid in sorted(brief.figure_specs)]
+    if (home / "places.toml").is_file():
+        out.append(own(home / "places.toml"))
+    out += [own(p) for p in sorted((home / "layers").glob("*.geojson"))]
+    out.append((f"styles/{fin.style.path.name}", fin.style.path))
+    manifest = _geodata_dir() / "MANIFEST.json"
+    if manifest.is_file():
+        out.append(("geodata/MANIFEST.json", manifest))
+    return out
+
+
+def _geodata_dir() -> Path:
+    spec = importlib.util.find_spec("geodata")
+    if spec is None or not spec.submodule_search_locations:
+        return Path(__file__).resolve().parents[2] / "geodata"
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def _attach(pdf: pikepdf.Pdf, fin: FinishInput) -> None:
+    files = []
+    for name, path in source_files(fin):
+        try:
+            files.append((name, path.read_bytes(), "/Source", f"source of the brief: {name}"))
+        except OSError as exc:
+            raise BriefError(f"cannot read a source to attach to the archive edition: {exc}", path) from None
+    record = {
+        "tool": fin.tool, "edition": "archive", "build_epoch": iso_date(fin.epoch),
+        "brief": files[0][0], "style": f"styles/{fin.style.path.name}",
+        "sources": {name: hashlib.sha256(data).hexdigest() for name, data, _, _ in files},
+        "rebuild": f"in the folder extract_sources() wrote: SOURCE_DATE_EPOCH={int(fin.epoch.timestamp())} "
+                   f"brief build briefs/{fin.brief.meta.slug} --styles styles --variant archive",
+    }
+    files.append((BUILD_RECORD, json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False).encode() + b"\n",
+                  "/Supplement", f"how this edition was built ({fin.tool})"))
+    specs = []
+    for name, data, relation, desc in files:
+        ef = pikepdf.Stream(pdf, data)
+        ef.Type = Name.EmbeddedFile
+        ef.Subtype = Name("/" + MIME.get(PurePosixPath(name).suffix, "application/octet-stream"))
+        ef.Params = Dictionary(ModDate=String(pdf_date(fin.epoch)), Size=len(data),
+                               CheckSum=String(hashlib.md5(data).digest()))
+        ef = pdf.make_indirect(ef)
+        spec = pdf.make_indirect(Dictionary(
+            Type=Name.Filespec, F=String(name), UF=String(name), Desc=String(desc),
+            AFRelationship=Name(relation), EF=Dictionary(F=ef, UF=ef)))
+        specs.append((name, spec))
+    pdf.Root.AF = Array([spec for _, spec in specs])
+    tree = Array()
+    for name, spec in sorted(specs, key=lambda s: s[0].encode("utf-8")):
+        tree.extend([String(name), spec])
+    pdf.Root.Names = Dictionary(EmbeddedFiles=Dictionary(Names=tree))
+
+
+def extract_sources(pdf_path: Path | str, dest_dir: Path | str) -> list[Path]:
+    """Write the archive edition's ``/Source`` attachments under ``dest_dir`` by their
+    project path (``briefs/<slug>/brief.md``, ``styles/house.toml`` …); return the paths.
+    A name that would leave ``dest_dir`` or a file whose MD5 differs from its
+    ``/CheckSum`` is an error."""
+    dest = Path(dest_dir)
+    written = []
+    with pikepdf.open(pdf_path) as pdf:
+        for spec in pdf.Root.get("/AF", Array()):
+            if spec.get("/AFRelationship") != Name.Source:
+                continue
+            name = str(spec.get("/UF", spec.get("/F")))
+            rel = PurePosixPath(name)
+            if rel.is_absolute() or ".." in rel.parts or "\\" in name or ":" in name or not rel.parts:
+                raise BriefError(f"attachment name {name!r} is not a relative project path", pdf_path)
+            stream = spec.EF.get("/UF", spec.EF.get("/F"))
+            data = stream.read_bytes()
+            want = stream.get("/Params", Dictionary()).get("/CheckSum")
+            if want is not None and bytes(want) != hashlib.md5(data).digest():
+                raise BriefError(f"attachment {name} does not match its checksum", pdf_path)
+            out = dest.joinpath(*rel.parts)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(data)
+            written.append(out)
+    return written

@@ -1,0 +1,118 @@
+"""The print edition: PDF/X-1a:2003 (ISO 15930-4), CMYK, with bleed and crop marks.
+
+- PDF 1.4 with a classic cross-reference table: no object or cross-reference streams, no
+  transparency (soft masks, constant alpha < 1, blend modes and transparency groups are
+  refused or, for a group with nothing transparent in it, dropped).
+- Every colour in the palette's CMYK (:mod:`.cmyk`); DeviceCMYK, DeviceGray and the
+  registration colour of the crop marks only.
+- Output intent GTS_PDFX for the registered characterisation FOGRA39 (no embedded
+  profile); Info ``GTS_PDFXVersion`` / ``GTS_PDFXConformance`` / ``Trapped`` with their
+  XMP twins in the ``pdfx`` namespace.
+- Boxes and marks from :mod:`.marks`; no links, bookmarks or other interactive features.
+- ``extra["pad_to"]``: the page count is padded with blank pages to a multiple of it
+  (4 for saddle stitching); blank pages get the same boxes and marks.
+"""
+
+from __future__ import annotations
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name, Stream
+
+from ..errors import BriefError
+from .cmyk import to_palette_cmyk
+from .common import FinishInput, open_laid, save, set_metadata
+from .marks import impose
+
+VERSION = "PDF/X-1:2003"
+CONFORMANCE = "PDF/X-1a:2003"
+CONDITION = dict(
+    OutputConditionIdentifier="FOGRA39",
+    OutputCondition="Offset printing, coated paper (ISO 12647-2:2004/Amd 1, paper type 1 or 2), "
+                    "FOGRA39",
+    RegistryName="http://www.color.org",
+    Info="Coated FOGRA39 (ISO 12647-2:2004)",
+)
+
+
+def finish(fin: FinishInput) -> bytes:
+    pdf = open_laid(fin)
+    _strip_interactive(pdf)
+    _pad(pdf, fin.extra.get("pad_to", 1))
+    _no_transparency(pdf)
+    to_palette_cmyk(pdf, fin.style)
+    impose(pdf)
+    pdf.Root.OutputIntents = Array([pdf.make_indirect(Dictionary(
+        Type=Name.OutputIntent, S=Name.GTS_PDFX,
+        **{k: pikepdf.String(v) for k, v in CONDITION.items()}))])
+    set_metadata(pdf, fin,
+                 extra_xmp={"pdfx:GTS_PDFXVersion": VERSION, "pdfx:GTS_PDFXConformance": CONFORMANCE,
+                            "pdf:Trapped": "False"},
+                 extra_info={"/GTS_PDFXVersion": VERSION, "/GTS_PDFXConformance": CONFORMANCE,
+                             "/Trapped": Name("/False")})
+    return save(pdf, version="1.4", object_streams=False)
+
+
+def _strip_interactive(pdf: pikepdf.Pdf) -> None:
+    """Links, bookmarks and named destinations mean nothing on paper (and their
+    coordinates would not follow the imposition)."""
+    for key in ("/Outlines", "/Names", "/Dests", "/PageMode", "/OpenAction", "/AcroForm",
+                "/ViewerPreferences"):
+        if key in pdf.Root:
+            del pdf.Root[key]
+    for page in pdf.pages:
+        if "/Annots" in page.obj:
+            del page.obj["/Annots"]
+
+
+def _pad(pdf: pikepdf.Pdf, pad_to) -> None:
+    if isinstance(pad_to, bool) or not isinstance(pad_to, int) or pad_to < 1:
+        raise BriefError(f"pad_to must be a positive whole number of pages, not {pad_to!r}")
+    first = pdf.pages[0]
+    size = tuple(float(v) for v in first.mediabox[2:])
+    while len(pdf.pages) % pad_to:
+        pdf.add_blank_page(page_size=size)
+
+
+def _no_transparency(pdf: pikepdf.Pdf) -> None:
+    """PDF/X-1a has no transparency: refuse soft masks, blend modes and transfer functions;
+    drop transparency-group attributes, which change nothing when nothing is transparent.
+    (Opacity is judged where something is painted with it, by :mod:`.cmyk`.)"""
+    seen: set = set()
+
+    def visit(obj, where: str) -> None:
+        key = obj.objgen if obj.is_indirect else id(obj)
+        if key in seen:
+            return
+        seen.add(key)
+        if "/Group" in obj:
+            del obj["/Group"]
+        res = obj.get("/Resources")
+        if not isinstance(res, Dictionary):
+            return
+        for name, gs in (res.get("/ExtGState") or Dictionary()).items():
+            if not isinstance(gs, Dictionary):
+                continue
+            w = f"{where} → graphics state {name}"
+            smask = gs.get("/SMask")
+            if smask is not None and smask != Name("/None"):
+                raise BriefError(f"a soft mask in {w}: PDF/X-1a has no transparency")
+            bm = gs.get("/BM")
+            if bm is not None and str(bm if not isinstance(bm, Array) else bm[0]) not in (
+                    "/Normal", "/Compatible"):
+                raise BriefError(f"blend mode {bm} in {w}: PDF/X-1a has no transparency")
+            for tr in ("/TR", "/TR2"):
+                if tr in gs and gs[tr] != Name.Default:
+                    raise BriefError(f"a transfer function in {w} is not allowed in PDF/X-1a")
+        for name, xo in (res.get("/XObject") or Dictionary()).items():
+            if isinstance(xo, Stream):
+                if "/SMask" in xo or "/SMaskInData" in xo:
+                    raise BriefError(f"image {name} in {where} has a soft mask: PDF/X-1a has no "
+                                     "transparency")
+                if xo.get("/Subtype") == Name.Form:
+                    visit(xo, f"{where} → form {name}")
+        for name, pat in (res.get("/Pattern") or Dictionary()).items():
+            if isinstance(pat, Stream):
+                visit(pat, f"{where} → pattern {name}")
+
+    for i, page in enumerate(pdf.pages, 1):
+        visit(page.obj, f"page {i}")
