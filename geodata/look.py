@@ -147,3 +147,4 @@ class Report:
     scalebar: dict | None = None
     crs: str | None = None
     view: tuple[float, float, float, float] | None = None  # projected x0, y0, x1, y1 of the frame
+    warnings: list[str] = field(default_factory=list)

@@ -131,6 +131,7 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
 
     legend_handles = []
     land_union = None
+    warnings = []
     for layer in spec.layers:
         gdf = _layer(layer, spec, extent, crs, look, scale)
         if layer.clip_to:
@@ -140,6 +141,8 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
             gdf = gdf.set_geometry(gdf.intersection(land_union))
             gdf = gdf[~gdf.is_empty]
         gdf = _clip_to_view(gdf, view, mm_per_unit)
+        if gdf.empty:
+            warnings.append(f"layer '{layer.layer}' ({layer.role}) has no data in this map's extent")
         handle = _draw_layer(ax, gdf, layer.role, look, layer.legend)
         if handle is not None:
             legend_handles.append(handle)
@@ -147,7 +150,7 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
     ax.set_xlabel("")
     ax.set_ylabel("")
     report = Report(width_mm=W, height_mm=H, crs=crs.to_wkt(), view=view,
-                    frame=(left, bottom, left + fw, bottom + fh))
+                    frame=(left, bottom, left + fw, bottom + fh), warnings=warnings)
     if spec.graticule:
         _graticule(ax, spec.graticule, extent, crs, look)
 
@@ -157,6 +160,11 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
     obstacles: list[Box] = []
     requests: list[LabelRequest] = []
 
+    for item in [*spec.labels, *spec.callouts]:
+        lon, lat = getattr(item, "at", None) or (item.place.lon, item.place.lat)
+        x, y = _project(crs, lon, lat)
+        if not (view[0] <= x <= view[2] and view[1] <= y <= view[3]):
+            raise FigureError(f"'{item.place.id}' lies outside this map's frame; widen the extent or drop it")
     callout_places = {c.place.id for c in spec.callouts}
     labelled = {lab.place.id for lab in spec.labels if lab.marker}
     for c in spec.callouts:
@@ -183,8 +191,8 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
         obstacles.append(_disp_box(leg.get_window_extent(renderer), "the legend"))
     if spec.inset:
         obstacles.append(_inset(fig, ax, renderer, spec, look, crs, view, extent))
-    bar = draw_scalebar(ax, crs, km=spec.scalebar_km, loc=spec.scalebar_at, pad_mm=2.5,
-                        colours=(look.colour("text"), look.colour(look.paper)),
+    bar = draw_scalebar(ax, crs, (look.colour("text"), look.colour(look.paper)), km=spec.scalebar_km,
+                        loc=spec.scalebar_at, pad_mm=2.5,
                         text=look.text_props("small"), linewidth=0.3, mm_per_unit=mm_per_unit)
     extents = [a.get_window_extent(renderer) for a in bar["artists"]]
     obstacles.append(Box(min(e.x0 for e in extents), min(e.y0 for e in extents),

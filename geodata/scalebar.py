@@ -42,8 +42,8 @@ def nice_km(target_km: float) -> float:
     return max(n * exp for n in NICE + (10,) if n * exp <= target_km)
 
 
-def draw_scalebar(ax, crs, km: float | None = None, loc: str = "lower left", pad_mm: float = 3.0,
-                  height_mm: float = 1.1, colours=("#000000", "#ffffff"), text: dict | None = None,
+def draw_scalebar(ax, crs, colours: tuple[str, str], km: float | None = None, loc: str = "lower left",
+                  pad_mm: float = 3.0, height_mm: float = 1.1, text: dict | None = None,
                   linewidth: float = 0.4, mm_per_unit: float = 1.0) -> dict:
     """Draw the bar; return what it claims (km, length in map units and millimetres)."""
     from matplotlib.patches import Rectangle

@@ -165,7 +165,7 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
     for entry in data.get("label", []):
         point = _point(str(entry.get("place", "")), gaz, s)
         role = str(entry.get("role", "label"))
-        roles.append((role, s.line(f'place = "{entry.get("place")}"')))
+        roles.append((role, s.line(f'role = "{role}"') if "role" in entry else s.line(f'place = "{entry.get("place")}"')))
         at = entry.get("at")
         labels.append(LabelSpec(place=point, role=role, marker=bool(entry.get("marker", True)),
                                 area=bool(entry.get("area", False)), at=tuple(at) if at else None))

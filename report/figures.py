@@ -64,7 +64,7 @@ def widths(style: Style) -> tuple[float, float, float]:
 
 
 def prepare(brief: Brief, style: Style, cache_dir: Path | None = None,
-            progress=None) -> dict[str, Figure]:
+            progress=None, warn=None) -> dict[str, Figure]:
     """Every figure the brief references, rendered or taken from the cache."""
     if not brief.figures:
         return {}
@@ -88,34 +88,30 @@ def prepare(brief: Brief, style: Style, cache_dir: Path | None = None,
             jobs.append((fig, pdf))
     if jobs:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        _render_all(jobs, look, progress)
+        _render_all(jobs, look, progress, warn)
     return result
 
 
-def _render_all(jobs, look: Look, progress) -> None:
+def _render_all(jobs, look: Look, progress, warn) -> None:
     workers = min(len(jobs), os.cpu_count() or 1, 4)
     if workers == 1:
-        for fig, pdf in jobs:
-            _render_one(fig, pdf, look, progress)
-        return
-    ctx = multiprocessing.get_context("fork")
-    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        futures = {pool.submit(_render_job, fig, str(pdf), look): (fig, pdf) for fig, pdf in jobs}
-        for fut in cf.as_completed(futures):
-            fig, _ = futures[fut]
-            _raise_for(fig, fut.result())
-            if progress:
-                progress(f"figure {fig.id}: rendered")
+        outcomes = [(fig, _render_job(fig, str(pdf), look)) for fig, pdf in jobs]
+    else:
+        ctx = multiprocessing.get_context("fork")
+        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            futures = [(fig, pool.submit(_render_job, fig, str(pdf), look)) for fig, pdf in jobs]
+            outcomes = [(fig, fut.result()) for fig, fut in futures]
+    for fig, (error, warnings) in outcomes:
+        _raise_for(fig, error)
+        for w in warnings:
+            if warn:
+                warn(f"warning: {fig.path}: {w}")
+        if progress:
+            progress(f"figure {fig.id}: rendered")
 
 
-def _render_one(fig: FigureDef, pdf: Path, look: Look, progress) -> None:
-    _raise_for(fig, _render_job(fig, str(pdf), look))
-    if progress:
-        progress(f"figure {fig.id}: rendered")
-
-
-def _render_job(fig: FigureDef, pdf: str, look: Look) -> str | None:
-    """Render into a temporary file and rename it into the cache. Returns an error or None."""
+def _render_job(fig: FigureDef, pdf: str, look: Look) -> tuple[str | None, list[str]]:
+    """Render into a temporary file and rename it into the cache: (error or None, warnings)."""
     out = Path(pdf)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".pdf", dir=out.parent)
     os.close(fd)
@@ -123,16 +119,16 @@ def _render_job(fig: FigureDef, pdf: str, look: Look) -> str | None:
         if fig.kind == "map":
             from geodata.maps import render_map
 
-            render_map(fig.spec, look, Path(tmp))
+            report = render_map(fig.spec, look, Path(tmp))
             Path(tmp).with_suffix(".json").replace(out.with_suffix(".json"))
         else:
             from .charts import render_chart
 
-            render_chart(fig.spec, look, Path(tmp))
+            report = render_chart(fig.spec, look, Path(tmp))
         os.replace(tmp, out)
-        return None
+        return None, list(report.warnings)
     except FigureError as exc:
-        return str(exc)
+        return str(exc), []
     finally:
         for leftover in (Path(tmp), Path(tmp).with_suffix(".json")):
             if leftover.exists():

@@ -3,6 +3,7 @@ variant → preflight → atomic write. Each stage is one module; this one only 
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -50,7 +51,7 @@ def build(brief_dir: Path, out_dir: Path, variants: Sequence[str] = ("screen",),
     brief, style = load(Path(brief_dir), Path(styles_dir))
     say(f"source: {brief.path} ({len(brief.blocks)} blocks), style {style.name}")
     epoch = build_epoch(brief)
-    figures = prepare(brief, style, progress=say)
+    figures = prepare(brief, style, progress=say, warn=lambda msg: print(msg, file=sys.stderr))
     if figures:
         say(f"figures: {len(figures)} ready")
     files: dict[Path, bytes] = {}

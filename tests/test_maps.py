@@ -1,0 +1,319 @@
+"""[maps]: the figures a reader sees — legible, true to scale, sourced, vector, in the house fonts."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pikepdf
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_raw
+import pytest
+
+from conftest import ROOT, SAMPLE, pdf_text, run_brief
+
+NORTH_PACIFIC = ROOT / "tests" / "briefs" / "north-pacific"
+PT_PER_MM = 72 / 25.4
+
+
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory):
+    """Every figure of the sample and of the north-pacific test brief, rendered into a fresh cache."""
+    from report.figures import prepare
+    from report.pipeline import load
+
+    cache = tmp_path_factory.mktemp("figure-cache")
+    out = {}
+    for brief_dir in (SAMPLE, NORTH_PACIFIC):
+        brief, style = load(brief_dir)
+        out.update(prepare(brief, style, cache_dir=cache))
+    return out
+
+
+def maps(rendered):
+    return {fid: f for fid, f in rendered.items() if f.kind == "map"}
+
+
+def report_of(fig) -> dict:
+    return json.loads(fig.pdf.with_suffix(".json").read_text())
+
+
+def text_boxes(pdf: Path) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """Every text object of a one-page PDF with its box in points (pdfium's own measurement)."""
+    doc = pdfium.PdfDocument(str(pdf))
+    page = doc[0]
+    textpage = page.get_textpage()
+    out = []
+    for obj in page.get_objects(filter=[pdfium_raw.FPDF_PAGEOBJ_TEXT], max_depth=3, textpage=textpage):
+        out.append((obj.extract(), tuple(obj.get_bounds())))
+    doc.close()
+    return out
+
+
+def _overlap(a, b, tol=0.3) -> bool:
+    return (a[0] + tol < b[2] and b[0] + tol < a[2] and a[1] + tol < b[3] and b[1] + tol < a[3])
+
+
+# --- legibility -------------------------------------------------------------------------
+
+def test_no_label_overlaps_another_label_callout_or_frame(rendered):
+    for fid, fig in maps(rendered).items():
+        rep = report_of(fig)
+        fx0, fy0, fx1, fy1 = rep["frame"]
+        labels = [(lab["text"], lab["box"]) for lab in rep["labels"]]
+        boxes = [(b["what"], b["box"]) for b in rep["boxes"]]
+        assert labels, fid
+        for i, (text, box) in enumerate(labels):
+            assert fx0 <= box[0] and box[2] <= fx1 and fy0 <= box[1] and box[3] <= fy1, (fid, text, "leaves the frame")
+            for other, obox in labels[i + 1:] + boxes:
+                assert not _overlap(box, obox, tol=0.0), (fid, text, "overlaps", other)
+
+
+def test_text_objects_in_the_figure_pdfs_do_not_collide(rendered):
+    """Measured independently in the rendered PDF: no two text runs overlap (lines of one
+    label or one box sit apart, so any overlap is a collision)."""
+    for fid, fig in rendered.items():
+        runs = [(t, b) for t, b in text_boxes(fig.pdf) if t.strip()]
+        assert runs, fid
+        for i, (t1, b1) in enumerate(runs):
+            for t2, b2 in runs[i + 1:]:
+                assert not _overlap(b1, b2, tol=0.8), (fid, t1, t2)
+
+
+def test_type_at_least_6pt_and_lines_at_least_quarter_point(rendered):
+    from report.preflight import check
+
+    for fid, fig in rendered.items():
+        results = {r.rule: r for r in check(fig.pdf, profile="screen")}
+        for rule in ("graphics.type_size", "graphics.line_width"):
+            assert results[rule].ok, (fid, results[rule].message)
+
+
+def test_graticule_labels_sit_outside_the_frame(rendered):
+    for fid, fig in maps(rendered).items():
+        rep = report_of(fig)
+        x0, y0, x1, y1 = (v * PT_PER_MM for v in rep["frame"])
+        page_h = rep["height_mm"] * PT_PER_MM
+        degree_labels = [(t, b) for t, b in text_boxes(fig.pdf) if re.fullmatch(r"\d+(\.\d+)?°[NSEW]?", t.strip())]
+        for text, (l, b, r, t) in degree_labels:
+            inside = l < x1 and r > x0 and b < y1 and t > y0
+            assert not inside, (fid, text, "touches the frame")
+            assert l >= 0 and b >= 0 and t <= page_h, (fid, text, "cut off at the figure edge")
+
+
+# --- truth --------------------------------------------------------------------------------
+
+def test_scale_bar_is_true_at_the_map_centre(rendered):
+    from pyproj import CRS, Geod, Transformer
+
+    for fid, fig in maps(rendered).items():
+        rep = report_of(fig)
+        bar = rep["scalebar"]
+        x0, y0, x1, y1 = rep["view"]
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        half = bar["length_units"] / 2
+        inv = Transformer.from_crs(CRS.from_wkt(rep["crs"]), "EPSG:4326", always_xy=True)
+        (lon_a, lon_b), (lat_a, lat_b) = inv.transform([cx - half, cx + half], [cy, cy])
+        _, _, metres = Geod(ellps="WGS84").inv(lon_a, lat_a, lon_b, lat_b)
+        assert abs(metres / 1000 / bar["km"] - 1) < 0.02, (fid, metres / 1000, bar["km"])
+        # and the bar drawn on paper has the length that was computed
+        frame_mm = rep["frame"][2] - rep["frame"][0]
+        assert abs(bar["length_mm"] - bar["length_units"] / (x1 - x0) * frame_mm) < 0.01
+
+
+def test_dispute_map_names_both_conventions_and_areas(rendered):
+    labels = {lab["text"].replace("\n", " ") for lab in report_of(rendered["islands"])["labels"]}
+    assert "Iturup (Etorofu) 3,167 km²" in labels
+    assert "Kunashir (Kunashiri) 1,489 km²" in labels
+    assert any(t.startswith("Shikotan") for t in labels) and any(t.startswith("Habomai") for t in labels)
+
+
+def test_naming_switch_gives_japanese_names_with_kanji(rendered):
+    labels = {lab["text"] for lab in report_of(rendered["kurils-ja"])["labels"]}
+    assert "Etorofu 択捉島" in labels and "Kunashiri 国後島" in labels
+    text = " ".join(t for t, _ in text_boxes(rendered["kurils-ja"].pdf))
+    assert "択捉島" in text  # real text in an embedded CJK face, not outlines
+    with pikepdf.open(rendered["kurils-ja"].pdf) as pdf:
+        fonts = {str(f.get("/BaseFont")) for p in pdf.pages for _, f in p.Resources.Font.items()}
+    assert any("IPAexGothic" in f for f in fonts), fonts
+
+
+def _land_fill_x(pdf: Path, rgb: tuple[int, int, int]) -> list[float]:
+    """x coordinates of every vertex of paths filled with the given colour."""
+    target = tuple(round(v / 255, 3) for v in rgb)
+    xs, path, fill = [], [], None
+    with pikepdf.open(pdf) as doc:
+        for operands, op in pikepdf.parse_content_stream(doc.pages[0]):
+            name = str(op)
+            if name == "rg":
+                fill = tuple(round(float(v), 3) for v in operands)
+            elif name in ("m", "l"):
+                path.append(float(operands[0]))
+            elif name == "c":
+                path.append(float(operands[4]))
+            elif name in ("f", "f*", "B", "B*"):
+                if fill == target:
+                    xs.extend(path)
+                path = []
+            elif name in ("S", "n"):
+                path = []
+    return xs
+
+
+def test_map_across_180_degrees_draws_both_coasts(rendered):
+    fig = rendered["bering"]
+    rep = report_of(fig)
+    from report.style import load_style
+
+    land = load_style("house").colours["land"].rgb
+    xs = _land_fill_x(fig.pdf, land)
+    x0, x1 = (v * PT_PER_MM for v in (rep["frame"][0], rep["frame"][2]))
+    third = (x1 - x0) / 3
+    assert any(x < x0 + third for x in xs), "no land west of the strait (Chukotka)"
+    assert any(x > x1 - third for x in xs), "no land east of the strait (Alaska)"
+    labels = [t.strip() for t, _ in text_boxes(fig.pdf)]
+    assert "180°" in labels and "175°E" in labels and "175°W" in labels
+
+
+def test_every_map_fact_has_a_source(rendered):
+    """Places and layers a map draws carry sources in the data; the caption credits Natural Earth."""
+    from geodata.places import Gazetteer
+    from report.source import load_brief
+
+    brief = load_brief(SAMPLE)
+    gaz = Gazetteer.load(SAMPLE)
+    for fid, fig in brief.figures.items():
+        if fig.kind != "map":
+            continue
+        assert "Made with Natural Earth" in fig.source
+        for label in fig.spec.labels:
+            assert gaz.get(label.place.id).sources, (fid, label.place.id)
+        for layer in fig.spec.layers:
+            path = fig.spec.layer_files.get(layer.layer)
+            if path:
+                for feature in json.loads(Path(path).read_text())["features"]:
+                    assert feature["properties"].get("sources"), (fid, layer.layer)
+
+
+# --- in the brief ---------------------------------------------------------------------------
+
+def test_figures_are_vector_numbered_captioned_and_searchable(sample_build):
+    path = sample_build / f"{SAMPLE.name}-screen.pdf"
+    text = re.sub(r"\s+", " ", pdf_text(path))
+    for caption in ("Map 1. The disputed islands", "Map 2. Yamal LNG and the Northern Sea Route",
+                    "Map 3. Vostok-2018", "Figure 1. Financing Yamal LNG",
+                    "Figure 2. Public opinion on the islands, 2016"):
+        assert caption in text, caption
+    for inside in ("Iturup (Etorofu)", "Sea of Okhotsk", "Northern Sea Route (approximate)", "78%"):
+        assert inside in text, inside  # text inside figures is real text
+    with pikepdf.open(path) as pdf:
+        for page in pdf.pages:
+            for _, xobj in page.Resources.get("/XObject", {}).items():
+                assert xobj.Subtype == "/Form"  # a stamped vector figure, never an image
+                for _, inner in xobj.get("/Resources", {}).get("/XObject", {}).items():
+                    assert inner.Subtype != "/Image"
+
+
+def test_each_map_is_at_most_300_kb_of_pdf(rendered):
+    for fid, fig in maps(rendered).items():
+        assert fig.pdf.stat().st_size <= 300_000, (fid, fig.pdf.stat().st_size)
+
+
+def test_figures_sit_near_the_paragraph_that_needs_them(sample_build):
+    text = re.sub(r"\s+", " ", pdf_text(sample_build / f"{SAMPLE.name}-screen.pdf"))
+    assert text.find("Map 1. The disputed islands") < text.find("Japan’s attempts to achieve a breakthrough")
+    assert text.find("Figure 2. Public opinion") > text.find("According to a 2016 poll by the Levada")
+
+
+# --- cache and speed --------------------------------------------------------------------------
+
+def test_warm_build_imports_no_gis_and_rerenders_only_what_changed(tmp_path):
+    brief = tmp_path / "north-pacific"
+    shutil.copytree(NORTH_PACIFIC, brief)
+    env = {"BRIEF_CACHE": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
+    assert run_brief("build", brief, "--out", tmp_path / "out", "-q", "--variant", "screen", env=env).returncode == 0
+    first = sorted(p.name for p in (tmp_path / "cache").glob("*.pdf"))
+    assert len(first) == 2
+    probe = (
+        "import sys; from pathlib import Path; from report.pipeline import build; "
+        f"build(Path({str(brief)!r}), Path({str(tmp_path / 'out2')!r}), ['screen']); "
+        "print(sorted(m for m in ('geopandas', 'matplotlib', 'pyproj', 'shapely') if m in sys.modules))"
+    )
+    warm = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert warm.returncode == 0, warm.stderr
+    assert warm.stdout.strip() == "[]", warm.stdout
+    spec = brief / "figures" / "bering.toml"
+    spec.write_text(spec.read_text().replace("height = 70", "height = 72"))
+    assert run_brief("build", brief, "--out", tmp_path / "out", "-q", "--variant", "screen", env=env).returncode == 0
+    second = sorted(p.name for p in (tmp_path / "cache").glob("*.pdf"))
+    assert len(second) == 3 and set(first) < set(second)  # one new render, the other reused
+
+
+# --- bad input ---------------------------------------------------------------------------------
+
+def _spec_case(tmp_path, old, new, spec="bering.toml"):
+    brief = tmp_path / "north-pacific"
+    shutil.copytree(NORTH_PACIFIC, brief)
+    path = brief / "figures" / spec
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1))
+    env = {"BRIEF_CACHE": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
+    proc = run_brief("build", brief, "--out", tmp_path / "out", "-q", "--variant", "screen", env=env)
+    line = next((i for i, l in enumerate(path.read_text().splitlines(), 1) if new.strip().splitlines()[0] in l), None)
+    return proc, path, line
+
+
+@pytest.mark.parametrize("old,new,words", [
+    ('place = "bering-strait"', 'place = "bering-straits"', "closest names: 'bering-strait'"),
+    ('layer = "land"', 'layer = "lands"', "unknown layer 'lands' (closest: land"),
+    ('role = "water_label"', 'role = "water_lable"', "unknown style role 'water_lable' (closest: water_label"),
+    ("height = 70", "height = 290", "figure is 290 mm tall"),
+    ('kind = "map"', 'kind = "map', "malformed figure spec"),
+    ("scalebar = { km = 200", "colour = 'red'\nscalebar = { km = 200", "unknown key 'colour'"),
+])
+def test_bad_figure_spec_one_error_with_file_and_line(tmp_path, old, new, words):
+    proc, path, line = _spec_case(tmp_path, old, new)
+    assert proc.returncode == 1
+    err = proc.stderr.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    assert f"{path.name}:{line}:" in err and words in err, err
+
+
+def test_callout_without_source_is_refused(tmp_path):
+    proc, path, _ = _spec_case(tmp_path, "[[label]]\nplace = \"bering-strait\"",
+                               "[[callout]]\nplace = \"bering-strait\"\nnote = \"A claim\"\n\n[[label]]\nplace = \"bering-strait\"")
+    assert proc.returncode == 1 and "every callout needs a source" in proc.stderr
+
+
+def test_extent_with_no_data_warns(tmp_path):
+    brief = tmp_path / "north-pacific"
+    shutil.copytree(NORTH_PACIFIC, brief)
+    (brief / "figures" / "bering.toml").write_text(
+        'kind = "map"\ntitle = "Open ocean"\ncaption = "Nothing but water."\nsource = "Made with Natural Earth."\n'
+        'size = "column"\nheight = 40\nlegend = "none"\n\n[extent]\nbbox = [-150, -40, -140, -35]\n\n'
+        '[[layer]]\nlayer = "land"\nrole = "land"\n')
+    env = {"BRIEF_CACHE": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
+    proc = run_brief("build", brief, "--out", tmp_path / "out", "-q", "--variant", "screen", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "warning:" in proc.stderr and "bering.toml" in proc.stderr and "no data in this map's extent" in proc.stderr
+
+
+def test_label_outside_the_frame_is_refused(tmp_path):
+    proc, path, _ = _spec_case(tmp_path, 'place = "bering-strait"', 'place = "tokyo"')
+    assert proc.returncode == 1 and "'tokyo' lies outside this map's frame" in proc.stderr
+
+
+def test_kanji_without_a_cjk_face_is_an_error_not_tofu(tmp_path):
+    styles = tmp_path / "styles"
+    shutil.copytree(ROOT / "styles", styles)
+    house = styles / "house.toml"
+    house.write_text(re.sub(r"(?m)^cjk_font = .*\n", "", house.read_text()))
+    env = {"BRIEF_CACHE": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
+    proc = run_brief("build", NORTH_PACIFIC, "--out", tmp_path / "out", "--styles", styles, "-q", env=env)
+    assert proc.returncode == 1
+    assert "kurils-ja.toml:" in proc.stderr and "no font has a glyph for" in proc.stderr and "'択' (U+629E)" in proc.stderr
