@@ -9,26 +9,37 @@ and nothing is drawn where it was not measured.
 
 from __future__ import annotations
 
-from reportlab.platypus import Flowable
+from reportlab.platypus import Flowable, Paragraph
 
 _FUZZ = 1e-6
+_BIG = 1e9
 
 
 def _space_before(f, first: bool) -> float:
     return 0.0 if first else f.getSpaceBefore()
 
 
-def fill(flowables: list, width: float, height: float) -> tuple[list, list]:
+def _height(f, width: float, memo: dict) -> float:
+    """A flowable's height at this column width (wrapping, and shaping, happen once)."""
+    h = memo.get(f)
+    if h is None:
+        _, h = f.wrap(width, _BIG)
+        memo[f] = h
+    return h
+
+
+def fill(flowables: list, width: float, height: float, memo: dict | None = None) -> tuple[list, list]:
     """Take what fits in one column of ``height``: ([(flowable, y_offset, h)], rest)."""
+    memo = {} if memo is None else memo
     placed, rest = [], list(flowables)
     y = 0.0
     while rest:
         f = rest[0]
         sb = _space_before(f, not placed)
-        _, h = f.wrap(width, height - y - sb)
+        h = _height(f, width, memo)
         if y + sb + h <= height + _FUZZ:
             if f.getKeepWithNext() and len(rest) > 1 and not _next_fits(rest[1], width, height - y - sb - h
-                                                                          - f.getSpaceAfter()):
+                                                                          - f.getSpaceAfter(), memo):
                 if placed:  # move the heading on with what it belongs to
                     break
             placed.append((f, y + sb, h))
@@ -38,7 +49,7 @@ def fill(flowables: list, width: float, height: float) -> tuple[list, list]:
         parts = f.split(width, height - y - sb) if height - y - sb > 0 else []
         if parts:
             first = parts[0]
-            _, h = first.wrap(width, height - y - sb)
+            h = _height(first, width, memo)
             if y + sb + h <= height + _FUZZ:
                 placed.append((first, y + sb, h))
                 rest[0:1] = parts[1:]
@@ -46,11 +57,11 @@ def fill(flowables: list, width: float, height: float) -> tuple[list, list]:
     return placed, rest
 
 
-def _next_fits(f, width: float, avail: float) -> bool:
+def _next_fits(f, width: float, avail: float, memo: dict) -> bool:
     """Whether at least the start of ``f`` fits in ``avail`` (a whole flowable or a split part)."""
     if avail <= 0:
         return False
-    _, h = f.wrap(width, avail)
+    h = _height(f, width, memo)
     if h <= avail + _FUZZ:
         return True
     parts = f.split(width, avail)
@@ -66,6 +77,8 @@ class Columns(Flowable):
         self.content, self.n, self.gutter = list(flowables), n, gutter
         self.rule, self.rule_colour = rule, rule_colour
         self._layout: list[list] | None = None
+        self._memo: dict = {}
+        self._memo_width: float | None = None
 
     def joined(self, other: "Columns") -> "Columns":
         """One column flow of this content followed by the other's."""
@@ -75,9 +88,11 @@ class Columns(Flowable):
         return (aw - self.gutter * (self.n - 1)) / self.n
 
     def _fill_all(self, width: float, height: float) -> tuple[list[list], list]:
+        if self._memo_width != width:
+            self._memo, self._memo_width = {}, width
         cols, rest = [], self.content
         for _ in range(self.n):
-            placed, rest = fill(rest, width, height)
+            placed, rest = fill(rest, width, height, self._memo)
             cols.append(placed)
         return cols, rest
 
@@ -144,6 +159,8 @@ def _draw_columns(canv, cols, col_w, gutter, height, rule, rule_colour):
     for i, col in enumerate(cols):
         x = i * (col_w + gutter)
         for f, y, h in col:
+            if isinstance(f, Paragraph) and not hasattr(f, "blPara"):
+                f.wrap(col_w, _BIG)  # a paragraph split in a trial layout lost its lines
             f.drawOn(canv, x, height - y - h)
     if rule and len(cols) > 1:
         canv.saveState()

@@ -494,7 +494,7 @@ def test_extract_sources_refuses_names_that_leave_the_folder(sample_build, tmp_p
 
 def test_variants_are_registered_in_order():
     assert list(VARIANTS) == ["print", "screen", "archive"]
-    assert VARIANTS["print"].colour == "cmyk" and VARIANTS["archive"].profile == "archive"
+    assert VARIANTS["print"].profile == "print" and VARIANTS["archive"].profile == "archive"
 
 
 def test_rebuilds_are_byte_identical_in_another_folder_and_cwd(sample_build, tmp_path):

@@ -17,13 +17,14 @@ from .common import FinishInput
 @dataclass(frozen=True)
 class Variant:
     name: str
-    colour: str  # the colour model layout draws in: "rgb" | "cmyk"
+    colour: str  # the colour model layout draws in: "rgb" | "cmyk". Print uses the RGB layout:
+    # its finisher maps every colour to the palette's exact CMYK, so the page is typeset once.
     profile: str  # preflight profile the output must pass
     finish: Callable[[FinishInput], bytes]
 
 
 VARIANTS: dict[str, Variant] = {
-    "print": Variant("print", colour="cmyk", profile="print", finish=pdfx.finish),
+    "print": Variant("print", colour="rgb", profile="print", finish=pdfx.finish),
     "screen": Variant("screen", colour="rgb", profile="screen", finish=screen.finish),
     "archive": Variant("archive", colour="rgb", profile="archive", finish=pdfa.finish),
 }

@@ -142,6 +142,26 @@ class Visitor:
         pass
 
 
+# Path construction changes no state any rule looks at; painting operators end a path.
+_PATH_CONSTRUCTION = frozenset({"m", "l", "c", "v", "y", "h", "re"})
+_INLINE_IMAGE = object()
+
+
+def _compact(instrs) -> list[tuple]:
+    """A parsed content stream as (operator, operands) tuples, without path construction.
+    Maps hold tens of thousands of path vertices; interpreting them for every rule would
+    dominate the preflight."""
+    out = []
+    for ins in instrs:
+        if isinstance(ins, pikepdf.ContentStreamInlineImage):
+            out.append((_INLINE_IMAGE, ins.iimage))
+            continue
+        op = str(ins.operator)
+        if op not in _PATH_CONSTRUCTION:
+            out.append((op, ins.operands))
+    return out
+
+
 def _defaults(resources, inherited: dict | None) -> dict:
     d = dict(inherited or {})
     try:
@@ -230,7 +250,7 @@ class Walker:
             instrs = self.parsed.get(ck) if ck is not None else None
             if instrs is None:
                 try:
-                    instrs = pikepdf.parse_content_stream(content)
+                    instrs = _compact(pikepdf.parse_content_stream(content))
                 except Exception as exc:
                     self.errors.append((frame.where, f"content stream unreadable: {exc}"))
                     return
@@ -244,12 +264,10 @@ class Walker:
         v = self.v
         stack = []
         in_text = False
-        for ins in instrs:
-            if isinstance(ins, pikepdf.ContentStreamInlineImage):
-                v.image(st, frame, ins.iimage, frame.where + " inline image")
+        for op, ops in instrs:
+            if op is _INLINE_IMAGE:
+                v.image(st, frame, ops, frame.where + " inline image")
                 continue
-            op = str(ins.operator)
-            ops = ins.operands
             try:
                 if op == "q":
                     stack.append(replace(st))
