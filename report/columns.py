@@ -23,7 +23,10 @@ def _height(f, width: float, memo: dict) -> float:
     """A flowable's height at this column width (wrapping, and shaping, happen once)."""
     h = memo.get(f)
     if h is None:
-        _, h = f.wrap(width, _BIG)
+        if getattr(f, "_first_of_split", False):
+            h = f.height  # ReportLab's split() hands back its first part already laid out
+        else:
+            _, h = f.wrap(width, _BIG)
         memo[f] = h
     return h
 
@@ -49,6 +52,8 @@ def fill(flowables: list, width: float, height: float, memo: dict | None = None)
         parts = f.split(width, height - y - sb) if height - y - sb > 0 else []
         if parts:
             first = parts[0]
+            if isinstance(first, Paragraph) and hasattr(first, "blPara"):
+                first._first_of_split = True
             h = _height(first, width, memo)
             if y + sb + h <= height + _FUZZ:
                 placed.append((first, y + sb, h))
@@ -72,27 +77,28 @@ class Columns(Flowable):
     """Content set in ``n`` columns of width ``(aw - gutter*(n-1))/n``."""
 
     def __init__(self, flowables: list, n: int = 2, gutter: float = 12.0, rule: float = 0.0,
-                 rule_colour=None):
+                 rule_colour=None, memo: dict | None = None):
         super().__init__()
         self.content, self.n, self.gutter = list(flowables), n, gutter
         self.rule, self.rule_colour = rule, rule_colour
         self._layout: list[list] | None = None
-        self._memo: dict = {}
-        self._memo_width: float | None = None
+        # heights by column width, shared with the parts this flow splits or joins into
+        self._memos: dict = {} if memo is None else memo
 
     def joined(self, other: "Columns") -> "Columns":
         """One column flow of this content followed by the other's."""
-        return Columns(self.content + other.content, self.n, self.gutter, self.rule, self.rule_colour)
+        self._memos.update(other._memos)
+        return Columns(self.content + other.content, self.n, self.gutter, self.rule, self.rule_colour,
+                       self._memos)
 
     def _col_width(self, aw: float) -> float:
         return (aw - self.gutter * (self.n - 1)) / self.n
 
     def _fill_all(self, width: float, height: float) -> tuple[list[list], list]:
-        if self._memo_width != width:
-            self._memo, self._memo_width = {}, width
+        memo = self._memos.setdefault(round(width, 6), {})
         cols, rest = [], self.content
         for _ in range(self.n):
-            placed, rest = fill(rest, width, height, self._memo)
+            placed, rest = fill(rest, width, height, memo)
             cols.append(placed)
         return cols, rest
 
@@ -132,7 +138,7 @@ class Columns(Flowable):
         if not any(cols):
             return []
         done = _Placed(cols, width, self.gutter, ah, self.rule, self.rule_colour)
-        return [done, Columns(rest, self.n, self.gutter, self.rule, self.rule_colour)]
+        return [done, Columns(rest, self.n, self.gutter, self.rule, self.rule_colour, self._memos)]
 
     def draw(self):
         _draw_columns(self.canv, self._layout or [], self._col_width(self.width), self.gutter, self.height,
