@@ -39,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     pl.add_argument("query", nargs="?", default="", help="part of any name; all entries if omitted")
     pl.add_argument("--brief", type=Path, default=None, help="a brief folder whose places.toml extends the gazetteer")
     pl.add_argument("--json", action="store_true", help="a JSON list of objects")
+
+    from .archive.cli import add_archive_parser
+    add_archive_parser(sub)
     return p
 
 
@@ -51,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
             return _places(args)
         if args.command == "check":
             return _check(args)
+        if args.command == "archive":
+            from .archive.cli import run_archive
+            return run_archive(args)
     except BriefError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -65,6 +65,12 @@ def load_brief(brief_dir: Path) -> Brief:
     return brief
 
 
+def read_meta(text: str, path: Path, slug: str) -> Meta:
+    """The front matter of a brief.md text, without parsing its body (e.g. for an archive)."""
+    front, _, _ = _split_front_matter(text, path)
+    return _parse_meta(front, path, slug=slug)
+
+
 def _split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].strip() != FENCE:

@@ -553,3 +553,20 @@ def test_real_readers_accept_every_edition(sample_build, variant):
     assert gs.returncode == 0 and "rror" not in gs.stdout + gs.stderr, gs.stdout + gs.stderr
     fonts = subprocess.run([_tool("pdffonts"), path], capture_output=True, text=True).stdout.splitlines()[2:]
     assert fonts and all(line.split()[-5] == "yes" for line in fonts), fonts
+
+
+def test_source_date_epoch_sets_the_dates_and_nothing_else(tmp_path):
+    """SOURCE_DATE_EPOCH equal to the brief's own date gives the very same bytes; another
+    epoch changes the dates (and so the content-derived /ID), not the layout."""
+    import os
+
+    base = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    outs = {}
+    for name, epoch in (("default", None), ("same", "1514764800"), ("other", "1600000000")):
+        env = dict(base, **({"SOURCE_DATE_EPOCH": epoch} if epoch else {}))
+        proc = run_brief("build", SAMPLE, "--out", tmp_path / name, "--variant", "screen", "-q", env=env)
+        assert proc.returncode == 0, proc.stderr
+        outs[name] = tmp_path / name / SAMPLE.name / f"{SAMPLE.name}-screen.pdf"
+    assert outs["default"].read_bytes() == outs["same"].read_bytes()
+    with pikepdf.open(outs["other"]) as pdf:
+        assert str(pdf.docinfo["/CreationDate"]).startswith("D:20200913")

@@ -86,7 +86,12 @@ def set_metadata(pdf: pikepdf.Pdf, fin: FinishInput, extra_xmp: dict[str, object
 
 
 def save(pdf: pikepdf.Pdf, *, version: str | None = None, object_streams: bool = True) -> bytes:
-    """Serialise deterministically: same content, same bytes, same /ID."""
+    """Serialise deterministically: same content, same bytes, same /ID.
+
+    The input's /ID is dropped first: QPDF keeps the first element of an existing /ID, and
+    ReportLab's depends on the environment (SOURCE_DATE_EPOCH), not on the content."""
+    if "/ID" in pdf.trailer:
+        del pdf.trailer.ID
     out = io.BytesIO()
     pdf.save(out, deterministic_id=True, compress_streams=True,
              object_stream_mode=pikepdf.ObjectStreamMode.generate if object_streams

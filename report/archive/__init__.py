@@ -1,0 +1,22 @@
+"""The edition archive: every published edition of a brief, kept byte for byte.
+
+- :mod:`.edition` reads a built edition folder (``dist/<slug>/``) and decides whether it
+  is "one of ours"; it yields the catalogue record and the three files.
+- :mod:`.store` keeps files content-addressed by SHA-256 (temp, fsync, rename).
+- :mod:`.catalogue` is the SQLite catalogue (WAL, one transaction per add).
+- :mod:`.core` joins them: add (immutable editions), list, show, verify.
+- :mod:`.bagit_export` writes an RFC 8493 bag; :mod:`.rebuild` rebuilds from the
+  archive file's attached sources and compares bytes.
+- :mod:`.cli` wires ``brief archive …`` into the main CLI.
+
+Layout of an archive folder::
+
+    DIR/catalogue.sqlite            the catalogue (+ -wal/-shm while in use)
+    DIR/objects/ab/cdef….pdf        stored files, named by their SHA-256
+    DIR/tmp/                        files being written (left over only after a crash)
+"""
+
+from pathlib import Path
+
+DEFAULT_DIR = Path("archive")
+VARIANTS = ("print", "screen", "archive")
