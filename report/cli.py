@@ -28,6 +28,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="folder of house styles (default: the project's styles/)")
     b.add_argument("--saddle-stitch", action="store_true",
                    help="pad the print edition with blank pages to a multiple of 4")
+    b.add_argument("--watch", action="store_true",
+                   help="rebuild on every saved change to the brief, its figures or its style")
     b.add_argument("-q", "--quiet", action="store_true", help="print only errors")
 
     c = sub.add_parser("check", help="preflight a PDF against an edition's profile")
@@ -69,9 +71,17 @@ def _build(args) -> int:
     from .style import STYLES_DIR
 
     variants = list(VARIANTS) if args.variant == "all" else [args.variant]
-    say = None if args.quiet else (lambda msg: print(msg, file=sys.stderr))
-    for item in build(args.brief_dir, args.out, variants, progress=say,
-                      styles_dir=args.styles or STYLES_DIR, pad_to=4 if args.saddle_stitch else 1):
+    say = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
+
+    def run():
+        return build(args.brief_dir, args.out, variants, progress=say,
+                     styles_dir=args.styles or STYLES_DIR, pad_to=4 if args.saddle_stitch else 1)
+
+    if args.watch:
+        from .watch import watch
+
+        return watch(run, args.brief_dir, args.styles or STYLES_DIR)
+    for item in run():
         print(f"{item.path}  {item.pages} pages  {item.size:,} bytes")
     return 0
 

@@ -4,6 +4,7 @@ variant → preflight → atomic write. Each stage is one module; this one only 
 from __future__ import annotations
 
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -44,7 +45,12 @@ def build(brief_dir: Path, out_dir: Path, variants: Sequence[str] = ("screen",),
           progress: Callable[[str], None] | None = None,
           styles_dir: Path = STYLES_DIR, pad_to: int = 1) -> list[Built]:
     """Build the requested editions of one brief into ``out_dir/<slug>/``."""
-    say = progress or (lambda _msg: None)
+    started = time.perf_counter()
+    report = progress or (lambda _msg: None)
+
+    def say(msg: str) -> None:
+        report(f"{time.perf_counter() - started:6.2f} s  {msg}")
+
     unknown = [v for v in variants if v not in VARIANTS]
     if unknown:
         raise BriefError(f"unknown variant(s) {', '.join(unknown)} (known: {', '.join(VARIANTS)})")
@@ -67,12 +73,15 @@ def build(brief_dir: Path, out_dir: Path, variants: Sequence[str] = ("screen",),
         pdf = variant.finish(FinishInput(laid=laid, brief=brief, style=style, epoch=epoch, tool=TOOL,
                                          extra={"pad_to": pad_to}))
         path = Path(out_dir) / brief.meta.slug / f"{brief.meta.slug}-{name}.pdf"
-        failures = [r for r in check(pdf, profile=variant.profile) if not r.ok]
+        say(f"finish {name}: {len(pdf):,} bytes")
+        results = check(pdf, profile=variant.profile)
+        failures = [r for r in results if not r.ok]
         if failures:
             detail = "; ".join(f"{r.rule} ({r.where}): {r.message}" for r in failures[:5])
             raise BriefError(f"the {name} edition fails preflight: {detail}", path)
+        say(f"preflight {name}: {len(results)} rules pass")
         files[path] = pdf
         built.append(Built(name, path, laid.pages, len(pdf)))
-        say(f"finish {name}: {len(pdf):,} bytes")
     write_all(files)
+    say(f"output: {len(files)} file(s) written")
     return built
