@@ -19,6 +19,7 @@ from pathlib import Path
 
 from geodata.look import FigureError, Look
 
+from . import cache
 from .errors import BriefError
 from .figspec import FigureDef, with_width
 from .model import Brief
@@ -28,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CODE = [ROOT / "geodata" / n for n in ("maps.py", "labels.py", "scalebar.py", "look.py", "base.py", "spec.py")] + [
     ROOT / "report" / "charts.py", ROOT / "report" / "figures.py"]
 DATA = [ROOT / "geodata" / "MANIFEST.json"]
-DEFAULT_CACHE = ROOT / ".cache" / "figures"
+
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def prepare(brief: Brief, style: Style, cache_dir: Path | None = None,
     """Every figure the brief references, rendered or taken from the cache."""
     if not brief.figures:
         return {}
-    cache_dir = Path(cache_dir or os.environ.get("BRIEF_CACHE") or DEFAULT_CACHE)
+    cache_dir = Path(cache_dir or cache.root() / "figures")
     look = look_from(style)
     column, full, height = widths(style)
     code_and_data = _digest_files(CODE + DATA + _layer_files(brief))

@@ -1,5 +1,5 @@
-"""Fonts: register a style's TrueType families with ReportLab once per process, and
-answer which characters a face can draw (so no tofu ever reaches a PDF)."""
+"""Fonts: register the style's TrueType faces with ReportLab as they are first used (once
+per process), and answer which characters a face can draw (so no tofu ever reaches a PDF)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,9 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-from .style import FACES, Style
-
-_BOLD_ITALIC = {"regular": (0, 0), "bold": (1, 0), "italic": (0, 1), "bolditalic": (1, 1)}
 
 
 def font_name(path: Path) -> str:
@@ -43,24 +39,13 @@ def _prefer_canonical_code_points(font: TTFont) -> None:
                                        cp))
 
 
-def register(style: Style) -> dict[str, dict[str, str]]:
-    """Register every face of the style; return family -> face -> ReportLab font name.
+def face(path: Path) -> str:
+    """Register one TTF face (once per process) and return its ReportLab name.
 
-    Families are mapped so that ``<b>``/``<i>`` in a paragraph pick the right face.
-    """
-    names: dict[str, dict[str, str]] = {}
-    for family, faces in style.fonts.items():
-        names[family] = {}
-        for face in FACES:
-            names[family][face] = _register(faces[face]).fontName
-        regular = names[family]["regular"]
-        for face, (bold, italic) in _BOLD_ITALIC.items():
-            addMapping(regular, bold, italic, names[family][face])
-        # a face used as a paragraph's base font maps <b>/<i> within its own family too
-        for face in FACES:
-            for other, (bold, italic) in _BOLD_ITALIC.items():
-                addMapping(names[family][face], bold, italic, names[family][other])
-    return names
+    Faces are registered when the layout first uses them, so a build parses only the font
+    files its text needs; emphasis names its face explicitly instead of relying on
+    ReportLab's <b>/<i> family mapping."""
+    return _register(Path(path)).fontName
 
 
 @lru_cache(maxsize=None)
@@ -78,11 +63,16 @@ def missing_glyphs(text: str, path: Path) -> list[str]:
 def _install_split_shaping_fix() -> None:
     """Let ReportLab re-shape the words of a paragraph that was split across frames.
 
-    ReportLab 4–5 keeps the shaped text (a ``str`` subclass) in the fragments of a split
-    paragraph and hands it to uharfbuzz again, whose Cython ``Buffer.add_str`` rejects
-    ``str`` subclasses: every paragraph that breaks across a column fails to wrap. The
-    shim gives uharfbuzz plain strings; the glyphs it then returns are the same.
+    Two defects of ReportLab 4–5's shaping, fixed where its paragraph calls the shaper:
+    - it keeps the shaped text (a ``str`` subclass) in the fragments of a split paragraph
+      and hands it to uharfbuzz again, whose Cython ``Buffer.add_str`` rejects ``str``
+      subclasses: every paragraph that breaks across a column would fail to wrap. The shim
+      gives uharfbuzz plain strings; the glyphs it then returns are the same.
+    - a word whose face changes part-way ("*emphasis*,") is shaped with the first face's
+      font and its glyph ids are read through the other face's cmap, so the comma prints
+      as "ḡ". The shim shapes each single-face run of such a word on its own.
     """
+    from reportlab.pdfbase import ttfonts
     from reportlab.platypus import paragraph
 
     original = paragraph.shapeFragWord
@@ -94,10 +84,39 @@ def _install_split_shaping_fix() -> None:
             f, s = w[i]
             if type(s) is not str and isinstance(s, str):
                 w[i] = (f, str(s))
-        return original(w, *args, **kwargs)
+        runs = _face_runs(w)
+        if len(runs) <= 1:
+            return original(w, *args, **kwargs)
+        # a word that changes face ("*emphasis*,"): ReportLab would shape it all with the
+        # first face's font and then read the glyph ids through the other face's cmap
+        parts, width, shaped = [], 0.0, False
+        for run in runs:
+            sub = [sum(pdfmetrics.stringWidth(s, f.fontName, f.fontSize) for f, s in run
+                       if not hasattr(f, "cbDefn")), *run]
+            out = original(sub, *args, **kwargs)
+            shaped = shaped or out is not sub
+            width += out[0]
+            parts.extend(out[1:])
+        if not shaped:
+            return w
+        return ttfonts.makeShapedFragWord(w)([width, *parts])
 
     shape_frag_word._brief_fix = True
     paragraph.shapeFragWord = shape_frag_word
+
+
+def _face_runs(w) -> list[list]:
+    """The (frag, text) items of a frag word grouped into runs of one face and size."""
+    runs: list[list] = []
+    key = None
+    for f, s in w[1:]:
+        k = None if hasattr(f, "cbDefn") else (f.fontName, f.fontSize)
+        if runs and (k is None or k == key):
+            runs[-1].append((f, s))
+        else:
+            runs.append([(f, s)])
+            key = k if k is not None else key
+    return runs
 
 
 def _install_ligature_to_unicode() -> None:
@@ -109,7 +128,6 @@ def _install_ligature_to_unicode() -> None:
     Glyph List rules, decoded by fontTools), and a ToUnicode entry may map one code to
     several characters.
     """
-    from fontTools.agl import toUnicode
     from reportlab.pdfbase import ttfonts
 
     original = ttfonts.makeToUnicodeCMap
@@ -123,6 +141,8 @@ def _install_ligature_to_unicode() -> None:
         except KeyError:
             return cmap
         private = {cp: name for name, cp in getattr(font, "_TTFont__hbUnis", {}).items()}
+        if private:
+            from fontTools.agl import toUnicode  # only when a ligature was set
         for code, cp in enumerate(subset):
             text = toUnicode(private[cp]) if cp in private else ""
             if text and not any(0xE000 <= ord(c) <= 0xF8FF for c in text):

@@ -15,14 +15,13 @@ import io
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
-import pyphen
 from reportlab.lib.colors import CMYKColor, Color
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Spacer
 
-from . import fonts
+from . import fonts, hyphenation
 from .columns import Columns
 from .errors import BriefError
 from .figures import Figure
@@ -83,8 +82,8 @@ class _Typesetter:
 
     def __init__(self, brief: Brief, style: Style, palette: Palette):
         self.brief, self.style, self.palette = brief, style, palette
-        self.names = fonts.register(style)
-        self.hyphen_lang = _pyphen_language(brief.meta.language)
+        self._faces: dict = {}
+        self.hyphen_lang = hyphenation.preload(brief.meta.language)
         self._styles: dict[tuple, ParagraphStyle] = {}
         self.outline: list[tuple[str, str, int]] = []  # (title, key, level)
 
@@ -94,7 +93,7 @@ class _Typesetter:
             t = self.style.text[role]
             base = dict(
                 name=f"{role}{len(self._styles)}",
-                fontName=self.names[t.font][t.style], fontSize=t.size, leading=t.leading,
+                fontName=self.font(t.font, t.style), fontSize=t.size, leading=t.leading,
                 textColor=self.palette(t.colour), alignment=ALIGN[t.align],
                 firstLineIndent=t.first_line_indent * MM, leftIndent=t.indent * MM,
                 spaceBefore=t.space_before, spaceAfter=t.space_after,
@@ -104,6 +103,10 @@ class _Typesetter:
                 linkUnderline=0)
             self._styles[key] = ParagraphStyle(**(base | over))
         return self._styles[key]
+
+    def font(self, family: str, face: str) -> str:
+        """The ReportLab name of a face of the style, registered on first use."""
+        return fonts.face(self.style.fonts[family][face])
 
     def face_file(self, t: TextStyle, run: Run):
         face = t.style
@@ -127,10 +130,9 @@ class _Typesetter:
             s = escape(text)
             if run.note is not None:
                 s = f'<a href="#note-{run.note}"><super>{s}</super></a>'
-            if run.em:
-                s = f"<i>{s}</i>"
-            if run.strong:
-                s = f"<b>{s}</b>"
+            face = self.face_file(t, run)
+            if face != self.style.fonts[t.font][t.style]:
+                s = f'<font name="{fonts.face(face)}">{s}</font>'  # emphasis names its face
             if run.href:
                 colour = self.style.colour("accent").hex if "accent" in self.style.colours else "#000000"
                 s = f"<a href={quoteattr(run.href)} color={quoteattr(colour)}>{s}</a>" if self.palette.model == "rgb" \
@@ -143,13 +145,6 @@ class _Typesetter:
 
     def text(self, s: str, role: str, line: int | None, **over) -> Paragraph:
         return self.para((Run(s),), role, line, **over)
-
-
-def _pyphen_language(language: str) -> str:
-    for cand in (language.replace("-", "_"), language.split("-")[0]):
-        if cand in pyphen.LANGUAGES:
-            return cand
-    return ""
 
 
 class _Rule(Flowable):
@@ -274,7 +269,7 @@ def _footer_canvas(style: Style, ts: _Typesetter, brief: Brief, palette: Palette
     """A canvas class that draws 'series · date' and 'page n/N' once the page count is known."""
     page = style.page
     t = style.text["footer"]
-    font = ts.names[t.font][t.style]
+    font = ts.font(t.font, t.style)
     left_text = f"{brief.meta.series} · {human_date(brief.meta.date)}"
     for s in (left_text, style.labels["page"]):
         if missing := fonts.missing_glyphs(s, style.fonts[t.font][t.style]):
@@ -325,7 +320,7 @@ def layout(brief: Brief, style: Style, figures: dict[str, Figure] | None = None,
     buf = io.BytesIO()
     frame = Frame(page.margin_inner * MM, page.margin_bottom * MM, frame_w, frame_h,
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="text")
-    body_font = ts.names[style.text["body"].font]["regular"]
+    body_font = ts.font(style.text["body"].font, "regular")
     doc = _FloatingDoc(
         buf, pagesize=(width, height), pageTemplates=[PageTemplate("page", [frame])],
         title=brief.meta.full_title, author=", ".join(a.name for a in brief.meta.authors),

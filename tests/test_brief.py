@@ -170,7 +170,8 @@ def test_second_brief_builds_with_every_element(brief_copy, tmp_path):
     assert proc.returncode == 0, proc.stderr
     path = tmp_path / "arctic-notes" / "arctic-notes-screen.pdf"
     text = re.sub(r"\s+", " ", pdf_text(path))
-    for expected in ("A first heading", "Pull quotes repeat a sentence",
+    for expected in ("This opening paragraph has emphasis, strong words and a footnote.",
+                     "A first heading", "Pull quotes repeat a sentence",
                      "a list item about ports", "The first note, with italic text.", "Notes", "Sources",
                      "Example Survey 2023", "Test Series · 15 March 2024"):
         assert expected in text, expected

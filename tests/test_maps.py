@@ -236,7 +236,7 @@ def test_warm_build_imports_no_gis_and_rerenders_only_what_changed(tmp_path):
     shutil.copytree(NORTH_PACIFIC, brief)
     env = {"BRIEF_CACHE": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
     assert run_brief("build", brief, "--out", tmp_path / "out", "-q", "--variant", "screen", env=env).returncode == 0
-    first = sorted(p.name for p in (tmp_path / "cache").glob("*.pdf"))
+    first = sorted(p.name for p in (tmp_path / "cache").rglob("*.pdf"))
     assert len(first) == 2
     probe = (
         "import sys; from pathlib import Path; from report.pipeline import build; "
@@ -249,7 +249,7 @@ def test_warm_build_imports_no_gis_and_rerenders_only_what_changed(tmp_path):
     spec = brief / "figures" / "bering.toml"
     spec.write_text(spec.read_text().replace("height = 70", "height = 72"))
     assert run_brief("build", brief, "--out", tmp_path / "out", "-q", "--variant", "screen", env=env).returncode == 0
-    second = sorted(p.name for p in (tmp_path / "cache").glob("*.pdf"))
+    second = sorted(p.name for p in (tmp_path / "cache").rglob("*.pdf"))
     assert len(second) == 3 and set(first) < set(second)  # one new render, the other reused
 
 
