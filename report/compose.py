@@ -37,7 +37,10 @@ def compose(laid: Laid, figures: dict[str, Figure]) -> Laid:
             page.contents_add(f"q {sx:.6f} 0 0 {sy:.6f} {place.x:.4f} {place.y:.4f} cm {name} Do Q".encode(),
                               prepend=False)
         out = io.BytesIO()
-        pdf.save(out, deterministic_id=True)
+        # an intermediate file: streams are copied as they are (finishing compresses and
+        # assigns the document ID)
+        pdf.save(out, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none,
+                 object_stream_mode=pikepdf.ObjectStreamMode.preserve, normalize_content=False)
     finally:
         for src in sources.values():
             src.close()
