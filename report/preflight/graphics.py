@@ -12,11 +12,13 @@ MIN_LINE = 0.25   # pt
 MIN_TYPE = 6.0    # pt
 
 
-class _Lines(Visitor):
+class _Graphics(Visitor):
+    """Thin strokes and small type, found in one walk shared by both rules."""
+
     walk_charprocs = False
 
     def __init__(self):
-        self.bad = []
+        self.lines, self.type = [], []
 
     def stroke(self, st, frame, op):
         if frame.kind == "charproc":
@@ -24,17 +26,32 @@ class _Lines(Visitor):
         w = st.line_width
         eff = w * scale_of(st.ctm)
         if w == 0 or eff + 1e-6 < MIN_LINE:
-            self.bad.append((frame, w, eff))
+            self.lines.append((frame, w, eff))
+
+    def text(self, st, frame, op, operands):
+        if frame.kind == "charproc" or st.render_mode in (3, 7):
+            return
+        m = mul(st.tm, st.ctm)
+        # size of the glyph em along the text-space y axis
+        eff = abs(st.font_size) * math.hypot(m[2], m[3])
+        if eff + 1e-6 < MIN_TYPE:
+            self.type.append((frame, eff))
+
+
+def _found(ctx) -> _Graphics:
+    if "graphics" not in ctx.cache:
+        v = _Graphics()
+        walk(ctx, v)
+        ctx.cache["graphics"] = v
+    return ctx.cache["graphics"]
 
 
 @rule("graphics.line_width")
 def line_width(ctx):
     """Stroked lines are at least 0.25 pt wide after the CTM; a zero width
     (device hairline) fails in print and is accepted elsewhere."""
-    v = _Lines()
-    walk(ctx, v)
     out, seen = [], set()
-    for frame, w, eff in v.bad:
+    for frame, w, eff in _found(ctx).lines:
         if w == 0 and ctx.profile != "print":
             continue
         key = (frame.label(), round(eff, 3))
@@ -46,30 +63,12 @@ def line_width(ctx):
     return out
 
 
-class _Type(Visitor):
-    walk_charprocs = False
-
-    def __init__(self):
-        self.bad = []
-
-    def text(self, st, frame, op, operands):
-        if frame.kind == "charproc" or st.render_mode in (3, 7):
-            return
-        m = mul(st.tm, st.ctm)
-        # size of the glyph em along the text-space y axis
-        eff = abs(st.font_size) * math.hypot(m[2], m[3])
-        if eff + 1e-6 < MIN_TYPE:
-            self.bad.append((frame, eff))
-
-
 @rule("graphics.type_size")
 def type_size(ctx):
     """Shown text is at least 6 pt: Tf size x text matrix x CTM (vertical
     scale), in pages and Form XObjects."""
-    v = _Type()
-    walk(ctx, v)
     out, seen = [], set()
-    for frame, eff in v.bad:
+    for frame, eff in _found(ctx).type:
         key = (frame.label(), round(eff, 2))
         if key in seen:
             continue
