@@ -94,6 +94,8 @@ def prepare(brief: Brief, style: Style, cache_dir: Path | None = None,
 
 
 def _render_all(jobs, look: Look, progress, warn) -> None:
+    # slowest first, so that the workers finish together: maps before charts, bigger first
+    jobs = sorted(jobs, key=lambda j: (j[0].kind != "map", -j[0].spec.width_mm * j[0].height_mm))
     workers = min(len(jobs), os.cpu_count() or 1, 4)
     if workers == 1:
         outcomes = [(fig, _render_job(fig, str(pdf), look)) for fig, pdf in jobs]
