@@ -365,7 +365,7 @@ def export(brief_dir: Path, cache: Path, out: Path) -> None:
 
     figures, numbers = {}, {"map": 0, "chart": 0}
     for fid, fig in brief.figures.items():
-        cached = sorted(cache.glob(f"{fid}-*.pdf"), key=lambda p: p.stat().st_mtime)
+        cached = sorted((cache / "figures").glob(f"{fid}-*.pdf"), key=lambda p: p.stat().st_mtime)
         if not cached:
             raise SystemExit(f"figure {fid} is not in the cache {cache}")
         svg = out / f"{fid}.svg"

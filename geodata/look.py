@@ -145,6 +145,7 @@ class Report:
     labels: list[dict] = field(default_factory=list)  # {"text", "box": [x0,y0,x1,y1], "kind"}
     boxes: list[dict] = field(default_factory=list)  # callouts, legend, inset, scale bar
     scalebar: dict | None = None
+    north_arrow: dict | None = None
     crs: str | None = None
     view: tuple[float, float, float, float] | None = None  # projected x0, y0, x1, y1 of the frame
     warnings: list[str] = field(default_factory=list)

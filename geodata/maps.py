@@ -194,6 +194,10 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
     bar = draw_scalebar(ax, crs, (look.colour("text"), look.colour(look.paper)), km=spec.scalebar_km,
                         loc=spec.scalebar_at, pad_mm=2.5,
                         text=look.text_props("small"), linewidth=0.3, mm_per_unit=mm_per_unit)
+    if spec.north_arrow:
+        arrow_box, angle = _north_arrow(ax, renderer, crs, spec.north_arrow, look, mm_per_unit)
+        obstacles.append(arrow_box)
+        report.north_arrow = {"corner": spec.north_arrow, "angle_deg": angle}
     extents = [a.get_window_extent(renderer) for a in bar["artists"]]
     obstacles.append(Box(min(e.x0 for e in extents), min(e.y0 for e in extents),
                          max(e.x1 for e in extents), max(e.y1 for e in extents), "the scale bar"))
@@ -223,6 +227,35 @@ def _check_no_overlap(items: list[Box], frame: Box) -> None:
         for o in items:
             if o is not b and b.overlaps(o) and not (o in solid and solid.index(o) < solid.index(b)):
                 raise FigureError(f"{b.what} covers {o.what}; move one of them")
+
+
+def _north_arrow(ax, renderer, crs, corner: str, look: Look, mm_per_unit: float):
+    """An arrow along the local meridian at a corner of the frame (true north there).
+
+    Returns its box and its angle in degrees counter-clockwise from the frame's vertical."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    unit = 1 / mm_per_unit
+    # centred on a point 10 mm inside the corner, so it fits whichever way north lies
+    cx = x1 - 10 * unit if "right" in corner else x0 + 10 * unit
+    cy = y1 - 10 * unit if "upper" in corner else y0 + 10 * unit
+    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(cx, cy)
+    nx, ny = _project(crs, lon, min(lat + 0.01, 89.999))
+    dx, dy = nx - cx, ny - cy
+    norm = math.hypot(dx, dy)
+    ux, uy = dx / norm, dy / norm
+    px, py = cx - ux * 4 * unit, cy - uy * 4 * unit
+    tip = (cx + ux * 2 * unit, cy + uy * 2 * unit)
+    colour = look.colour("text")
+    arrow = ax.annotate("", xy=tip, xytext=(px, py), zorder=36,
+                        arrowprops={"arrowstyle": "-|>", "color": colour, "linewidth": 0.6,
+                                    "mutation_scale": 7, "shrinkA": 0, "shrinkB": 0})
+    label = ax.text(tip[0] + ux * 2.2 * unit, tip[1] + uy * 2.2 * unit, "N", ha="center", va="center",
+                    zorder=36, **{**look.text_props("small"), "fontweight": "semibold", "color": colour})
+    boxes = [arrow.get_window_extent(renderer), label.get_window_extent(renderer)]
+    angle = math.degrees(math.atan2(-ux, uy))
+    return Box(min(b.x0 for b in boxes), min(b.y0 for b in boxes), max(b.x1 for b in boxes),
+               max(b.y1 for b in boxes), "the north arrow"), round(angle, 2)
 
 
 def _families(look: Look):

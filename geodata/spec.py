@@ -94,5 +94,5 @@ class MapSpec:
     graticule: float | None = None  # degrees
     scalebar_km: float | None = None  # None: a round length chosen from the map
     scalebar_at: str = "lower left"
-    north_arrow: bool = False
+    north_arrow: str | None = None  # a corner, where the map's north is worth pointing out
     layer_files: dict[str, str] = field(default_factory=dict)  # annotation layer name -> GeoJSON path

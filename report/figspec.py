@@ -210,7 +210,16 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
                    countries=tuple(countries), callouts=tuple(callouts), textboxes=tuple(textboxes), inset=inset,
                    legend=None if legend == "none" else legend, graticule=data.get("graticule"),
                    scalebar_km=bar.get("km"), scalebar_at=_corner(bar.get("at", "lower left"), s, "at"),
-                   north_arrow=bool(data.get("north_arrow", False)), layer_files=layer_files)
+                   north_arrow=_north_arrow(data.get("north_arrow", False), s), layer_files=layer_files)
+
+
+def _north_arrow(value, s: _Spec) -> str | None:
+    """north_arrow = true (upper right), false, or a corner."""
+    if value is False:
+        return None
+    if value is True:
+        return "upper right"
+    return _corner(value, s, "north_arrow")
 
 
 def _chart(fid: str, data: dict, s: _Spec, roles: list) -> ChartSpec:

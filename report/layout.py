@@ -348,7 +348,7 @@ def layout(brief: Brief, style: Style, figures: dict[str, Figure] | None = None,
 
 def _title_block(brief: Brief, style: Style, ts: _Typesetter, palette: Palette) -> list:
     meta = brief.meta
-    lines = _front_lines(brief)
+    lines = meta.lines
     story: list = []
     ts.outline.append((meta.full_title, "title", 0))
     for a in meta.authors:
@@ -362,22 +362,6 @@ def _title_block(brief: Brief, style: Style, ts: _Typesetter, palette: Palette) 
     if style.page.title_rule:
         story.append(_Rule(style.page.title_rule, palette("rule"), space_after=10))
     return story
-
-
-def _front_lines(brief: Brief) -> dict[str, int]:
-    """Line numbers of front-matter fields, for error messages about their text."""
-    out: dict[str, int] = {}
-    try:
-        text = brief.path.read_text(encoding="utf-8")
-    except OSError:
-        return out
-    for i, line in enumerate(text.splitlines(), 1):
-        key = line.split("=")[0].strip().strip("[]")
-        if key and key not in out:
-            out[key] = i
-        if i > 1 and line.strip() == "+++":
-            break
-    return out
 
 
 def _body(brief: Brief, style: Style, ts: _Typesetter, palette: Palette, figures: dict[str, Figure],

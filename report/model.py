@@ -51,6 +51,7 @@ class Meta:
     keywords: tuple[str, ...] = ()
     number: str | None = None
     subject: str = ""
+    lines: dict[str, int] = field(default_factory=dict, compare=False)  # field -> line in brief.md
 
     @property
     def full_title(self) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from . import __version__
-from .errors import BriefError, line_of
+from .errors import BriefError
 from .compose import compose
 from .figures import prepare
 from .layout import layout
@@ -35,9 +35,8 @@ class Built:
 
 def load(brief_dir: Path, styles_dir: Path = STYLES_DIR) -> tuple[Brief, Style]:
     brief = load_brief(brief_dir)
-    front = brief.path.read_text(encoding="utf-8")
     style = load_style(brief.meta.style, styles_dir, referrer=brief.path,
-                       referrer_line=line_of(front, "style"))
+                       referrer_line=brief.meta.lines.get("style"))
     return brief, style
 
 

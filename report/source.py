@@ -130,7 +130,9 @@ def _parse_meta(front: str, path: Path, slug: str) -> Meta:
     if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
         raise BriefError("keywords must be a list of strings", path, where("keywords"))
 
+    lines = {key: where("[[authors]]" if key == "authors" else key) for key in data}
     return Meta(
+        lines=lines,
         slug=slug, title=string("title"), kicker=string("kicker"), standfirst=string("standfirst"),
         authors=tuple(authors), date=date, language=language, series=string("series"),
         publisher=string("publisher"), rights=string("rights"), style=string("style"),

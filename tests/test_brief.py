@@ -222,6 +222,7 @@ BAD_INPUTS = {
     "unknown field": (lambda d: _edit(d / "brief.md", 'style = "house"', 'style = "house"\ncolour = "red"'), "brief.md:13:", "unknown front-matter field 'colour'"),
     "unknown style": (lambda d: _edit(d / "brief.md", 'style = "house"', 'style = "fancy"'), "brief.md:12:", "unknown style 'fancy'"),
     "not utf-8": (lambda d: (d / "brief.md").write_bytes((d / "brief.md").read_bytes().replace("© 2024".encode(), b"\xa9 2024")), "brief.md:11:", "UTF-8"),
+    "missing glyph in the title": (lambda d: _edit(d / "brief.md", 'title = "Notes on a small brief"', 'title = "Notes on 北京"'), "brief.md:7:", "no glyph"),
     "missing glyph": (lambda d: _edit(d / "brief.md", "Text after a heading", "Text 北京 after a heading"), "brief.md:23:", "no glyph"),
     "figure without spec": (lambda d: _edit(d / "brief.md", "## A first heading", "![](figure:nowhere)\n\n## A first heading"), "brief.md:21:", "figure 'nowhere'"),
     "inline image": (lambda d: _edit(d / "brief.md", "Text after a heading", "![x](pic.png) Text after a heading"), "brief.md:23:", "figure"),

@@ -317,3 +317,33 @@ def test_kanji_without_a_cjk_face_is_an_error_not_tofu(tmp_path):
     proc = run_brief("build", NORTH_PACIFIC, "--out", tmp_path / "out", "--styles", styles, "-q", env=env)
     assert proc.returncode == 1
     assert "kurils-ja.toml:" in proc.stderr and "no font has a glyph for" in proc.stderr and "'択' (U+629E)" in proc.stderr
+
+
+def test_north_arrow_points_along_the_local_meridian(tmp_path):
+    """On a polar stereographic map turned away from its central meridian, north is not up:
+    the arrow must point at the pole (the projection's origin) from where it stands."""
+    import math
+
+    from pyproj import CRS, Transformer
+
+    from report.figures import prepare
+    from report.pipeline import load
+
+    brief = tmp_path / "north-pacific"
+    shutil.copytree(NORTH_PACIFIC, brief)
+    spec = brief / "figures" / "bering.toml"
+    spec.write_text(spec.read_text().replace(
+        'legend = "none"', 'legend = "none"\nnorth_arrow = "upper left"\n'
+        'projection = "+proj=stere +lat_0=90 +lat_ts=70 +lon_0=120 +datum=WGS84 +units=m +no_defs"'))
+    b, style = load(brief)
+    fig = prepare(b, style, cache_dir=tmp_path / "cache")["bering"]
+    rep = report_of(fig)
+    arrow = rep["north_arrow"]
+    assert arrow["corner"] == "upper left"
+    x0, y0, x1, y1 = rep["view"]
+    unit = (x1 - x0) / (rep["frame"][2] - rep["frame"][0])  # map units per mm
+    px, py = x0 + 10 * unit, y1 - 10 * unit  # the arrow's centre
+    expected = math.degrees(math.atan2(px, -py))  # towards the origin (the pole), from vertical
+    assert abs(arrow["angle_deg"] - expected) < 1.0, (arrow, expected)
+    assert abs(arrow["angle_deg"]) > 20  # north is visibly not up on this map
+    assert "N" in [t.strip() for t, _ in text_boxes(fig.pdf)]
