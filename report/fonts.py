@@ -119,6 +119,29 @@ def _face_runs(w) -> list[list]:
     return runs
 
 
+def _glyph_text(name: str) -> str:
+    """The characters a glyph name stands for (Adobe Glyph List rules): "f_t" → "ft".
+    Letters and uniXXXX components are read directly; anything else asks fontTools."""
+    out = []
+    for part in name.split(".")[0].split("_"):
+        if len(part) == 1:
+            out.append(part)
+        elif part.startswith("uni") and len(part) >= 7 and (len(part) - 3) % 4 == 0:
+            try:
+                out.extend(chr(int(part[i:i + 4], 16)) for i in range(3, len(part), 4))
+            except ValueError:
+                return _agl(name)
+        else:
+            return _agl(name)
+    return "".join(out)
+
+
+def _agl(name: str) -> str:
+    from fontTools.agl import toUnicode
+
+    return toUnicode(name)
+
+
 def _install_ligature_to_unicode() -> None:
     """Map ligature glyphs back to their letters in each subset's ToUnicode CMap.
 
@@ -141,10 +164,8 @@ def _install_ligature_to_unicode() -> None:
         except KeyError:
             return cmap
         private = {cp: name for name, cp in getattr(font, "_TTFont__hbUnis", {}).items()}
-        if private:
-            from fontTools.agl import toUnicode  # only when a ligature was set
         for code, cp in enumerate(subset):
-            text = toUnicode(private[cp]) if cp in private else ""
+            text = _glyph_text(private[cp]) if cp in private else ""
             if text and not any(0xE000 <= ord(c) <= 0xF8FF for c in text):
                 cmap = cmap.replace("<%02X> <%04X>" % (code, cp),
                                     "<%02X> <%s>" % (code, text.encode("utf-16-be").hex().upper()), 1)

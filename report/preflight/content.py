@@ -144,6 +144,12 @@ class Visitor:
 
 # Path construction changes no state any rule looks at; painting operators end a path.
 _PATH_CONSTRUCTION = frozenset({"m", "l", "c", "v", "y", "h", "re"})
+# Everything else is asked of the parser by name, so path vertices never become Python objects.
+_OPERATORS = " ".join(sorted({
+    "q", "Q", "cm", "w", "J", "j", "M", "d", "ri", "i", "gs", "CS", "cs", "SC", "SCN", "sc", "scn",
+    "G", "g", "RG", "rg", "K", "k", "S", "s", "f", "F", "f*", "B", "B*", "b", "b*", "n", "W", "W*",
+    "BT", "ET", "Tc", "Tw", "Tz", "TL", "Tf", "Tr", "Ts", "Td", "TD", "Tm", "T*", "Tj", "TJ", "'", '"',
+    "d0", "d1", "sh", "Do", "BI", "ID", "EI", "MP", "DP", "BMC", "BDC", "EMC", "BX", "EX"}))
 _INLINE_IMAGE = object()
 
 
@@ -250,7 +256,7 @@ class Walker:
             instrs = self.parsed.get(ck) if ck is not None else None
             if instrs is None:
                 try:
-                    instrs = _compact(pikepdf.parse_content_stream(content))
+                    instrs = _compact(pikepdf.parse_content_stream(content, _OPERATORS))
                 except Exception as exc:
                     self.errors.append((frame.where, f"content stream unreadable: {exc}"))
                     return
