@@ -80,6 +80,8 @@ def _install_split_shaping_fix() -> None:
         return
 
     def shape_frag_word(w, *args, **kwargs):
+        if isinstance(w, ttfonts.ShapedFragWord):
+            return w  # already shaped: keep its shaping data (ReportLab returns it as is)
         for i in range(1, len(w)):
             f, s = w[i]
             if type(s) is not str and isinstance(s, str):

@@ -274,3 +274,23 @@ def test_usage_error_exits_2(tmp_path):
     assert run_brief("build").returncode == 2
     assert run_brief("frobnicate").returncode == 2
     assert run_brief("build", SAMPLE, "--variant", "poster").returncode == 2
+
+
+def test_every_body_line_is_kerned(sample_build):
+    """Shaping (kerning) survives re-wrapping and splitting: no body paragraph is set as a
+    plain, unkerned string."""
+    with pikepdf.open(screen_pdf(sample_build)) as pdf:
+        body = "SourceSerifPro-Regular"
+        names = {str(k) for page in pdf.pages for k, f in page.Resources.Font.items()
+                 if str(f.BaseFont).endswith(body)}
+        plain = kerned = 0
+        for page in pdf.pages:
+            font = None
+            for operands, op in pikepdf.parse_content_stream(page):
+                if str(op) == "Tf":
+                    font = str(operands[0])
+                elif str(op) in ("Tj", "'", '"') and font in names and len(bytes(operands[-1])) > 25:
+                    plain += 1
+                elif str(op) == "TJ" and font in names:
+                    kerned += 1
+        assert kerned > 50 and plain == 0, (kerned, plain)
