@@ -448,9 +448,12 @@ def _label_request(ax, lab: LabelSpec, spec: MapSpec, look: Look, crs, is_site: 
     halo = None  # a stroked halo turns every glyph into an outline path: 3-4x the map's size
     leader = {"color": look.colour("text"), "linewidth": 0.3}
     stacked = text.replace(" (", "\n(", 1) if " (" in text.split("\n")[0] else None
-    return LabelRequest(text=text, xy=xy, props=props, kind=kind,
+    wordings = [text] + ([stacked] if stacked else [])
+    if stacked and kind == "centre" and len(text.split("\n")[0]) > 24:
+        wordings.reverse()  # a long dual name on an area reads better stacked
+    return LabelRequest(text=wordings[0], xy=xy, props=props, kind=kind,
                         marker_pt=look.role(marker_role).get("size", 2.0) if lab.marker else 0.0,
-                        halo=halo, leader=leader, alternatives=(stacked,) if stacked else ())
+                        halo=halo, leader=leader, alternatives=tuple(wordings[1:]))
 
 
 def _country_request(c, look: Look, crs, extent, scale) -> LabelRequest:
