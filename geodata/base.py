@@ -8,6 +8,9 @@ decompressed into memory once per process), made by ``python -m geodata.refresh`
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
+import tempfile
 import lzma
 from pathlib import Path
 
@@ -34,12 +37,28 @@ class UnknownLayerError(KeyError):
 
 @functools.lru_cache(maxsize=None)
 def _fgb(layer):
+    """The layer's FlatGeobuf: a decompressed copy in the build cache (``$BRIEF_CACHE`` or
+    ``.cache/`` in the project, keyed by the compressed file's hash), else the bytes in memory."""
     if layer not in LAYERS:
         raise UnknownLayerError(f"unknown geodata layer {layer!r}; available layers: {', '.join(LAYERS)}")
     path = BASE / f"{layer}.fgb.xz"
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing; regenerate it with `python -m geodata.refresh` (geodata/README.md)")
-    return lzma.decompress(path.read_bytes())
+    packed = path.read_bytes()
+    cache = Path(os.environ.get("BRIEF_CACHE") or BASE.parent.parent / ".cache") / "geodata"
+    cached = cache / f"{layer}-{hashlib.sha256(packed).hexdigest()[:16]}.fgb"
+    if cached.is_file():
+        return str(cached)
+    data = lzma.decompress(packed)
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{cached.name}.", dir=cache)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, cached)
+    except OSError:
+        pass  # a read-only cache only costs time
+    return data
 
 
 def boxes(extent, margin=0.1):

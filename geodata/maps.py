@@ -14,6 +14,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -102,7 +103,21 @@ def lonlat_extent(view, crs):
 
 # --- drawing ---------------------------------------------------------------------------
 
+def _loader():
+    """base.load, memoised for one render (several steps read the same layer)."""
+    memo: dict = {}
+
+    def load(layer, extent, crs=None, simplify_mm=None, scale=None):
+        key = (layer, tuple(extent), None if crs is None else CRS(crs).to_wkt(), simplify_mm, scale)
+        if key not in memo:
+            memo[key] = base.load(layer, extent, crs=crs, simplify_mm=simplify_mm, scale=scale)
+        return memo[key]
+
+    return load
+
+
 def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
+    load = _loader()
     setup_matplotlib(look)
     W, H = spec.width_mm, spec.height_mm
     fig = Figure(figsize=(W / 25.4, H / 25.4))
@@ -133,10 +148,10 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
     land_union = None
     warnings = []
     for layer in spec.layers:
-        gdf = _layer(layer, spec, extent, crs, look, scale)
+        gdf = _layer(layer, spec, extent, crs, look, scale, load)
         if layer.clip_to:
             if land_union is None or layer.clip_to != "land":
-                clip = base.load(layer.clip_to, extent, crs=crs, simplify_mm=look.simplify_mm, scale=scale)
+                clip = load(layer.clip_to, extent, crs=crs, simplify_mm=look.simplify_mm, scale=scale)
                 land_union = clip.union_all()
             gdf = gdf.set_geometry(gdf.intersection(land_union))
             gdf = gdf[~gdf.is_empty]
@@ -175,7 +190,7 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
         if lab.marker:
             obstacles.append(_marker_box(ax, lab, look, crs, lab.place.id in callout_places))
     for c in spec.countries:
-        requests.append(_country_request(c, look, crs, extent, scale))
+        requests.append(_country_request(c, look, crs, extent, load))
     for c in spec.callouts:
         obstacles.extend(_callout(ax, renderer, c, look, crs, mm_per_unit))
     for tb in spec.textboxes:
@@ -268,16 +283,16 @@ def _disp_box(bb, what: str) -> Box:
     return Box(bb.x0, bb.y0, bb.x1, bb.y1, what)
 
 
-def _layer(layer, spec: MapSpec, extent, crs, look: Look, scale) -> gpd.GeoDataFrame:
+def _layer(layer, spec: MapSpec, extent, crs, look: Look, scale, load) -> gpd.GeoDataFrame:
     if layer.layer in spec.layer_files:
         gdf = gpd.read_file(spec.layer_files[layer.layer])
         if gdf.crs is None:
             gdf = gdf.set_crs("EPSG:4326")
         gdf = gdf.to_crs(crs)
     elif layer.layer == "borders":
-        gdf = _borders(extent, crs, look, scale)
+        gdf = _borders(extent, crs, look, scale, load)
     else:
-        gdf = base.load(layer.layer, extent, crs=crs, simplify_mm=look.simplify_mm, scale=scale)
+        gdf = load(layer.layer, extent, crs=crs, simplify_mm=look.simplify_mm, scale=scale)
     if layer.features:
         keys = _keys(gdf)
         wanted = set(layer.features)
@@ -298,17 +313,18 @@ def _clip_to_view(gdf: gpd.GeoDataFrame, view, mm_per_unit: float) -> gpd.GeoDat
     return clipped[~clipped.is_empty]
 
 
-def _borders(extent, crs, look: Look, scale) -> gpd.GeoDataFrame:
-    """Land borders: the edges two countries share, within 0.1 mm on paper (shared edges are
-    identical in the base, but a country merged across 180° is snapped to a 1 mm grid)."""
-    countries = base.load("countries", extent, crs=crs, simplify_mm=look.simplify_mm, scale=scale)
-    geoms = list(countries.geometry)
-    tol = 0.1 / 1000 * scale
+def _borders(extent, crs, look: Look, scale, load) -> gpd.GeoDataFrame:
+    """Land borders: the edges two countries share. Outlines are intersected with snap-rounding
+    to a 0.1 mm grid on paper: shared edges are identical in the base, but a country merged
+    across 180° has been snapped to a finer grid, so exact matching would lose its borders."""
+    countries = load("countries", extent, crs=crs, simplify_mm=look.simplify_mm, scale=scale)
+    outlines = list(countries.boundary)
+    grid = 0.1 / 1000 * scale
     left, right = countries.sindex.query(countries.geometry, predicate="intersects")
     parts = []
     for i, j in zip(left, right):
         if i < j:
-            shared = geoms[i].boundary.intersection(geoms[j].buffer(tol))
+            shared = shapely.intersection(outlines[i], outlines[j], grid_size=grid)
             if not shared.is_empty and shared.length > 0:
                 parts.append(shared)
     lines = gpd.GeoSeries(parts, crs=crs).explode(index_parts=False)
@@ -456,8 +472,8 @@ def _label_request(ax, lab: LabelSpec, spec: MapSpec, look: Look, crs, is_site: 
                         halo=halo, leader=leader, alternatives=tuple(wordings[1:]))
 
 
-def _country_request(c, look: Look, crs, extent, scale) -> LabelRequest:
-    countries = base.load("countries", extent)
+def _country_request(c, look: Look, crs, extent, load) -> LabelRequest:
+    countries = load("countries", extent)
     row = countries[countries["id"] == c.country]
     if row.empty:
         raise FigureError(f"no country '{c.country}' in this map's extent")
