@@ -84,6 +84,7 @@ class Columns(Flowable):
         self._layout: list[list] | None = None
         # heights by column width, shared with the parts this flow splits or joins into
         self._memos: dict = {} if memo is None else memo
+        self._fills: dict = {}
 
     def joined(self, other: "Columns") -> "Columns":
         """One column flow of this content followed by the other's."""
@@ -95,11 +96,16 @@ class Columns(Flowable):
         return (aw - self.gutter * (self.n - 1)) / self.n
 
     def _fill_all(self, width: float, height: float) -> tuple[list[list], list]:
+        # the frame asks wrap() and then split() at the same size: fill once per size
+        key = (round(width, 3), round(height, 3))
+        if key in self._fills:
+            return self._fills[key]
         memo = self._memos.setdefault(round(width, 6), {})
         cols, rest = [], self.content
         for _ in range(self.n):
             placed, rest = fill(rest, width, height, memo)
             cols.append(placed)
+        self._fills[key] = (cols, rest)
         return cols, rest
 
     def wrap(self, aw, ah):
@@ -111,7 +117,7 @@ class Columns(Flowable):
         # everything fits: find the lowest height at which it still does (balance)
         lo, hi = 0.0, max(self._used(c) for c in cols)
         for _ in range(18):
-            if hi - lo < 0.5:
+            if hi - lo < 1.0:  # lines come in steps of a leading; a point is close enough
                 break
             mid = (lo + hi) / 2
             _, rest = self._fill_all(width, mid)
@@ -119,8 +125,7 @@ class Columns(Flowable):
                 lo = mid
             else:
                 hi = mid
-        # lay out once more at the chosen height: trials split paragraphs, and ReportLab's
-        # split() discards a paragraph's lines, so what is drawn must come from one pass
+        # what is drawn comes from the pass at the chosen height (cached, or laid out now)
         best, _ = self._fill_all(width, hi)
         self._layout, self.width = best, aw
         self.height = max(self._used(c) for c in best)
