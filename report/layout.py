@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape, quoteattr
+from html import escape as _html_escape
 
 from reportlab.lib.colors import CMYKColor, Color
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
@@ -51,6 +51,16 @@ class Laid:
     pages: int
     placements: list[Placement] = field(default_factory=list)
     outline: list[tuple[str, int]] = field(default_factory=list)  # (title, level) in reading order
+
+
+def escape(text: str) -> str:
+    """Text for ReportLab's paragraph markup: &, < and > become entities."""
+    return _html_escape(text, quote=False)
+
+
+def quoteattr(value: str) -> str:
+    """A quoted attribute value for paragraph markup."""
+    return '"' + _html_escape(value, quote=True) + '"'
 
 
 def human_date(iso: str) -> str:
