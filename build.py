@@ -6,10 +6,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from report.cli import SAMPLE, main  # noqa: E402
+from report.cli import SAMPLE, run  # noqa: E402
 
 if __name__ == "__main__":
     args = sys.argv[1:]
     if not args or args[0].startswith("-") and args[0] not in ("-h", "--help"):
         args = ["build", str(SAMPLE), *args]
-    sys.exit(main(args))
+    sys.argv[1:] = args
+    run()
