@@ -5,7 +5,7 @@ from __future__ import annotations
 from pikepdf import Array, Dictionary, Name, Stream
 
 from . import RuleResult, rule
-from .content import objlabel
+from .content import identity, objlabel
 
 ALLOWED = {"/GoTo", "/GoToR", "/GoToE", "/Thread", "/URI", "/Named", "/SubmitForm"}
 ALLOWED_NAMED = {"/NextPage", "/PrevPage", "/FirstPage", "/LastPage"}
@@ -56,7 +56,7 @@ def actions(ctx):
             return
         if not isinstance(a, Dictionary) or "/S" not in a:
             return
-        k = a.objgen if a.is_indirect else id(a)
+        k = identity(a)
         if k in keys:
             return
         keys.add(k)
@@ -138,7 +138,7 @@ def triggers(ctx):
             f = todo.pop()
             if not isinstance(f, Dictionary):
                 continue
-            k = f.objgen if f.is_indirect else id(f)
+            k = identity(f)
             if k in seen:
                 continue
             seen.add(k)

@@ -41,6 +41,11 @@ def num(x, default=0.0) -> float:
         return default
 
 
+def identity(obj):
+    """A key for 'the same object': its object number when indirect, else its Python id."""
+    return obj.objgen if obj.is_indirect else id(obj)
+
+
 def objlabel(obj) -> str | None:
     try:
         if obj.is_indirect:

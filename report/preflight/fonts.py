@@ -12,7 +12,7 @@ import re
 from pikepdf import Array, Dictionary, Name, Stream, String
 
 from . import RuleResult, rule
-from .content import Visitor, objlabel, walk
+from .content import Visitor, identity, objlabel, walk
 
 FONTFILES = ("/FontFile", "/FontFile2", "/FontFile3")
 
@@ -48,7 +48,7 @@ def _resource_dicts(pdf):
         res, where = todo.pop()
         if not isinstance(res, Dictionary):
             continue
-        key = res.objgen if res.is_indirect else id(res)
+        key = identity(res)
         if key in seen:
             continue
         seen.add(key)
@@ -78,7 +78,7 @@ def fonts_in(ctx):
         for name, f in fd.items():
             if not isinstance(f, Dictionary):
                 continue
-            key = f.objgen if f.is_indirect else id(f)
+            key = identity(f)
             if key in seen:
                 continue
             seen.add(key)
@@ -211,7 +211,7 @@ class _Codes(Visitor):
         f = st.font
         if not isinstance(f, Dictionary):
             return
-        key = f.objgen if f.is_indirect else id(f)
+        key = identity(f)
         ent = self.used.setdefault(key, (f, set(), frame.where))
         for o in operands:
             if isinstance(o, String):

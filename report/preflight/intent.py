@@ -4,7 +4,7 @@ from __future__ import annotations
 from pikepdf import Array, Dictionary, Name, Stream
 
 from . import RuleResult, rule
-from .content import objlabel
+from .content import identity, objlabel
 
 ICC_SPACES = {b"GRAY": 1, b"RGB ": 3, b"CMYK": 4}
 
@@ -90,7 +90,7 @@ def pdfa(ctx):
         for p in icc_header_problems(data, n):
             out.append(RuleResult(R, False, objlabel(prof) or where, p))
     profs = [oi.get("/DestOutputProfile") for oi in ois if "/DestOutputProfile" in oi]
-    ids = {p.objgen if p.is_indirect else id(p) for p in profs}
+    ids = {identity(p) for p in profs}
     if len(ids) > 1:
         out.append(RuleResult(R, False, "document",
                               f"{len(profs)} output intents with {len(ids)} different DestOutputProfiles"))
