@@ -11,10 +11,12 @@ from pathlib import Path
 def write_all(files: dict[Path, bytes]) -> None:
     """Write each ``path: data`` to a temporary file, fsync, then rename them all."""
     staged: list[tuple[Path, Path]] = []
+    mode = 0o666 & ~_umask()  # what an ordinary write would give (mkstemp makes files private)
     try:
         for path, data in files.items():
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            os.fchmod(fd, mode)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
                 fh.flush()
@@ -28,6 +30,12 @@ def write_all(files: dict[Path, bytes]) -> None:
         for tmp, _ in staged:
             if tmp.exists():
                 tmp.unlink()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 import unicodedata
 
 import pikepdf
@@ -294,3 +296,18 @@ def test_every_body_line_is_kerned(sample_build):
                 elif str(op) == "TJ" and font in names:
                     kerned += 1
         assert kerned > 50 and plain == 0, (kerned, plain)
+
+
+def test_editions_are_readable_by_colleagues(brief_copy, tmp_path):
+    """Atomic writes go through a private temporary file; the edition itself gets the mode an
+    ordinary write would (0666 less the umask), so a shared folder can read it."""
+    import os
+    import stat
+
+    proc = subprocess.run([sys.executable, "-c",
+                           "import os, sys; os.umask(0o022); from report.cli import main; "
+                           f"sys.exit(main(['build', {str(brief_copy)!r}, '--out', {str(tmp_path)!r}, "
+                           "'--variant', 'screen', '-q']))"], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    pdf = tmp_path / "arctic-notes" / "arctic-notes-screen.pdf"
+    assert stat.S_IMODE(os.stat(pdf).st_mode) == 0o644
