@@ -347,3 +347,38 @@ def test_north_arrow_points_along_the_local_meridian(tmp_path):
     assert abs(arrow["angle_deg"] - expected) < 1.0, (arrow, expected)
     assert abs(arrow["angle_deg"]) > 20  # north is visibly not up on this map
     assert "N" in [t.strip() for t, _ in text_boxes(fig.pdf)]
+
+
+def test_no_body_text_is_drawn_under_a_figure(sample_build):
+    """Columns and floating figures never overlap: no character of the body face (the serif)
+    lies inside a figure's box on the page. Measured with pdfium's character boxes."""
+    import ctypes
+
+    path = sample_build / f"{SAMPLE.name}-screen.pdf"
+    boxes = {}
+    with pikepdf.open(path) as pdf:
+        for i, page in enumerate(pdf.pages):
+            for operands, op in pikepdf.parse_content_stream(page):
+                if str(op) == "cm":
+                    cm = [float(v) for v in operands]
+                elif str(op) == "Do" and str(operands[0]).startswith("/Fig"):
+                    bbox = [float(v) for v in page.Resources.XObject[str(operands[0])].BBox]
+                    x0, y0 = cm[4], cm[5]
+                    boxes.setdefault(i, []).append((x0, y0, x0 + cm[0] * (bbox[2] - bbox[0]),
+                                                    y0 + cm[3] * (bbox[3] - bbox[1])))
+    assert sum(len(b) for b in boxes.values()) == 5
+    doc = pdfium.PdfDocument(str(path))
+    hidden = []
+    for i, rects in boxes.items():
+        textpage = doc[i].get_textpage()
+        name = ctypes.create_string_buffer(256)
+        for k in range(textpage.count_chars()):
+            pdfium_raw.FPDFText_GetFontInfo(textpage.raw, k, name, 256, None)
+            if b"Serif" not in name.value:
+                continue
+            l, b, r, t = textpage.get_charbox(k)
+            cx, cy = (l + r) / 2, (b + t) / 2
+            if any(x0 <= cx <= x1 and y0 <= cy <= y1 for x0, y0, x1, y1 in rects):
+                hidden.append(textpage.get_text_range(k, 1))
+    doc.close()
+    assert not hidden, "".join(hidden)
