@@ -110,6 +110,24 @@ class Case:
                 "runs": [{"wall_s": round(s.wall, 4), "maxrss_kib": s.rss_kib, "rc": s.rc} for s in self.samples]}
 
 
+
+def _runs(rs, escape, sup: str, em: str, strong: str, link) -> str:
+    """Text runs of the brief model in another markup (HTML or Typst): the same wrapping
+    order for both exports, only the syntax differs."""
+    parts = []
+    for r in rs:
+        t = escape(r.text)
+        if r.note is not None:
+            t = sup.format(t)
+        if r.em:
+            t = em.format(t)
+        if r.strong:
+            t = strong.format(t)
+        if r.href:
+            t = link(r.href, t)
+        parts.append(t)
+    return "".join(parts)
+
 def run_child(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> tuple[Sample, str, str]:
     """Run one child process; wall time around it and its peak RSS from os.wait4."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -390,19 +408,8 @@ def export(brief_dir: Path, cache: Path, out: Path) -> None:
 
 def _html(brief, m, figures) -> str:
     def runs(rs) -> str:
-        parts = []
-        for r in rs:
-            t = html.escape(r.text)
-            if r.note is not None:
-                t = f"<sup>{t}</sup>"
-            if r.em:
-                t = f"<em>{t}</em>"
-            if r.strong:
-                t = f"<strong>{t}</strong>"
-            if r.href:
-                t = f'<a href="{html.escape(r.href)}">{t}</a>'
-            parts.append(t)
-        return "".join(parts)
+        return _runs(rs, html.escape, sup="<sup>{}</sup>", em="<em>{}</em>", strong="<strong>{}</strong>",
+                     link=lambda href, t: f'<a href="{html.escape(href)}">{t}</a>')
 
     meta = brief.meta
     e = html.escape
@@ -451,19 +458,8 @@ def _s(text: str) -> str:
 
 def _typst(brief, style, m, figures) -> str:
     def runs(rs) -> str:
-        parts = []
-        for r in rs:
-            t = _t(r.text)
-            if r.note is not None:
-                t = f"#super[{t}]"
-            if r.em:
-                t = f"#emph[{t}]"
-            if r.strong:
-                t = f"#strong[{t}]"
-            if r.href:
-                t = f"#link({_s(r.href)})[{t}]"
-            parts.append(t)
-        return "".join(parts)
+        return _runs(rs, _t, sup="#super[{}]", em="#emph[{}]", strong="#strong[{}]",
+                     link=lambda href, t: f"#link({_s(href)})[{t}]")
 
     p, meta = style.page, brief.meta
     lang, _, region = meta.language.partition("-")
