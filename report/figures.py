@@ -27,7 +27,7 @@ from .style import MM, Style
 
 ROOT = Path(__file__).resolve().parent.parent
 CODE = [ROOT / "geodata" / n for n in ("maps.py", "labels.py", "scalebar.py", "look.py", "base.py", "spec.py")] + [
-    ROOT / "report" / "charts.py", ROOT / "report" / "figures.py"]
+    ROOT / "report" / "charts.py", ROOT / "report" / "figures.py", ROOT / "report" / "cidfonts.py"]
 DATA = [ROOT / "geodata" / "MANIFEST.json"]
 
 
@@ -128,6 +128,9 @@ def _render_job(fig: FigureDef, pdf: str, look: Look) -> tuple[str | None, list[
             from .charts import render_chart
 
             report = render_chart(fig.spec, look, Path(tmp))
+        from .cidfonts import normalise_file
+
+        normalise_file(Path(tmp))
         os.replace(tmp, out)
         return None, list(report.warnings)
     except FigureError as exc:

@@ -145,13 +145,16 @@ def _agl(name: str) -> str:
 
 
 def _install_ligature_to_unicode() -> None:
-    """Map ligature glyphs back to their letters in each subset's ToUnicode CMap.
+    """Write each subset's ToUnicode CMap so that every entry says what the glyph reads as.
 
-    A shaped ligature such as ``f_t`` has no Unicode code point of its own; ReportLab
-    gives it one from the private use area, so "aftermath" would be extracted, searched
-    and read aloud as "a\ue000ermath". The glyph name says what it stands for (Adobe
-    Glyph List rules, decoded by fontTools), and a ToUnicode entry may map one code to
-    several characters.
+    - A shaped ligature such as ``f_t`` has no Unicode code point of its own; ReportLab
+      gives it one from the private use area, so "aftermath" would be extracted, searched
+      and read aloud as "a\ue000ermath". The glyph name says what it stands for (Adobe
+      Glyph List rules, decoded by fontTools), and a ToUnicode entry may map one code to
+      several characters.
+    - ReportLab maps the codes a subset does not use (code 0 of the first subset, kept
+      for .notdef) to U+0000, which ISO 14289-1 7.21.7 forbids, as it does U+FEFF and
+      U+FFFE: those entries are left out.
     """
     from reportlab.pdfbase import ttfonts
 
@@ -160,18 +163,23 @@ def _install_ligature_to_unicode() -> None:
         return
 
     def make(fontname, subset):
-        cmap = original(fontname, subset)
         try:
             font = pdfmetrics.getFont(fontname.split("+", 1)[-1])
         except KeyError:
-            return cmap
+            font = None
         private = {cp: name for name, cp in getattr(font, "_TTFont__hbUnis", {}).items()}
+        entries = []
         for code, cp in enumerate(subset):
             text = _glyph_text(private[cp]) if cp in private else ""
-            if text and not any(0xE000 <= ord(c) <= 0xF8FF for c in text):
-                cmap = cmap.replace("<%02X> <%04X>" % (code, cp),
-                                    "<%02X> <%s>" % (code, text.encode("utf-16-be").hex().upper()), 1)
-        return cmap
+            if not text or any(0xE000 <= ord(c) <= 0xF8FF for c in text):
+                text = chr(cp)
+            if any(ord(c) in (0x0000, 0xFEFF, 0xFFFE) for c in text):
+                continue
+            entries.append("<%02X> <%s>" % (code, text.encode("utf-16-be").hex().upper()))
+        cmap = original(fontname, subset)
+        head = cmap[:cmap.index("%d beginbfchar" % len(subset))]
+        tail = cmap[cmap.index("endbfchar"):]
+        return head + "%d beginbfchar\n" % len(entries) + "\n".join(entries) + "\n" + tail
 
     make._brief_fix = True
     ttfonts.makeToUnicodeCMap = make
