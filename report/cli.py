@@ -33,9 +33,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="rebuild on every saved change to the brief, its figures or its style")
     b.add_argument("-q", "--quiet", action="store_true", help="print only errors")
 
-    c = sub.add_parser("check", help="preflight a PDF against an edition's profile")
+    c = sub.add_parser("check", help="preflight a PDF against an edition's profile or a standard alone")
     c.add_argument("file", type=Path)
-    c.add_argument("--profile", required=True, choices=["print", "screen", "archive"])
+    c.add_argument("--profile", required=True,
+                   choices=["print", "screen", "archive", "pdfa-2b", "pdfa-3b", "pdfua-1", "pdfx-1a"],
+                   help="an edition (its standard + house rules) or a standard alone (any PDF)")
     c.add_argument("--json", action="store_true", help="results as a JSON list")
 
     pl = sub.add_parser("places", help="list gazetteer entries (bundled + a brief's own)")

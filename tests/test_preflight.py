@@ -11,7 +11,9 @@ import pikepdf
 import pytest
 from pikepdf import Array, Dictionary, Name, String
 
+import report.fonts  # noqa: F401  (the product's ToUnicode fix applies to fixtures drawn by ReportLab)
 from report.preflight import PROFILES, RULES, RuleResult, check, format_text, to_json
+from report.preflight.independent import VALIDATORS
 
 A4W, A4H = 595.276, 841.89
 BLEED = 3 * 72 / 25.4
@@ -82,6 +84,13 @@ def _info(pdf):
     pdf.docinfo["/Producer"] = "brief"
 
 
+#: the fixture each profile is judged on
+FIXTURE = {"print": "print", "pdfx-1a": "print", "screen": "screen", "archive": "archive",
+           "pdfa-3b": "archive", "pdfa-2b": "pdfa-2b"}
+#: a valid PDF/UA file needs a structure tree; the tagged editions are checked in test_editions
+NO_FIXTURE = {"pdfua-1"}
+
+
 def build(profile: str) -> bytes:
     cmyk = profile == "print"
     size = (A4W + 2 * BLEED, A4H + 2 * BLEED) if cmyk else (A4W, A4H)
@@ -93,7 +102,9 @@ def build(profile: str) -> bytes:
     if profile == "print":
         page.obj.TrimBox = Array([BLEED, BLEED, BLEED + A4W, BLEED + A4H])
         page.obj.BleedBox = Array([0, 0, A4W + 2 * BLEED, A4H + 2 * BLEED])
-        pdf.docinfo["/GTS_PDFXVersion"] = "PDF/X-1a:2001"
+        pdf.docinfo["/GTS_PDFXVersion"] = "PDF/X-1:2003"
+        pdf.docinfo["/GTS_PDFXConformance"] = "PDF/X-1a:2003"
+        pdf.docinfo["/CreationDate"] = pdf.docinfo["/ModDate"] = "D:20180101000000Z"
         pdf.docinfo["/Trapped"] = Name("/False")
         pdf.Root.OutputIntents = Array([pdf.make_indirect(Dictionary(
             Type=Name.OutputIntent, S=Name.GTS_PDFX,
@@ -101,7 +112,7 @@ def build(profile: str) -> bytes:
             RegistryName=String("http://www.color.org"),
             Info=String("Coated FOGRA39 (ISO 12647-2:2004)")))])
         _xmp(pdf)
-    elif profile == "archive":
+    elif profile in ("archive", "pdfa-2b"):
         from PIL import ImageCms
         icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
         prof = pikepdf.Stream(pdf, icc)
@@ -110,17 +121,18 @@ def build(profile: str) -> bytes:
             Type=Name.OutputIntent, S=Name.GTS_PDFA1,
             OutputConditionIdentifier=String("sRGB IEC61966-2.1"),
             DestOutputProfile=pdf.make_indirect(prof)))])
-        _xmp(pdf, {"pdfaid:part": "2", "pdfaid:conformance": "B"})
+        _xmp(pdf, {"pdfaid:part": "3" if profile == "archive" else "2", "pdfaid:conformance": "B"})
     else:
         _xmp(pdf)
     out = io.BytesIO()
-    pdf.save(out)
+    pdf.save(out, min_version="1.4" if cmyk else "")
     return out.getvalue()
 
 
 @pytest.fixture(scope="module")
 def valid():
-    return {p: build(p) for p in PROFILES}
+    files = {f: build(f) for f in set(FIXTURE.values())}
+    return {p: files[f] for p, f in FIXTURE.items()}
 
 
 def _open(data: bytes) -> pikepdf.Pdf:
@@ -160,7 +172,7 @@ def m_trailer(data):
 
 def m_encrypt(data):
     pdf = _open(data)
-    return _save(pdf, encryption=pikepdf.Encryption(owner="owner", user="", R=4))
+    return _save(pdf, encryption=pikepdf.Encryption(owner="owner", user="", R=3, aes=False, metadata=False))
 
 
 def m_no_bleed(data):
@@ -258,25 +270,82 @@ def m_page_aa(data):
     return _save(pdf)
 
 
-def m_perms(data):
-    pdf = _open(data)
-    pdf.Root.Perms = Dictionary(Foo=Dictionary())
-    return _save(pdf)
-
-
-def m_icc_class(data):
-    pdf = _open(data)
-    prof = pdf.Root.OutputIntents[0].DestOutputProfile
-    icc = bytearray(prof.read_bytes())
-    icc[12:16] = b"scnr"
-    prof.write(bytes(icc))
-    return _save(pdf)
-
-
 def m_pdfaid(data):
     pdf = _open(data)
     with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as m:
         m["pdfaid:part"] = "1"
+    return _save(pdf)
+
+
+def _type0_font(pdf, cid0_gid=None):
+    """A Type 0 font over the fixture's TrueType program, Identity-H."""
+    _, ttf = _ttf_font(pdf)
+    fd = ttf.FontDescriptor
+    gmap = None if cid0_gid is None else pdf.make_stream(bytes([0, cid0_gid]) + bytes(range(0, 0)))
+    cid = Dictionary(Type=Name.Font, Subtype=Name.CIDFontType2, BaseFont=ttf.BaseFont,
+                     CIDSystemInfo=Dictionary(Registry=String("Adobe"), Ordering=String("Identity"),
+                                              Supplement=0),
+                     FontDescriptor=fd, CIDToGIDMap=gmap if gmap is not None else Name.Identity)
+    return pdf.make_indirect(Dictionary(Type=Name.Font, Subtype=Name.Type0, BaseFont=ttf.BaseFont,
+                                        Encoding=Name("/Identity-H"),
+                                        DescendantFonts=Array([pdf.make_indirect(cid)])))
+
+
+def m_cid0(data):
+    """Text shown with CID 0 of a CIDFont whose CIDToGIDMap gives CID 0 a real glyph."""
+    pdf = _open(data)
+    pdf.pages[0].obj.Resources.Font.C0 = _type0_font(pdf, cid0_gid=4)
+    pdf.pages[0].contents_add(pikepdf.Stream(pdf, b"BT /C0 10 Tf 72 500 Td <0000> Tj ET\n"))
+    return _save(pdf)
+
+
+def m_tounicode_zero(data):
+    pdf = _open(data)
+    _, font = _ttf_font(pdf)
+    cmap = font.ToUnicode.read_bytes()
+    font.ToUnicode.write(cmap.replace(b"endbfchar", b"<FF> <0000>\nendbfchar", 1)
+                         .replace(b"beginbfchar", b"beginbfchar", 1))
+    return _save(pdf)
+
+
+def m_version(data):
+    pdf = _open(data)
+    return _save(pdf, force_version="1.6")
+
+
+def m_trim_and_art(data):
+    pdf = _open(data)
+    pg = pdf.pages[0].obj
+    del pg["/TrimBox"]
+    return _save(pdf)
+
+
+def m_annot_in_bleed(data):
+    pdf = _open(data)
+    pdf.pages[0].obj.Annots = Array([pdf.make_indirect(Dictionary(
+        Type=Name.Annot, Subtype=Name.Text, Rect=Array([100, 100, 120, 120]), Contents=String("note")))])
+    return _save(pdf)
+
+
+def m_extgstate(**entries):
+    """Paint a square under an ExtGState with ``entries``."""
+    def f(data):
+        pdf = _open(data)
+        pdf.pages[0].obj.Resources.ExtGState = Dictionary(GSx=Dictionary(Type=Name.ExtGState, **entries))
+        pdf.pages[0].contents_add(pikepdf.Stream(pdf, b"q /GSx gs 0 0 0 1 k 0 0 10 10 re f Q\n"))
+        return _save(pdf)
+    return f
+
+
+def m_no_pdfx_conformance(data):
+    pdf = _open(data)
+    del pdf.docinfo["/GTS_PDFXConformance"]
+    return _save(pdf)
+
+
+def m_open_action(data):
+    pdf = _open(data)
+    pdf.Root.OpenAction = Dictionary(S=Name.URI, URI=String("https://example.org/"))
     return _save(pdf)
 
 
@@ -297,21 +366,28 @@ BROKEN = {
     "structure.header": m_header,
     "structure.trailer": m_trailer,
     "structure.encryption": m_encrypt,
-    "structure.permissions": m_perms,
     "boxes.print": m_no_bleed,
     "boxes.a4": m_letter,
     "fonts.embedded": m_unembed,
     "fonts.no_type3": m_type3,
     "fonts.glyphs": m_glyph,
-    "colour.print": m_append(b"q 1 0 0 rg 0 0 10 10 re f Q\n"),
+    "fonts.notdef": m_cid0,
+    "fonts.tounicode": m_tounicode_zero,
+    "colour.pdfx": m_append(b"q 1 0 0 rg 0 0 10 10 re f Q\n"),
     "colour.total_ink": m_append(b"q 1 1 1 0.5 k 0 0 10 10 re f Q\n"),
-    "colour.device_archive": m_append(b"q 0 0 0 1 k 0 0 10 10 re f Q\n"),
     "intent.pdfx": m_no_intent,
-    "intent.pdfa": m_icc_class,
     "metadata.xmp_present": m_no_xmp,
     "metadata.info_xmp": m_title,
     "metadata.pdfx": m_trapped,
-    "metadata.pdfaid": m_pdfaid,
+    "pdfx.version": m_version,
+    "pdfx.boxes": m_trim_and_art,
+    "pdfx.annotations": m_annot_in_bleed,
+    "pdfx.transparency": m_extgstate(ca=0.5),
+    "pdfx.features": m_extgstate(TR=Name.Identity),
+    "pdfx.info": m_no_pdfx_conformance,
+    "pdfx.actions": m_open_action,
+    "validator.pdfa-2b": m_pdfaid,
+    "validator.pdfa-3b": m_pdfaid,
     "actions.javascript": m_js,
     "actions.forbidden": m_named,
     "actions.triggers": m_page_aa,
@@ -320,18 +396,23 @@ BROKEN = {
     "graphics.line_width": m_append(b"q 0.1 w 0 0 m 10 10 l S Q\n"),
     "graphics.type_size": m_small_type,
 }
-# rules that cannot fail alone: removing XMP also removes pdfaid
-ALSO_FAILS = {("archive", "metadata.xmp_present"): {"metadata.pdfaid"}}
-NO_BROKEN = {"structure.open", "colour.report"}
+# rules that cannot fail alone, by what their broken variant also breaks
+ALSO_FAILS = {
+    ("print", "boxes.print"): {"pdfx.boxes"},          # no BleedBox: TrimBox now lies outside the MediaBox' bleed
+    ("print", "pdfx.boxes"): {"boxes.print"},          # no TrimBox is no A4 trim either
+    ("print", "pdfx.annotations"): set(),
+}
+NO_BROKEN = {"structure.open", "colour.report", "validator.pdfua-1"}
 
-CASES = [(p, r) for p, rules in PROFILES.items() for r in rules if r not in NO_BROKEN]
+CASES = [(p, r) for p, rules in PROFILES.items() if p not in NO_FIXTURE
+         for r in rules if r not in NO_BROKEN]
 
 
 def _failed(results):
     return {r.rule for r in results if not r.ok}
 
 
-@pytest.mark.parametrize("profile", sorted(PROFILES))
+@pytest.mark.parametrize("profile", sorted(set(PROFILES) - NO_FIXTURE))
 def test_valid_file_passes_every_rule(valid, profile, tmp_path):
     results = run(valid[profile], profile, tmp_path)
     assert {r.rule for r in results} == set(PROFILES[profile])
@@ -342,8 +423,11 @@ def test_valid_file_passes_every_rule(valid, profile, tmp_path):
 def test_broken_variant_fails_only_that_rule(valid, profile, rule_id, tmp_path):
     broken = BROKEN[rule_id](valid[profile])
     results = run(broken, profile, tmp_path)
+    failed = _failed(results)
     expected = {rule_id} | ALSO_FAILS.get((profile, rule_id), set())
-    assert _failed(results) == expected, format_text(results)
+    # the independent validator judges the whole standard, so it may also see what a house
+    # rule sees (JavaScript in an archive file); every other rule must stay quiet
+    assert rule_id in failed and failed - expected <= set(VALIDATORS), format_text(results)
 
 
 def test_every_rule_has_a_broken_variant_and_docstring():
@@ -371,7 +455,7 @@ def test_rgb_in_form_xobject_is_found(valid, tmp_path):
     pdf.pages[0].contents_add(pikepdf.Stream(pdf, b"q /Fo Do Q"))
     res = run(_save(pdf), "print", tmp_path)
     bad = [r for r in res if not r.ok]
-    assert {r.rule for r in bad} == {"colour.print"}
+    assert {r.rule for r in bad} == {"colour.pdfx"}
     # object numbers change on save: the failure names an object, as a form on page 1
     assert any(r.where.startswith("obj ") and "(form, page 1)" in r.message for r in bad), bad
 
@@ -387,8 +471,10 @@ def test_garbage_file_is_structure_failure_not_traceback(tmp_path):
     p.write_bytes(b"this is not a pdf at all")
     for profile in PROFILES:
         res = check(str(p), profile)
-        assert not next(r for r in res if r.rule == "structure.open").ok
-        assert all(not r.ok for r in res if RULES[r.rule].needs_pdf)
+        assert res and not any("Traceback" in r.message for r in res)
+        if "structure.open" in PROFILES[profile]:
+            assert not next(r for r in res if r.rule == "structure.open").ok
+        assert all(not r.ok for r in res if RULES[r.rule].needs_pdf or r.rule in VALIDATORS), profile
 
 
 def test_truncated_file_does_not_crash(valid, tmp_path):
@@ -404,7 +490,7 @@ def test_accepts_open_pdf_and_formats(valid):
     text = format_text(res)
     assert text.splitlines()[0].startswith("PASS structure.open")
     data = json.loads(to_json(res))
-    assert data[0].keys() == {"rule", "ok", "where", "message"}
+    assert data[0].keys() == {"rule", "ok", "where", "message", "clause"}
 
 
 def test_unknown_profile():

@@ -34,6 +34,7 @@ class RuleResult:
     ok: bool
     where: str
     message: str
+    clause: str = ""
 
 
 @dataclass
@@ -88,30 +89,73 @@ from . import (  # noqa: E402,F401
     fonts,
     graphics,
     images,
+    independent,
     intent,
     metadata,
+    pdfx,
     structure,
 )
 
-PROFILES: dict[str, list[str]] = {
-    "print": [
+#: The clause each rule checks: a standard's clause, or "house" for the institute's own
+#: rules. ``--json`` output carries it with every result.
+CLAUSES: dict[str, str] = {
+    "structure.open": "ISO 32000-1 7.5 (file structure: the file parses)",
+    "structure.trailer": "ISO 15930-4 (trailer /ID required)",
+    "structure.encryption": "ISO 15930-4 (no encryption)",
+    "pdfx.version": "ISO 15930-4 (PDF 1.4 or earlier)",
+    "pdfx.boxes": "ISO 15930-4 (TrimBox or ArtBox on every page; boxes nested)",
+    "pdfx.annotations": "ISO 15930-4 (annotations outside the BleedBox and TrimBox)",
+    "pdfx.transparency": "ISO 15930-4 (no transparency)",
+    "pdfx.features": "ISO 15930-4 (no PostScript, OPI, alternates, transfer functions, LZW, embedded files)",
+    "pdfx.info": "ISO 15930-4 (Info: GTS_PDFXVersion, GTS_PDFXConformance, Title, CreationDate, ModDate)",
+    "pdfx.actions": "ISO 15930-4 (no actions or JavaScript)",
+    "colour.pdfx": "ISO 15930-4 (DeviceCMYK, DeviceGray, Separation and DeviceN only)",
+    "intent.pdfx": "ISO 15930-4 (GTS_PDFX output intent, registered OutputConditionIdentifier)",
+    "metadata.pdfx": "ISO 15930-4 (Trapped True or False)",
+    "fonts.embedded": "ISO 15930-4 (fonts embedded)",
+    "fonts.glyphs": "ISO 15930-4 (embedded fonts define every glyph shown)",
+    "fonts.notdef": "ISO 19005-2 6.2.11.8 / ISO 14289-1 7.21.8 (no .notdef glyph shown)",
+    "fonts.tounicode": "ISO 14289-1 7.21.7 (no ToUnicode value U+0000, U+FEFF, U+FFFE)",
+    "validator.pdfa-2b": "ISO 19005-2 (PDF/A-2b), by page-validation",
+    "validator.pdfa-3b": "ISO 19005-3 (PDF/A-3b), by page-validation",
+    "validator.pdfua-1": "ISO 14289-1 (PDF/UA-1), by page-validation",
+}
+
+#: Standards alone: any PDF, judged by what the standard requires and nothing else.
+STANDARDS: dict[str, list[str]] = {
+    "pdfa-2b": ["validator.pdfa-2b"],
+    "pdfa-3b": ["validator.pdfa-3b"],
+    "pdfua-1": ["validator.pdfua-1"],
+    "pdfx-1a": [
         "structure.open",
-        "structure.header",
         "structure.trailer",
         "structure.encryption",
-        "boxes.print",
+        "pdfx.version",
+        "pdfx.boxes",
+        "pdfx.annotations",
         "fonts.embedded",
-        "fonts.no_type3",
-        "colour.print",
-        "colour.total_ink",
+        "fonts.glyphs",
+        "colour.pdfx",
+        "pdfx.transparency",
+        "pdfx.features",
         "intent.pdfx",
+        "pdfx.info",
+        "metadata.pdfx",
+        "pdfx.actions",
+    ],
+}
+
+#: The institute's own rules per edition, on top of the edition's standard.
+HOUSE: dict[str, list[str]] = {
+    "print": [
+        "structure.header",
+        "boxes.print",
+        "fonts.no_type3",
+        "fonts.notdef",
+        "fonts.tounicode",
+        "colour.total_ink",
         "metadata.xmp_present",
         "metadata.info_xmp",
-        "metadata.pdfx",
-        "actions.javascript",
-        "actions.forbidden",
-        "actions.triggers",
-        "actions.external",
         "images.resolution",
         "graphics.line_width",
         "graphics.type_size",
@@ -121,6 +165,8 @@ PROFILES: dict[str, list[str]] = {
         "structure.trailer",
         "boxes.a4",
         "fonts.embedded",
+        "fonts.notdef",
+        "fonts.tounicode",
         "colour.report",
         "metadata.xmp_present",
         "metadata.info_xmp",
@@ -130,25 +176,23 @@ PROFILES: dict[str, list[str]] = {
     ],
     "archive": [
         "structure.open",
-        "structure.header",
-        "structure.trailer",
-        "structure.encryption",
-        "structure.permissions",
         "boxes.a4",
-        "fonts.embedded",
-        "fonts.glyphs",
-        "colour.device_archive",
-        "intent.pdfa",
-        "metadata.xmp_present",
+        "fonts.notdef",
+        "fonts.tounicode",
         "metadata.info_xmp",
-        "metadata.pdfaid",
         "actions.javascript",
-        "actions.forbidden",
-        "actions.triggers",
         "actions.external",
         "graphics.line_width",
         "graphics.type_size",
     ],
+}
+
+#: Which standard each edition claims.
+EDITION_STANDARD = {"print": "pdfx-1a", "screen": None, "archive": "pdfa-3b"}
+
+PROFILES: dict[str, list[str]] = {
+    **{ed: STANDARDS[std] + HOUSE[ed] if std else list(HOUSE[ed]) for ed, std in EDITION_STANDARD.items()},
+    **STANDARDS,
 }
 
 _NO_PDF_MSG = "not checked: file could not be opened"
@@ -199,11 +243,17 @@ def run_rules(source, rule_ids, profile="archive") -> list[RuleResult]:
                                   f"could not check: {type(exc).__name__}: {exc}")]
             if not res:
                 res = [RuleResult(rid, True, "document", "ok")]
-            out.extend(res)
+            clause = clause_of(rid)
+            out.extend(RuleResult(x.rule, x.ok, x.where, x.message, clause) for x in res)
     finally:
         if owned and pdf is not None:
             pdf.close()
     return out
+
+
+def clause_of(rule_id: str) -> str:
+    """The clause ``rule_id`` checks (see :data:`CLAUSES`), or "house"."""
+    return CLAUSES.get(rule_id, "house")
 
 
 def check(source, profile: str = "print") -> list[RuleResult]:
@@ -229,5 +279,5 @@ def to_json(results) -> str:
     return json.dumps([asdict(r) for r in results], indent=2)
 
 
-__all__ = ["RuleResult", "RULES", "PROFILES", "check", "run_rules", "format_text",
+__all__ = ["RuleResult", "RULES", "PROFILES", "STANDARDS", "HOUSE", "CLAUSES", "clause_of", "check", "run_rules", "format_text",
            "to_json", "failures", "rule", "Context"]

@@ -17,7 +17,6 @@ from pikepdf import Array, Dictionary, Name, Stream
 
 from . import RuleResult, rule
 from .content import Visitor, family, num, resolve_cs, walk
-from .intent import pdfa_intent_components
 
 DEVICE = ("/DeviceGray", "/DeviceRGB", "/DeviceCMYK")
 
@@ -144,7 +143,7 @@ class _PrintOps(Visitor):
                     self.bad.append((frame, f"{op} selects {why}"))
 
 
-@rule("colour.print")
+@rule("colour.pdfx")
 def print_colour(ctx):
     """PDF/X (ISO 15930-1/-7 6.2.4 style): only DeviceCMYK, DeviceGray and
     spot colours with a CMYK/Gray alternate; DeviceRGB (rg/RG), CalRGB, Lab
@@ -154,14 +153,14 @@ def print_colour(ctx):
         why = _print_bad(fam, leaf)
         if why and (frame.label(), why) not in seen:
             seen.add((frame.label(), why))
-            out.append(RuleResult("colour.print", False, frame.where,
+            out.append(RuleResult("colour.pdfx", False, frame.where,
                                   f"{why} used for {what} in {frame.label()}"))
     v = _PrintOps()
     walk(ctx, v)
     for frame, why in v.bad:
         if (frame.label(), why) not in seen:
             seen.add((frame.label(), why))
-            out.append(RuleResult("colour.print", False, frame.where, f"{why} in {frame.label()}"))
+            out.append(RuleResult("colour.pdfx", False, frame.where, f"{why} in {frame.label()}"))
     return out
 
 
@@ -196,35 +195,6 @@ def total_ink(ctx):
         seen.add((frame.label(), round(total)))
         out.append(RuleResult("colour.total_ink", False, frame.where,
                               f"{op} with total ink {total:.0f}% > 300% in {frame.label()}"))
-    return out
-
-
-@rule("colour.device_archive")
-def device_archive(ctx):
-    """ISO 19005-2 6.2.4.3: DeviceRGB / DeviceCMYK / DeviceGray may be used
-    only if a PDF/A output intent is present whose destination profile has a
-    matching number of components (RGB: N=3, CMYK: N=4, Gray: any), unless a
-    DefaultRGB / DefaultCMYK / DefaultGray colour space is defined in the
-    resources where the colour is used (8.6.5.6 of ISO 32000-1)."""
-    n = pdfa_intent_components(ctx.pdf)
-    out, seen = [], set()
-    for frame, fam, leaf, what in _uses(ctx):
-        if fam not in DEVICE or frame.defaults.get(fam):
-            continue
-        if fam == "/DeviceGray" and n is not None:
-            continue
-        if fam == "/DeviceRGB" and n == 3:
-            continue
-        if fam == "/DeviceCMYK" and n == 4:
-            continue
-        key = (frame.label(), fam)
-        if key in seen:
-            continue
-        seen.add(key)
-        why = "no PDF/A output intent" if n is None else f"output intent has N={n}"
-        out.append(RuleResult("colour.device_archive", False, frame.where,
-                              f"{fam[1:]} used for {what} in {frame.label()} but {why}"
-                              " and no Default colour space"))
     return out
 
 

@@ -395,3 +395,40 @@ def glyphs(ctx):
             out.append(RuleResult("fonts.glyphs", False, objlabel(f) or where,
                                   f"font {base} lacks glyphs for {shown}"))
     return out
+
+
+@rule("fonts.notdef")
+def notdef(ctx):
+    """ISO 19005-2 6.2.11.8, ISO 14289-1 7.21.8: no text-showing operator uses CID 0 of
+    a CIDFont (CID 0 is .notdef, whatever glyph the CIDToGIDMap gives it)."""
+    v = _Codes()
+    walk(ctx, v)
+    out = []
+    for f, codes, where in v.used.values():
+        if f.get("/Subtype") != Name.Type0 or f.get("/Encoding") not in (Name("/Identity-H"),
+                                                                        Name("/Identity-V")):
+            continue
+        if any(s[i] == 0 and s[i + 1] == 0 for s in codes for i in range(0, len(s) - 1, 2)):
+            base = str(f.get("/BaseFont", "/?"))[1:]
+            out.append(RuleResult("fonts.notdef", False, objlabel(f) or where,
+                                  f"text shown with font {base} uses CID 0 (.notdef)"))
+    return out
+
+
+@rule("fonts.tounicode")
+def tounicode_values(ctx):
+    """ISO 14289-1 7.21.7: no ToUnicode CMap entry maps a code to U+0000, U+FEFF or U+FFFE."""
+    from ..cidfonts import forbidden_value, tounicode_entries
+
+    out = []
+    for f, name, where in fonts_in(ctx):
+        tu = f.get("/ToUnicode")
+        if not isinstance(tu, Stream):
+            continue
+        bad = sorted(code for code, v in tounicode_entries(tu.read_bytes()).items() if forbidden_value(v))
+        if bad:
+            base = str(f.get("/BaseFont", name))[1:]
+            shown = ", ".join(f"{c:#x}" for c in bad[:6])
+            out.append(RuleResult("fonts.tounicode", False, objlabel(f) or where,
+                                  f"ToUnicode of {base} maps code {shown} to U+0000, U+FEFF or U+FFFE"))
+    return out

@@ -43,63 +43,9 @@ def icc_header_problems(data: bytes, n=None) -> list[str]:
     return probs
 
 
-def pdfa_intent_components(pdf) -> int | None:
-    """Number of components of the PDF/A output intent's destination
-    profile (from /N, else the ICC header), or None without one."""
-    for oi in _of_kind(pdf, "/GTS_PDFA1"):
-        prof = oi.get("/DestOutputProfile")
-        if not isinstance(prof, Stream):
-            continue
-        try:
-            n = prof.get("/N")
-            if n is not None:
-                return int(n)
-            return ICC_SPACES.get(prof.read_bytes()[16:20])
-        except Exception:
-            return None
-    return None
-
-
-@rule("intent.pdfa")
-def pdfa(ctx):
-    """ISO 19005-2 6.2.3: a GTS_PDFA1 output intent with an embedded
-    DestOutputProfile whose header is valid (size, 'acsp', version 2 or 4,
-    class mntr/prtr, colour space GRAY/RGB/CMYK matching /N); when several
-    output intents carry a DestOutputProfile they shall all be the same
-    indirect object."""
-    pdf, out = ctx.pdf, []
-    R = "intent.pdfa"
-    ois = intents(pdf)
-    pdfa_ois = _of_kind(pdf, "/GTS_PDFA1")
-    if not pdfa_ois:
-        kinds = ", ".join(str(oi.get("/S")) for oi in ois) or "none"
-        return [RuleResult(R, False, "document", f"no GTS_PDFA1 output intent (found: {kinds})")]
-    for oi in pdfa_ois:
-        where = objlabel(oi) or "document"
-        prof = oi.get("/DestOutputProfile")
-        if not isinstance(prof, Stream):
-            out.append(RuleResult(R, False, where, "GTS_PDFA1 output intent has no embedded DestOutputProfile"))
-            continue
-        try:
-            data = prof.read_bytes()
-        except Exception as exc:
-            out.append(RuleResult(R, False, where, f"DestOutputProfile unreadable: {exc}"))
-            continue
-        n = prof.get("/N")
-        n = int(n) if n is not None else None
-        for p in icc_header_problems(data, n):
-            out.append(RuleResult(R, False, objlabel(prof) or where, p))
-    profs = [oi.get("/DestOutputProfile") for oi in ois if "/DestOutputProfile" in oi]
-    ids = {identity(p) for p in profs}
-    if len(ids) > 1:
-        out.append(RuleResult(R, False, "document",
-                              f"{len(profs)} output intents with {len(ids)} different DestOutputProfiles"))
-    return out
-
-
 @rule("intent.pdfx")
 def pdfx(ctx):
-    """ISO 15930 (PDF/X) 6.2.2: a GTS_PDFX output intent with an
+    """ISO 15930-4: exactly one GTS_PDFX output intent with an
     OutputConditionIdentifier, and either an embedded CMYK (N=4)
     DestOutputProfile or a registered characterization (RegistryName)."""
     R = "intent.pdfx"
@@ -107,6 +53,8 @@ def pdfx(ctx):
     if not ois:
         return [RuleResult(R, False, "document", "no GTS_PDFX output intent")]
     out = []
+    if len(ois) > 1:
+        out.append(RuleResult(R, False, "document", f"{len(ois)} GTS_PDFX output intents, not one"))
     for oi in ois:
         where = objlabel(oi) or "document"
         if not str(oi.get("/OutputConditionIdentifier", "")):

@@ -184,33 +184,6 @@ def info_xmp(ctx):
     return out
 
 
-@rule("metadata.pdfaid")
-def pdfaid(ctx):
-    """ISO 19005-2 6.6.4: the XMP has the PDF/A identification schema
-    (namespace http://www.aiim.org/pdfa/ns/id/, prefix pdfaid) with
-    pdfaid:part = 2 (or 3 for PDF/A-3) and pdfaid:conformance B, U or A."""
-    R = "metadata.pdfaid"
-    x, err = xmp_of(ctx)
-    if x is None:
-        return [RuleResult(R, False, "document", err)]
-    out = []
-    part, ppfx = x.get(NS["pdfaid"], "part")
-    conf, cpfx = x.get(NS["pdfaid"], "conformance")
-    if part is None:
-        out.append(RuleResult(R, False, "document", "pdfaid:part missing (in namespace " + NS["pdfaid"] + ")"))
-    elif str(part).strip() not in ("2", "3"):
-        out.append(RuleResult(R, False, "document", f"pdfaid:part is {part!r}, expected 2 or 3"))
-    if conf is None:
-        out.append(RuleResult(R, False, "document", "pdfaid:conformance missing"))
-    elif str(conf).strip() not in ("B", "U", "A"):
-        out.append(RuleResult(R, False, "document", f"pdfaid:conformance is {conf!r}, expected B, U or A"))
-    for p in (ppfx, cpfx):
-        if p is not None and p != "pdfaid":
-            out.append(RuleResult(R, False, "document", f"PDF/A identification uses prefix {p!r}, not 'pdfaid'"))
-            break
-    return out
-
-
 @rule("metadata.pdfx")
 def pdfx(ctx):
     """ISO 15930 PDF/X: Info has GTS_PDFXVersion (and, for PDF/X-4, XMP

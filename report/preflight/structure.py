@@ -97,31 +97,3 @@ def encryption(ctx):
     return []
 
 
-@rule("structure.permissions")
-def permissions(ctx):
-    """ISO 19005-2 6.1.12: the catalog /Perms dictionary may contain only
-    UR3 and DocMDP; a DocMDP signature's reference dictionaries shall not
-    contain DigestLocation, DigestMethod or DigestValue."""
-    R = "structure.permissions"
-    perms = ctx.pdf.Root.get("/Perms")
-    if perms is None:
-        return []
-    if not isinstance(perms, Dictionary):
-        return [RuleResult(R, False, "document", "/Perms is not a dictionary")]
-    out = []
-    extra = [k for k in perms.keys() if k not in ("/UR3", "/DocMDP")]
-    if extra:
-        out.append(RuleResult(R, False, "document", f"/Perms contains {', '.join(extra)}"))
-    sig = perms.get("/DocMDP")
-    if isinstance(sig, Dictionary):
-        refs = sig.get("/Reference")
-        refs = list(refs) if isinstance(refs, Array) else ([refs] if refs is not None else [])
-        for ref in refs:
-            if not isinstance(ref, Dictionary):
-                continue
-            bad = [k for k in ("/DigestLocation", "/DigestMethod", "/DigestValue") if k in ref]
-            if bad:
-                where = f"obj {sig.objgen[0]} {sig.objgen[1]}" if sig.is_indirect else "document"
-                out.append(RuleResult(R, False, where,
-                                      f"DocMDP signature reference contains {', '.join(bad)}"))
-    return out
