@@ -12,18 +12,19 @@ from pathlib import Path
 from .errors import BriefError
 
 SAMPLE = Path("briefs/japan-russia-2018")
+#: the editions, in build order (report.pdf.VARIANTS; named here so that building the parser
+#: imports neither ReportLab nor pikepdf: `brief --help` and usage errors stay instant)
+EDITIONS = ("print", "screen", "archive")
 
 
 def _parser() -> argparse.ArgumentParser:
-    from .pdf import VARIANTS
-
     p = argparse.ArgumentParser(prog="brief", description="Typeset policy briefs as PDF editions.")
     sub = p.add_subparsers(dest="command", required=True)
 
     b = sub.add_parser("build", help="build a brief's editions into DIR/<slug>/")
     b.add_argument("brief_dir", type=Path, help="folder holding brief.md")
     b.add_argument("--out", type=Path, default=Path("dist"), help="output folder (default: dist)")
-    b.add_argument("--variant", choices=[*VARIANTS, "all"], default="all",
+    b.add_argument("--variant", choices=[*EDITIONS, "all"], default="all",
                    help="which edition to build (default: all)")
     b.add_argument("--styles", type=Path, default=None,
                    help="folder of house styles (default: the project's styles/)")

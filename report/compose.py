@@ -12,8 +12,9 @@ from .figures import Figure
 from .layout import Laid
 
 
-def _slug(fid: str) -> str:
-    return "".join(c if c.isalnum() else "_" for c in fid)
+def form_name(fid: str) -> str:
+    """The page resource name of a figure's form: fixed, so builds stay byte-identical."""
+    return "/Fig" + "".join(c if c.isalnum() else "_" for c in fid)
 
 
 def compose(laid: Laid, figures: dict[str, Figure]) -> Laid:
@@ -21,15 +22,17 @@ def compose(laid: Laid, figures: dict[str, Figure]) -> Laid:
         return laid
     pdf = pikepdf.open(io.BytesIO(laid.pdf))
     sources: dict[str, pikepdf.Pdf] = {}
+    forms: dict[str, pikepdf.Object] = {}  # one Form XObject per figure, however often it is used
     try:
         for place in laid.placements:
             fig = figures[place.figure_id]
             if fig.id not in sources:
                 sources[fig.id] = pikepdf.open(fig.pdf)
+                forms[fig.id] = pdf.copy_foreign(sources[fig.id].pages[0].as_form_xobject())
             page = pdf.pages[place.page]
             src = sources[fig.id].pages[0]
-            form = pdf.copy_foreign(src.as_form_xobject())
-            name = pikepdf.Name(f"/Fig{_slug(fig.id)}")  # a fixed name keeps builds byte-identical
+            form = forms[fig.id]
+            name = pikepdf.Name(form_name(fig.id))
             page.add_resource(form, pikepdf.Name.XObject, name, replace_existing=True)
             box = src.mediabox
             sx = place.width / (float(box[2]) - float(box[0]))

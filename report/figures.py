@@ -104,18 +104,32 @@ def _render_all(jobs, look: Look, progress, warn) -> None:
         with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             futures = [(fig, pool.submit(_render_job, fig, str(pdf), look)) for fig, pdf in jobs]
             outcomes = [(fig, fut.result()) for fig, fut in futures]
-    for fig, (error, warnings) in outcomes:
+    for fig, (error, warnings, rendered) in outcomes:
         _raise_for(fig, error)
         for w in warnings:
             if warn:
                 warn(f"warning: {fig.path}: {w}")
         if progress:
-            progress(f"figure {fig.id}: rendered")
+            progress(f"figure {fig.id}: {'rendered' if rendered else 'rendered by another build'}")
 
 
-def _render_job(fig: FigureDef, pdf: str, look: Look) -> tuple[str | None, list[str]]:
-    """Render into a temporary file and rename it into the cache: (error or None, warnings)."""
+def _render_job(fig: FigureDef, pdf: str, look: Look) -> tuple[str | None, list[str], bool]:
+    """Render into a temporary file and rename it into the cache: (error or None, warnings,
+    whether this process rendered it).
+
+    A lock per figure key: builds that share the cache and need the same figure at the same
+    time render it once; the others wait for it and take the cached file."""
+    import fcntl
+
     out = Path(pdf)
+    with open(out.with_name(f".{out.stem}.lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if out.is_file():
+            return None, [], False
+        return (*_render_locked(fig, out, look), True)
+
+
+def _render_locked(fig: FigureDef, out: Path, look: Look) -> tuple[str | None, list[str]]:
     fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".pdf", dir=out.parent)
     os.close(fd)
     try:

@@ -3,6 +3,12 @@ variant → preflight → atomic write. Each stage is one module; this one only 
 
 from __future__ import annotations
 
+import concurrent.futures as cf
+import contextlib
+import functools
+import gc
+import multiprocessing
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -12,6 +18,7 @@ from typing import Callable, Sequence
 from . import __version__
 from .errors import BriefError
 from .compose import compose
+from .figforms import trusted
 from .figures import prepare
 from .layout import layout
 from .model import Brief
@@ -61,26 +68,71 @@ def build(brief_dir: Path, out_dir: Path, variants: Sequence[str] = ("screen",),
         say(f"figures: {len(figures)} ready")
     files: dict[Path, bytes] = {}
     built: list[Built] = []
-    laid_by_colour = {}
-    for name in variants:
-        variant = VARIANTS[name]
-        if variant.colour not in laid_by_colour:
-            laid_by_colour[variant.colour] = compose(layout(brief, style, figures, colour=variant.colour),
-                                                     figures)
-            say(f"layout ({variant.colour}): {laid_by_colour[variant.colour].pages} pages")
-        laid = laid_by_colour[variant.colour]
-        pdf = variant.finish(FinishInput(laid=laid, brief=brief, style=style, epoch=epoch, tool=TOOL,
-                                         extra={"pad_to": pad_to}))
-        path = Path(out_dir) / brief.meta.slug / f"{brief.meta.slug}-{name}.pdf"
+    with _gc_paused():
+        laid_by_colour = {}
+        for name in variants:
+            colour = VARIANTS[name].colour
+            if colour not in laid_by_colour:
+                laid_by_colour[colour] = compose(layout(brief, style, figures, colour=colour), figures)
+                say(f"layout ({colour}): {laid_by_colour[colour].pages} pages")
+        jobs = [(name, laid_by_colour[VARIANTS[name].colour]) for name in variants]
+        edition = functools.partial(_edition, brief=brief, style=style, epoch=epoch, pad_to=pad_to,
+                                    figures=figures, out_dir=Path(out_dir))
+        outcomes = _in_parallel(edition, jobs)
+    for (name, laid), outcome in zip(jobs, outcomes):
+        if outcome[0] == "error":
+            raise BriefError(*outcome[1:])
+        _, path, pdf, rules = outcome
         say(f"finish {name}: {len(pdf):,} bytes")
-        results = check(pdf, profile=variant.profile)
-        failures = [r for r in results if not r.ok]
-        if failures:
-            detail = "; ".join(f"{r.rule} ({r.where}): {r.message}" for r in failures[:5])
-            raise BriefError(f"the {name} edition fails preflight: {detail}", path)
-        say(f"preflight {name}: {len(results)} rules pass")
+        say(f"preflight {name}: {rules} rules pass")
         files[path] = pdf
         built.append(Built(name, path, laid.pages, len(pdf)))
     write_all(files)
     say(f"output: {len(files)} file(s) written")
     return built
+
+
+def _edition(job, *, brief, style, epoch, pad_to, figures, out_dir):
+    """Finish one edition and check it: ("ok", path, bytes, rules passed) or ("error", ...)."""
+    name, laid = job
+    variant = VARIANTS[name]
+    path = out_dir / brief.meta.slug / f"{brief.meta.slug}-{name}.pdf"
+    try:
+        pdf = variant.finish(FinishInput(laid=laid, brief=brief, style=style, epoch=epoch, tool=TOOL,
+                                         extra={"pad_to": pad_to}, figures=figures))
+        checked = trusted(figures, variant.profile, lambda fig: variant.figure_pdf(fig, style))
+        results = check(pdf, profile=variant.profile, trusted=checked)
+    except BriefError as exc:
+        return ("error", exc.message, exc.path, exc.line)
+    failures = [r for r in results if not r.ok]
+    if failures:
+        detail = "; ".join(f"{r.rule} ({r.where}): {r.message}" for r in failures[:5])
+        return ("error", f"the {name} edition fails preflight: {detail}", path, None)
+    return ("ok", path, pdf, len(results))
+
+
+def _in_parallel(fn, jobs: list) -> list:
+    """``[fn(job) for job in jobs]``, on up to two forked processes when there is more than
+    one job: the editions share the layout and nothing else."""
+    workers = min(len(jobs), os.cpu_count() or 1, 2)
+    if workers < 2:
+        return [fn(job) for job in jobs]
+    ctx = multiprocessing.get_context("fork")
+    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        return list(pool.map(fn, jobs))
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """No garbage collection while laying out and finishing: the objects made then live until
+    the editions are written, and scanning them again and again is all the collector would do
+    (it made layout superlinear in length). Collection resumes afterwards."""
+    enabled = gc.isenabled()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+        gc.unfreeze()

@@ -8,6 +8,7 @@ PDF into the edition (metadata, boxes, output intents, attachments).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from . import pdfa, pdfx, screen
@@ -21,10 +22,12 @@ class Variant:
     # its finisher maps every colour to the palette's exact CMYK, so the page is typeset once.
     profile: str  # preflight profile the output must pass
     finish: Callable[[FinishInput], bytes]
+    # the figure PDF as this edition stamps it (print: its palette-CMYK copy)
+    figure_pdf: Callable[[object, object], Path] = lambda fig, style: fig.pdf
 
 
 VARIANTS: dict[str, Variant] = {
-    "print": Variant("print", colour="rgb", profile="print", finish=pdfx.finish),
+    "print": Variant("print", colour="rgb", profile="print", finish=pdfx.finish, figure_pdf=pdfx.figure_pdf),
     "screen": Variant("screen", colour="rgb", profile="screen", finish=screen.finish),
     "archive": Variant("archive", colour="rgb", profile="archive", finish=pdfa.finish),
 }

@@ -387,9 +387,12 @@ def _lookup(resources, category, name):
     return cat.get(name) if isinstance(cat, Dictionary) else None
 
 
-def to_palette_cmyk(pdf: pikepdf.Pdf, style: Style) -> None:
-    """Rewrite every colour in ``pdf`` to the palette's CMYK (in place)."""
+def to_palette_cmyk(pdf: pikepdf.Pdf, style: Style, skip=frozenset()) -> None:
+    """Rewrite every colour in ``pdf`` to the palette's CMYK (in place).
+
+    ``skip``: object ids of forms already in palette CMYK (figures converted once, cached)."""
     conv = _Converter(pdf, PaletteMap(style))
+    conv.done.update(skip)
     for i, page in enumerate(pdf.pages, 1):
         where = f"page {i}"
         page.contents_coalesce()

@@ -23,6 +23,7 @@ class FinishInput:
     epoch: dt.datetime
     tool: str
     extra: dict = field(default_factory=dict)
+    figures: dict = field(default_factory=dict)  # figure id -> report.figures.Figure
 
 
 def build_epoch(brief: Brief) -> dt.datetime:

@@ -34,12 +34,24 @@ CONDITION = dict(
 )
 
 
+def figure_pdf(fig, style):
+    """A figure as print stamps it: its palette-CMYK copy, made once per figure key."""
+    from ..figforms import print_pdf
+
+    return print_pdf(fig, style)
+
+
 def finish(fin: FinishInput) -> bytes:
     pdf = open_laid(fin)
     _strip_interactive(pdf)
     _pad(pdf, fin.extra.get("pad_to", 1))
+    converted = set()
+    if fin.figures:
+        from ..figforms import stamp
+
+        converted = stamp(pdf, fin.figures, lambda fig: figure_pdf(fig, fin.style))
     _no_transparency(pdf)
-    to_palette_cmyk(pdf, fin.style)
+    to_palette_cmyk(pdf, fin.style, skip=converted)
     impose(pdf)
     pdf.Root.OutputIntents = Array([pdf.make_indirect(Dictionary(
         Type=Name.OutputIntent, S=Name.GTS_PDFX,

@@ -67,6 +67,9 @@ class Context:
     profile: str
     open_error: str | None = None
     cache: dict = field(default_factory=dict)
+    #: digests (:func:`.content.form_digest`) of Form XObjects already checked on their own
+    #: by the same profile's content rules: drawn unscaled, the walk does not enter them
+    trusted: frozenset = frozenset()
 
     def fail(self, rule_id: str, where: str, message: str) -> RuleResult:
         return RuleResult(rule_id, False, where, message)
@@ -225,10 +228,10 @@ def _open(source):
         return None, raw, f"{type(exc).__name__}: {exc}".strip(), False
 
 
-def run_rules(source, rule_ids, profile="archive") -> list[RuleResult]:
+def run_rules(source, rule_ids, profile="archive", trusted: frozenset = frozenset()) -> list[RuleResult]:
     """Run the given rule ids on ``source`` (path or pikepdf.Pdf)."""
     pdf, raw, err, owned = _open(source)
-    ctx = Context(pdf, raw, profile, err)
+    ctx = Context(pdf, raw, profile, err, trusted=frozenset(trusted))
     out: list[RuleResult] = []
     try:
         for rid in rule_ids:
@@ -256,11 +259,38 @@ def clause_of(rule_id: str) -> str:
     return CLAUSES.get(rule_id, "house")
 
 
-def check(source, profile: str = "print") -> list[RuleResult]:
-    """Check ``source`` (path, PDF bytes or open pikepdf.Pdf) against ``profile``."""
+def check(source, profile: str = "print", trusted: frozenset = frozenset()) -> list[RuleResult]:
+    """Check ``source`` (path, PDF bytes or open pikepdf.Pdf) against ``profile``.
+
+    ``trusted``: digests of forms (figures) that :func:`check_form` passed for this profile;
+    the content rules do not walk them again. ``brief check`` trusts nothing."""
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose from {sorted(PROFILES)}")
-    return run_rules(source, PROFILES[profile], profile)
+    return run_rules(source, PROFILES[profile], profile, trusted)
+
+
+#: Rules whose findings come from walking content streams. They are the ones a figure can
+#: be checked by on its own, once, instead of at every use in every build.
+CONTENT_RULES = frozenset({"colour.pdfx", "colour.total_ink", "colour.report", "fonts.glyphs",
+                           "fonts.notdef", "graphics.line_width", "graphics.type_size",
+                           "images.resolution"})
+
+
+def check_form(source, profile: str) -> tuple[str, list[RuleResult]]:
+    """Check a one-page figure PDF by ``profile``'s content rules, as a form drawn at its
+    own size: (the digest its form will have in a document, the failures)."""
+    from .content import form_digest
+
+    pdf, raw, err, owned = _open(source)
+    if pdf is None:
+        return "", [RuleResult("structure.open", False, "document", err or "unreadable")]
+    try:
+        digest = form_digest(pdf.pages[0].as_form_xobject())
+        rules = [r for r in PROFILES[profile] if r in CONTENT_RULES]
+        return digest, failures(run_rules(pdf, rules, profile))
+    finally:
+        if owned:
+            pdf.close()
 
 
 def failures(results) -> list[RuleResult]:
@@ -279,5 +309,5 @@ def to_json(results) -> str:
     return json.dumps([asdict(r) for r in results], indent=2)
 
 
-__all__ = ["RuleResult", "RULES", "PROFILES", "STANDARDS", "HOUSE", "CLAUSES", "clause_of", "check", "run_rules", "format_text",
+__all__ = ["RuleResult", "RULES", "PROFILES", "CONTENT_RULES", "check_form", "STANDARDS", "HOUSE", "CLAUSES", "clause_of", "check", "run_rules", "format_text",
            "to_json", "failures", "rule", "Context"]

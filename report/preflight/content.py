@@ -197,14 +197,18 @@ _TEXT_SHOW = {"Tj", "TJ", "'", '"'}
 
 class Walker:
     def __init__(self, pdf, visitor: Visitor, errors: list | None = None,
-                 parsed: dict | None = None):
+                 parsed: dict | None = None, trusted: frozenset = frozenset(),
+                 digests: dict | None = None):
         self.pdf = pdf
         self.parsed = parsed if parsed is not None else {}
+        self.trusted = trusted
+        self.digests = digests if digests is not None else {}
         self.v = visitor
         self.errors = errors if errors is not None else []
         self.stack: list = []
         self.done_type3: set = set()
         self.done_patterns: set = set()
+        self.done_forms: set = set()
 
     # ---- entry points -------------------------------------------------
     def walk_document(self):
@@ -238,6 +242,16 @@ class Walker:
         og = _og(form)
         if og is not None and og in self.stack or len(self.stack) > MAX_DEPTH:
             return
+        # A form drawn again in the same state shows every rule the same things again (a
+        # figure used on many pages): rules see the linear part of the CTM only, never the
+        # position, so the form is interpreted once per distinct state.
+        memo = (og, kind, _state_key(st, parent)) if og is not None else None
+        if memo is not None:
+            if memo in self.done_forms:
+                return
+            self.done_forms.add(memo)
+        if self.trusted and kind == "form" and _unscaled(st.ctm) and self._digest(form) in self.trusted:
+            return
         res = form.get("/Resources")
         if res is None:
             res = parent.resources
@@ -253,6 +267,18 @@ class Walker:
         if kind == "smask":
             st2.fill_cs = st2.stroke_cs = Name.DeviceGray
         self.run(form, frame, st2, key=og)
+
+    def _digest(self, form) -> str | None:
+        og = _og(form)
+        if og in self.digests:
+            return self.digests[og]
+        try:
+            d = form_digest(form)
+        except Exception:
+            d = None
+        if og is not None:
+            self.digests[og] = d
+        return d
 
     def run(self, content, frame: Frame, st: GState, key=None):
         self.stack.append(key)
@@ -448,6 +474,34 @@ class Walker:
             self.run(proc, cframe, st2, key=_og(proc))
 
 
+def form_digest(form) -> str:
+    """What identifies a form's drawing for :data:`Context.trusted`: its decoded content."""
+    import hashlib
+
+    return hashlib.sha256(form.read_bytes()).hexdigest()
+
+
+def _unscaled(ctm) -> bool:
+    a, b, c, d = ctm[:4]
+    return abs(a - 1) < 1e-3 and abs(d - 1) < 1e-3 and abs(b) < 1e-6 and abs(c) < 1e-6
+
+
+def _key_of(obj):
+    if obj is None:
+        return None
+    og = _og(obj)
+    return og if og is not None else repr(obj)
+
+
+def _state_key(st: GState, frame: Frame) -> tuple:
+    """What a form's interpretation depends on: the graphics state it is drawn in, without
+    the CTM's translation, and the inherited default colour spaces."""
+    return (tuple(round(x, 6) for x in st.ctm[:4]), _key_of(st.fill_cs), _key_of(st.stroke_cs),
+            round(st.line_width, 6), _key_of(st.font), st.font_size, tuple(round(x, 6) for x in st.tm[:4]),
+            st.leading, st.render_mode, tuple(sorted((k, bool(v)) for k, v in frame.defaults.items())),
+            frame.ignore_colour)
+
+
 def _og(obj):
     try:
         if obj.is_indirect:
@@ -492,5 +546,6 @@ def walk(ctx, visitor: Visitor):
     """Run ``visitor`` over the whole document of ``ctx``; return parse errors."""
     errors: list = []
     parsed = ctx.cache.setdefault("parsed_content", {})
-    Walker(ctx.pdf, visitor, errors, parsed).walk_document()
+    digests = ctx.cache.setdefault("form_digests", {})
+    Walker(ctx.pdf, visitor, errors, parsed, ctx.trusted, digests).walk_document()
     return errors
