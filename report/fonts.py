@@ -86,6 +86,8 @@ def _install_split_shaping_fix() -> None:
             f, s = w[i]
             if type(s) is not str and isinstance(s, str):
                 w[i] = (f, str(s))
+        if len(w) == 2 and not args and not kwargs and not hasattr(w[1][0], "cbDefn"):
+            return _shape_one_frag(w)
         runs = _face_runs(w)
         if len(runs) <= 1:
             return original(w, *args, **kwargs)
@@ -103,8 +105,30 @@ def _install_split_shaping_fix() -> None:
             return w
         return ttfonts.makeShapedFragWord(w)([width, *parts])
 
+    def _shape_one_frag(w):
+        # A word in one fragment shapes the same wherever it stands: its font, size and
+        # text decide the glyphs. HarfBuzz and ReportLab's per-glyph loop run once per
+        # distinct word; the result (an immutable ShapedStr with read-only shaping data)
+        # is shared by every use, and only the word's own fragment is put back.
+        f, s = w[1]
+        key = (f.fontName, f.fontSize, s)
+        hit = _SHAPED.get(key, _MISS)
+        if hit is _MISS:
+            out = original(w)
+            hit = None if out is w else (out[0], out[1][1])
+            if len(_SHAPED) < _SHAPED_MAX:
+                _SHAPED[key] = hit
+        if hit is None:
+            return w
+        return ttfonts.makeShapedFragWord(w)([hit[0], (f, hit[1])])
+
     shape_frag_word._brief_fix = True
     paragraph.shapeFragWord = shape_frag_word
+
+
+_SHAPED: dict = {}   # (font name, size, word) -> None (shaping changes nothing) or (width, ShapedStr)
+_SHAPED_MAX = 500_000
+_MISS = object()
 
 
 def _face_runs(w) -> list[list]:
