@@ -23,7 +23,7 @@ from .charts import Bar, ChartSpec, Group
 from .errors import BriefError
 
 BASE_LAYERS = ("land", "countries", "borders", "admin1", "military_districts")
-COMMON = {"kind", "title", "caption", "source", "size", "height"}
+COMMON = {"kind", "title", "caption", "source", "size", "height", "alt"}
 MAP_KEYS = COMMON | {"naming", "kanji", "projection", "graticule", "legend", "scalebar", "extent",
                      "layer", "label", "country", "callout", "textbox", "inset", "north_arrow"}
 CHART_KEYS = COMMON | {"chart", "scale", "unit", "axis_label", "max", "group"}
@@ -43,6 +43,7 @@ class FigureDef:
     roles: tuple[tuple[str, int | None], ...]  # style roles used, with their lines
     text: str  # the spec file's text (part of the cache key)
     line: int = 1
+    alt: str = ""  # alternative text for readers who cannot see the figure
 
 
 class _Spec:
@@ -95,15 +96,33 @@ def load_figure(path: Path, gazetteer: Gazetteer, brief_dir: Path) -> FigureDef:
         raise s.fail("height must be a number of millimetres above 10", "height")
     if "Natural Earth" not in data["source"] and kind == "map":
         raise s.fail("a map's source line must credit \"Made with Natural Earth\"", "source")
+    alt = data.get("alt")
+    if alt is not None and (not isinstance(alt, str) or not alt.strip()):
+        raise s.fail("alt must be a sentence or two saying what the figure shows", "alt")
+    if alt is None and kind == "map":
+        raise s.fail("a map needs alt = \"…\": a sentence or two saying what it shows, for readers "
+                     "who cannot see it", "kind")
     fid = path.stem
     roles: list[tuple[str, int | None]] = []
     if kind == "map":
         spec = _map(fid, data, s, gazetteer, brief_dir, roles)
     else:
         spec = _chart(fid, data, s, roles)
+        alt = alt or chart_alt(spec)
     return FigureDef(id=fid, path=path, kind=kind, title=str(data["title"]), caption=str(data["caption"]),
                      source=str(data["source"]), size=data["size"], height_mm=float(height), spec=spec,
-                     roles=tuple(roles), text=text)
+                     roles=tuple(roles), text=text, alt=" ".join(alt.split()))
+
+
+def chart_alt(spec: ChartSpec) -> str:
+    """Alternative text from a chart's data: "Bar chart: China about US$ 10 billion; Japan
+    about US$ 200 million." (each group named when there are several)."""
+    scale = ", logarithmic scale" if spec.scale == "log" else ""
+    groups = []
+    for g in spec.groups:
+        bars = "; ".join(f"{b.label} about {b.display or f'{b.value:g}{spec.unit}'}" for b in g.bars)
+        groups.append(f"{g.name}: {bars}" if len(spec.groups) > 1 and g.name else bars)
+    return f"Bar chart{scale}: " + ". ".join(groups) + "."
 
 
 def with_width(fig: FigureDef, width_mm: float) -> FigureDef:

@@ -294,7 +294,8 @@ def test_extent_with_no_data_warns(tmp_path):
     brief = tmp_path / "north-pacific"
     shutil.copytree(NORTH_PACIFIC, brief)
     (brief / "figures" / "bering.toml").write_text(
-        'kind = "map"\ntitle = "Open ocean"\ncaption = "Nothing but water."\nsource = "Made with Natural Earth."\n'
+        'kind = "map"\ntitle = "Open ocean"\ncaption = "Nothing but water."\nalt = "Open ocean."\n'
+        'source = "Made with Natural Earth."\n'
         'size = "column"\nheight = 40\nlegend = "none"\n\n[extent]\nbbox = [-150, -40, -140, -35]\n\n'
         '[[layer]]\nlayer = "land"\nrole = "land"\n')
     env = {"BRIEF_CACHE": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
