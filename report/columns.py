@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from reportlab.platypus import Flowable, Paragraph
 
+from .tagging import ARTIFACT, marked
+
 _FUZZ = 1e-6
 _BIG = 1e9
 
@@ -174,11 +176,12 @@ def _draw_columns(canv, cols, col_w, gutter, height, rule, rule_colour):
                 f.wrap(col_w, _BIG)  # a paragraph split in a trial layout lost its lines
             f.drawOn(canv, x, height - y - h)
     if rule and len(cols) > 1:
-        canv.saveState()
-        canv.setStrokeColor(rule_colour)
-        canv.setLineWidth(rule)
-        used = max((y + h for col in cols for _, y, h in col), default=0)
-        for i in range(1, len(cols)):
-            x = i * (col_w + gutter) - gutter / 2
-            canv.line(x, height, x, height - used)
-        canv.restoreState()
+        with marked(canv, ARTIFACT):
+            canv.saveState()
+            canv.setStrokeColor(rule_colour)
+            canv.setLineWidth(rule)
+            used = max((y + h for col in cols for _, y, h in col), default=0)
+            for i in range(1, len(cols)):
+                x = i * (col_w + gutter) - gutter / 2
+                canv.line(x, height, x, height - used)
+            canv.restoreState()

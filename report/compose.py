@@ -37,8 +37,10 @@ def compose(laid: Laid, figures: dict[str, Figure]) -> Laid:
             box = src.mediabox
             sx = place.width / (float(box[2]) - float(box[0]))
             sy = place.height / (float(box[3]) - float(box[1]))
-            page.contents_add(f"q {sx:.6f} 0 0 {sy:.6f} {place.x:.4f} {place.y:.4f} cm {name} Do Q".encode(),
-                              prepend=False)
+            stamp = f"q {sx:.6f} 0 0 {sy:.6f} {place.x:.4f} {place.y:.4f} cm {name} Do Q"
+            if place.mcid is not None:  # the whole figure is one marked sequence of its Figure element
+                stamp = f"/Figure <</MCID {place.mcid}>> BDC {stamp} EMC"
+            page.contents_add(stamp.encode(), prepend=False)
         out = io.BytesIO()
         # an intermediate file: streams are copied as they are (finishing compresses and
         # assigns the document ID)

@@ -23,6 +23,7 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, P
 
 from . import fonts, hyphenation
 from .columns import Columns
+from .tagging import ARTIFACT, FOOTER, Element, MarkedFlowable, Tags, TaggingCanvas, marked, text_of
 from .errors import BriefError
 from .figures import Figure
 from .model import Brief, BulletList, FigureRef, Heading, Paragraph as ParagraphBlock, PullQuote, Run
@@ -43,6 +44,7 @@ class Placement:
     y: float
     width: float
     height: float
+    mcid: int | None = None  # the figure's marked content on that page (tagged layouts)
 
 
 @dataclass
@@ -51,6 +53,7 @@ class Laid:
     pages: int
     placements: list[Placement] = field(default_factory=list)
     outline: list[tuple[str, int]] = field(default_factory=list)  # (title, level) in reading order
+    tags: Tags | None = None  # the logical structure and the marked content of each page
 
 
 def escape(text: str) -> str:
@@ -92,6 +95,8 @@ class _Typesetter:
 
     def __init__(self, brief: Brief, style: Style, palette: Palette):
         self.brief, self.style, self.palette = brief, style, palette
+        self.tags = Tags()
+        self._notes = {n.number: text_of(n.runs) for n in brief.footnotes}
         self._faces: dict = {}
         self.hyphen_lang = hyphenation.preload(brief.meta.language)
         self._styles: dict[tuple, ParagraphStyle] = {}
@@ -125,8 +130,9 @@ class _Typesetter:
         face = "bolditalic" if bold and italic else "bold" if bold else "italic" if italic else "regular"
         return self.style.fonts[t.font][face]
 
-    def markup(self, runs, role: str, line: int | None) -> str:
-        """Escaped paragraph markup for runs in a text role; missing glyphs are errors."""
+    def markup(self, runs, role: str, line: int | None, tag: Element | None = None) -> str:
+        """Escaped paragraph markup for runs in a text role; missing glyphs are errors.
+        The links it makes are described on ``tag`` (their /Contents)."""
         t = self.style.text[role]
         out = []
         for run in runs:
@@ -140,25 +146,36 @@ class _Typesetter:
             s = escape(text)
             if run.note is not None:
                 s = f'<a href="#note-{run.note}"><super>{s}</super></a>'
+                if tag is not None:
+                    tag.links[f"#note-{run.note}"] = f"{run.note}. {self._notes.get(run.note, '')}".strip()
             face = self.face_file(t, run)
             if face != self.style.fonts[t.font][t.style]:
                 s = f'<font name="{fonts.face(face)}">{s}</font>'  # emphasis names its face
             if run.href:
+                if tag is not None:
+                    tag.links.setdefault(run.href, f"{run.text.strip()} ({run.href})")
                 colour = self.style.colour("accent").hex if "accent" in self.style.colours else "#000000"
                 s = f"<a href={quoteattr(run.href)} color={quoteattr(colour)}>{s}</a>" if self.palette.model == "rgb" \
                     else f"<a href={quoteattr(run.href)}>{s}</a>"
             out.append(s)
         return "".join(out)
 
-    def para(self, runs, role: str, line: int | None, anchor: str | None = None, **over) -> Paragraph:
-        return AnchoredParagraph(self.markup(runs, role, line), self.pstyle(role, **over), anchor=anchor)
+    def para(self, runs, role: str, line: int | None, anchor: str | None = None, tag=None,
+             **over) -> Paragraph:
+        """A paragraph drawn as marked content of ``tag`` (an Element, an Artifact or None)."""
+        markup = self.markup(runs, role, line, tag if isinstance(tag, Element) else None)
+        if isinstance(tag, Element) and self.style.text[role].transform == "uppercase":
+            tag.actual_text = text_of(runs)  # read as written, not letter by letter in capitals
+        return AnchoredParagraph(markup, self.pstyle(role, **over), anchor=anchor, tag=tag)
 
     def text(self, s: str, role: str, line: int | None, **over) -> Paragraph:
         return self.para((Run(s),), role, line, **over)
 
 
-class _Rule(Flowable):
-    """A horizontal rule in a palette colour."""
+class _Rule(MarkedFlowable, Flowable):
+    """A horizontal rule in a palette colour (an artifact)."""
+
+    tag = ARTIFACT
 
     def __init__(self, width_pt: float, colour, space_before=0.0, space_after=0.0):
         super().__init__()
@@ -176,8 +193,11 @@ class _Rule(Flowable):
         c.line(0, self.weight / 2, self.width, self.weight / 2)
 
 
-class Ruled(Flowable):
-    """A paragraph between two rules (a pull quote); never split."""
+class Ruled(MarkedFlowable, Flowable):
+    """A paragraph between two rules (a pull quote); never split. Tagged as an artifact:
+    a pull quote repeats a sentence of the text, and a listener would hear it twice."""
+
+    tag = ARTIFACT
 
     def __init__(self, para: Paragraph, weight: float, colour, pad: float, space_before: float,
                  space_after: float):
@@ -201,17 +221,19 @@ class Ruled(Flowable):
         self.para.drawOn(c, 0, self.weight + self.pad)
 
 
-class AnchoredParagraph(Paragraph):
-    """A paragraph that is also a link/bookmark destination (at its first line)."""
+class AnchoredParagraph(MarkedFlowable, Paragraph):
+    """A paragraph that is also a link/bookmark destination (at its first line), drawn as
+    marked content of its structure element; the parts of a split keep the element."""
 
-    def __init__(self, text, style, anchor: str | None = None, **kw):
+    def __init__(self, text, style, anchor: str | None = None, tag=None, **kw):
         super().__init__(text, style, **kw)
-        self.anchor = anchor
+        self.anchor, self.tag = anchor, tag
 
     def split(self, aw, ah):
         parts = super().split(aw, ah)
         for i, part in enumerate(parts):
             part.anchor = self.anchor if i == 0 else None
+            part.tag = self.tag
         return parts
 
     def draw(self):
@@ -224,9 +246,11 @@ class FigureBox(Flowable):
     """A rendered figure at its natural size with its caption below: one unit, never split.
     Records where the figure lands."""
 
-    def __init__(self, figure: Figure, sink: list, caption: Paragraph, gap: float):
+    def __init__(self, figure: Figure, sink: list, caption: Paragraph, gap: float,
+                 tag: Element | None = None):
         super().__init__()
         self.figure, self.sink, self.caption, self.gap = figure, sink, caption, gap
+        self.tag = tag  # the Figure element: compose marks the stamped figure with its MCID
         self.fig_w, self.fig_h = figure.width_pt, figure.height_pt
         self.deferred = False  # floated past the text that follows it
 
@@ -245,7 +269,13 @@ class FigureBox(Flowable):
         c = self.canv
         cap_h = self.height - self.fig_h - self.gap
         x, y = c.absolutePosition(0, cap_h + self.gap)
-        self.sink.append(Placement(self.figure.id, c.getPageNumber() - 1, x, y, self.fig_w, self.fig_h))
+        page = c.getPageNumber() - 1
+        mcid = None
+        tags = getattr(c, "tags", None)
+        if tags is not None and self.tag is not None:
+            mcid = tags.mcid(page, self.tag)
+            self.tag.bbox = (page, (x, y, x + self.fig_w, y + self.fig_h))
+        self.sink.append(Placement(self.figure.id, page, x, y, self.fig_w, self.fig_h, mcid))
         self.caption.drawOn(c, 0, 0)
 
 
@@ -285,7 +315,7 @@ def _footer_canvas(style: Style, ts: _Typesetter, brief: Brief, palette: Palette
         if missing := fonts.missing_glyphs(s, style.fonts[t.font][t.style]):
             raise BriefError(f"the footer font has no glyph for {missing}", brief.path)
 
-    class FooterCanvas(Canvas):
+    class FooterCanvas(TaggingCanvas, Canvas):
         def __init__(self, *a, **kw):
             super().__init__(*a, **kw)
             self._states: list[dict] = []
@@ -298,14 +328,15 @@ def _footer_canvas(style: Style, ts: _Typesetter, brief: Brief, palette: Palette
             total = len(self._states)
             for n, state in enumerate(self._states, 1):
                 self.__dict__.update(state)
-                self.saveState()
-                self.setFont(font, t.size)
-                self.setFillColor(palette(t.colour))
-                y = page.footer_offset * MM
-                self.drawString(page.margin_inner * MM, y, left_text)
-                self.drawRightString((page.width - page.margin_outer) * MM, y,
-                                     f"{style.labels['page']} {n}/{total}")
-                self.restoreState()
+                with marked(self, FOOTER):
+                    self.saveState()
+                    self.setFont(font, t.size)
+                    self.setFillColor(palette(t.colour))
+                    y = page.footer_offset * MM
+                    self.drawString(page.margin_inner * MM, y, left_text)
+                    self.drawRightString((page.width - page.margin_outer) * MM, y,
+                                         f"{style.labels['page']} {n}/{total}")
+                    self.restoreState()
                 Canvas.showPage(self)
             Canvas.save(self)
 
@@ -343,6 +374,8 @@ def layout(brief: Brief, style: Style, figures: dict[str, Figure] | None = None,
     canvas_cls = _footer_canvas(style, ts, brief, palette)
 
     class OutlinedCanvas(canvas_cls):
+        tags = ts.tags
+
         def save(self):
             for title, key, level in outline:
                 self.addOutlineEntry(title, key, level=level)
@@ -353,22 +386,39 @@ def layout(brief: Brief, style: Style, figures: dict[str, Figure] | None = None,
     pdf = buf.getvalue()
     pages = doc.page
     return Laid(pdf=pdf, pages=pages, placements=placements,
-                outline=[(title, level) for title, _, level in outline])
+                outline=[(title, level) for title, _, level in outline], tags=ts.tags)
+
+
+FRONT_ORDER = ("kicker", "title", "standfirst", "authors")
+
+
+def _front_elements(brief: Brief, tags: Tags) -> dict:
+    """The front matter's structure elements, in the order the front matter gives them
+    (kicker P, title H1, standfirst P, one P per author), whatever order they are drawn in."""
+    lines = brief.meta.lines
+    out: dict = {}
+    for key in sorted(FRONT_ORDER, key=lambda k: (lines.get(k, 10 ** 9), FRONT_ORDER.index(k))):
+        if key == "authors":
+            out[key] = [tags.root.add("P") for _ in brief.meta.authors]
+        else:
+            out[key] = tags.root.add("H1" if key == "title" else "P")
+    return out
 
 
 def _title_block(brief: Brief, style: Style, ts: _Typesetter, palette: Palette) -> list:
     meta = brief.meta
     lines = meta.lines
     story: list = []
+    tag = _front_elements(brief, ts.tags)
     ts.outline.append((meta.full_title, "title", 0))
-    for a in meta.authors:
-        story.append(ts.text(a.name, "author", lines.get("authors")))
+    for a, element in zip(meta.authors, tag["authors"]):
+        story.append(ts.para((Run(a.name),), "author", lines.get("authors"), tag=element))
         if a.role:
-            story.append(ts.para((Run(a.role),), "author_role", lines.get("authors")))
+            story.append(ts.para((Run(a.role),), "author_role", lines.get("authors"), tag=element))
     story.append(Spacer(0, 6))
-    story.append(ts.para((Run(meta.kicker),), "kicker", lines.get("kicker"), anchor="title"))
-    story.append(ts.text(meta.title, "title", lines.get("title")))
-    story.append(ts.text(meta.standfirst, "standfirst", lines.get("standfirst")))
+    story.append(ts.para((Run(meta.kicker),), "kicker", lines.get("kicker"), anchor="title", tag=tag["kicker"]))
+    story.append(ts.para((Run(meta.title),), "title", lines.get("title"), tag=tag["title"]))
+    story.append(ts.para((Run(meta.standfirst),), "standfirst", lines.get("standfirst"), tag=tag["standfirst"]))
     if style.page.title_rule:
         story.append(_Rule(style.page.title_rule, palette("rule"), space_after=10))
     return story
@@ -377,6 +427,7 @@ def _title_block(brief: Brief, style: Style, ts: _Typesetter, palette: Palette) 
 def _body(brief: Brief, style: Style, ts: _Typesetter, palette: Palette, figures: dict[str, Figure],
           placements: list, frame_w: float) -> list:
     page = style.page
+    root = ts.tags.root
     story: list = []
     column: list = []
     indent_next = False
@@ -390,13 +441,14 @@ def _body(brief: Brief, style: Style, ts: _Typesetter, palette: Palette, figures
     for block in brief.blocks:
         if isinstance(block, ParagraphBlock):
             over = {} if indent_next else {"firstLineIndent": 0}
-            column.append(ts.para(block.runs, "body", block.line, **over))
+            column.append(ts.para(block.runs, "body", block.line, tag=root.add("P"), **over))
             indent_next = True
         elif isinstance(block, Heading):
             key = f"h{len(ts.outline)}"
             title = "".join(r.text for r in block.runs)
             ts.outline.append((title, key, 1))
-            column.append(ts.para(block.runs, "heading", block.line, anchor=key, keepWithNext=1))
+            column.append(ts.para(block.runs, "heading", block.line, anchor=key, keepWithNext=1,
+                                  tag=root.add(f"H{min(max(block.level, 2), 6)}")))
             indent_next = False
         elif isinstance(block, PullQuote):
             t = style.text["pullquote"]
@@ -405,10 +457,12 @@ def _body(brief: Brief, style: Style, ts: _Typesetter, palette: Palette, figures
                                 space_before=t.space_before, space_after=t.space_after))
             indent_next = False
         elif isinstance(block, BulletList):
+            lst = root.add("L", attributes={"ListNumbering": "Decimal" if block.ordered else "Disc"})
             for n, item in enumerate(block.items, 1):
                 bullet = f"{n}." if block.ordered else "•"
                 column.append(ts.para(item, "list_item", block.line, bulletText=bullet,
-                                      bulletFontName=ts.pstyle("list_item").fontName))
+                                      bulletFontName=ts.pstyle("list_item").fontName,
+                                      tag=lst.add("LI").add("LBody")))
             indent_next = False
         elif isinstance(block, FigureRef):
             fig = figures.get(block.figure_id)
@@ -419,11 +473,14 @@ def _body(brief: Brief, style: Style, ts: _Typesetter, palette: Palette, figures
             number = f"{label_kind} {fig_counter[label_kind]}"
             key = f"fig-{block.figure_id}"
             ts.outline.append((f"{number}. {fig.title}", key, 1))
+            spec = brief.figures.get(block.figure_id)
+            # the caption is the Figure's sibling: a Figure's Alt hides its children
+            figure_tag = root.add("Figure", alt=getattr(spec, "alt", "") or f"{number}. {fig.title}")
             caption = ts.para((Run(f"{number}. ", strong=True), Run(fig.title, strong=True),
                                Run(" " + fig.caption if fig.caption else ""),
                                Run(" " + fig.source if fig.source else "")),
-                              "caption", fig.spec_line, anchor=key)
-            box = FigureBox(fig, placements, caption, gap=style.text["caption"].space_before)
+                              "caption", fig.spec_line, anchor=key, tag=root.add("Caption"))
+            box = FigureBox(fig, placements, caption, gap=style.text["caption"].space_before, tag=figure_tag)
             box.spaceAfter = style.text["caption"].space_after
             if fig.full_width:
                 flush()
@@ -445,22 +502,25 @@ def _columns(flowables: list, page, palette: Palette) -> list:
 
 
 def _notes(brief: Brief, style: Style, ts: _Typesetter) -> list:
+    root = ts.tags.root
     out: list = []
     if brief.footnotes:
-        out.append(ts.text(style.labels["notes"], "notes_heading", None, keepWithNext=1))
+        out.append(ts.text(style.labels["notes"], "notes_heading", None, keepWithNext=1, tag=root.add("H2")))
         for note in brief.footnotes:
             out.append(ts.para(note.runs, "note", note.line, anchor=f"note-{note.number}",
                                bulletText=f"{note.number}", bulletFontName=ts.pstyle("note").fontName,
-                               bulletFontSize=style.text["note"].size))
+                               bulletFontSize=style.text["note"].size,
+                               tag=root.add("Note", id=f"note-{note.number}")))
     if brief.sources:
-        out.append(ts.text(style.labels["sources"], "notes_heading", None, keepWithNext=1))
+        out.append(ts.text(style.labels["sources"], "notes_heading", None, keepWithNext=1, tag=root.add("H2")))
+        lst = root.add("L", attributes={"ListNumbering": "None"})
         for src in brief.sources:
             out.append(ts.para((Run(src.text, href=src.url),) if src.url else (Run(src.text),),
-                               "note", None))
+                               "note", None, tag=lst.add("LI").add("LBody")))
     return out
 
 
 def _colophon(brief: Brief, ts: _Typesetter) -> list:
     meta = brief.meta
     parts = [meta.rights, meta.publisher]
-    return [Spacer(0, 8), ts.text(" · ".join(p for p in parts if p), "note", None)]
+    return [Spacer(0, 8), ts.text(" · ".join(p for p in parts if p), "note", None, tag=ts.tags.root.add("P"))]

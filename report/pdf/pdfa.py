@@ -1,4 +1,8 @@
-"""The archive edition: PDF/A-3b (ISO 19005-3, level B) that carries its own sources.
+"""The archive edition: PDF/A-3b (ISO 19005-3, level B) and PDF/UA-1 (ISO 14289-1) at once,
+carrying its own sources.
+
+- Tagged like the screen edition (:mod:`.tagged`); XMP ``pdfuaid:part`` 1, with the
+  extension schema PDF/A requires for it.
 
 - XMP ``pdfaid:part`` 3 / ``pdfaid:conformance`` B, agreeing with Info (:func:`set_metadata`).
 - Output intent GTS_PDFA1 with an embedded sRGB profile (:mod:`.icc`): the layout draws in
@@ -26,6 +30,7 @@ from pikepdf import Array, Dictionary, Name, String
 from ..errors import BriefError
 from .common import FinishInput, iso_date, open_laid, pdf_date, save, set_metadata
 from .icc import srgb_profile
+from .tagged import add_pdfua_extension_schema, add_structure, ua_xmp
 
 BUILD_RECORD = "brief-build.json"
 MIME = {".md": "text/markdown", ".toml": "application/toml", ".geojson": "application/geo+json",
@@ -34,7 +39,8 @@ MIME = {".md": "text/markdown", ".toml": "application/toml", ".geojson": "applic
 
 def finish(fin: FinishInput) -> bytes:
     pdf = open_laid(fin)
-    set_metadata(pdf, fin, extra_xmp={"pdfaid:part": "3", "pdfaid:conformance": "B"})
+    set_metadata(pdf, fin, extra_xmp={"pdfaid:part": "3", "pdfaid:conformance": "B", **ua_xmp()})
+    add_pdfua_extension_schema(pdf)
     profile = pikepdf.Stream(pdf, srgb_profile())
     profile.N = 3
     pdf.Root.OutputIntents = Array([pdf.make_indirect(Dictionary(
@@ -45,7 +51,7 @@ def finish(fin: FinishInput) -> bytes:
             annot.F = 4  # Print; not Hidden/Invisible/NoView (ISO 19005-3 6.3.2)
     _attach(pdf, fin)
     pdf.Root.PageMode = Name.UseOutlines
-    pdf.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
+    add_structure(pdf, fin.laid.tags)
     return save(pdf, version="1.7")
 
 
