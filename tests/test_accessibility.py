@@ -332,3 +332,38 @@ def test_a_map_without_alt_text_is_an_error_naming_its_spec(tmp_path):
     assert len(proc.stderr.strip().splitlines()) == 1
     assert "yamal.toml:" in proc.stderr and "a map needs alt" in proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+# --- independent validators ---------------------------------------------------------------
+
+@pytest.mark.parametrize("variant,profiles", [("screen", ["ua1"]), ("archive", ["ua1", "3b"])])
+def test_page_validation_passes(sample_build, arctic_build, variant, profiles):
+    import page
+
+    for built in (sample_build, arctic_build):
+        data = (built / f"{built.name}-{variant}.pdf").read_bytes()
+        for profile in profiles:
+            report = page.validate_pdf_bytes(data, profile=profile)
+            assert report.is_compliant, [str(f) for f in report.failures]
+
+
+def test_an_untagged_file_fails_the_screen_profile(sample_build, tmp_path):
+    bad = tmp_path / "untagged.pdf"
+    with pikepdf.open(sample_build / f"{SAMPLE.name}-screen.pdf") as pdf:
+        del pdf.Root.StructTreeRoot
+        pdf.save(bad)
+    proc = run_brief("check", bad, "--profile", "screen")
+    assert proc.returncode == 1
+    assert "FAIL validator.pdfua-1" in proc.stdout and "PDFUA1-STRUCT-TREE-ROOT-001" in proc.stdout
+
+
+def _marks(page) -> list[tuple[str, object]]:
+    return [(str(i.operator), repr(i.operands)) for i in pikepdf.parse_content_stream(page)
+            if str(i.operator) in ("BDC", "BMC", "EMC")]
+
+
+def test_print_keeps_the_marked_content_through_the_cmyk_rewrite(sample_build):
+    with pikepdf.open(sample_build / f"{SAMPLE.name}-screen.pdf") as screen, \
+            pikepdf.open(sample_build / f"{SAMPLE.name}-print.pdf") as print_:
+        for a, b in zip(screen.pages, print_.pages):
+            assert _marks(a) and _marks(a) == _marks(b)

@@ -190,11 +190,12 @@ HOUSE: dict[str, list[str]] = {
     ],
 }
 
-#: Which standard each edition claims.
-EDITION_STANDARD = {"print": "pdfx-1a", "screen": None, "archive": "pdfa-3b"}
+#: Which standards each edition claims (the screen and archive editions are tagged PDF/UA-1:
+#: their XMP claims it, and no file claiming it is written unless the validator agrees).
+EDITION_STANDARD = {"print": ("pdfx-1a",), "screen": ("pdfua-1",), "archive": ("pdfa-3b", "pdfua-1")}
 
 PROFILES: dict[str, list[str]] = {
-    **{ed: STANDARDS[std] + HOUSE[ed] if std else list(HOUSE[ed]) for ed, std in EDITION_STANDARD.items()},
+    **{ed: [r for std in stds for r in STANDARDS[std]] + HOUSE[ed] for ed, stds in EDITION_STANDARD.items()},
     **STANDARDS,
 }
 
