@@ -12,7 +12,7 @@ markup: a ``<font>`` or ``&`` in the source prints literally.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html import escape as _html_escape
 
 from reportlab.lib.colors import CMYKColor, Color
@@ -452,7 +452,9 @@ def _body(brief: Brief, style: Style, ts: _Typesetter, palette: Palette, figures
             indent_next = False
         elif isinstance(block, PullQuote):
             t = style.text["pullquote"]
-            quote = ts.para(block.runs, "pullquote", block.line, spaceBefore=0, spaceAfter=0)
+            # an artifact (it repeats the text): the text it repeats holds the links and note numbers
+            runs = tuple(replace(r, href=None) for r in block.runs if r.note is None)
+            quote = ts.para(runs, "pullquote", block.line, spaceBefore=0, spaceAfter=0)
             column.append(Ruled(quote, t.rule, palette("quote_rule"), pad=t.leading * 0.35,
                                 space_before=t.space_before, space_after=t.space_after))
             indent_next = False

@@ -367,3 +367,21 @@ def test_print_keeps_the_marked_content_through_the_cmyk_rewrite(sample_build):
             pikepdf.open(sample_build / f"{SAMPLE.name}-print.pdf") as print_:
         for a, b in zip(screen.pages, print_.pages):
             assert _marks(a) and _marks(a) == _marks(b)
+
+
+def test_a_pull_quote_with_a_link_and_a_note_stays_an_artifact(tmp_path):
+    brief = tmp_path / "quoted"
+    shutil.copytree(ARCTIC, brief)
+    src = brief / "brief.md"
+    src.write_text(src.read_text().replace(
+        "> Pull quotes repeat a sentence of the text.",
+        "> Pull quotes repeat [a sentence](https://example.org/sentence) of the text.[^first]"))
+    proc = run_brief("build", brief, "--out", tmp_path / "out", "-q", "--variant", "screen")
+    assert proc.returncode == 0, proc.stderr
+    with pikepdf.open(tmp_path / "out" / "quoted" / "quoted-screen.pdf") as pdf:
+        uris = [str(a.A.URI) for p in pdf.pages for a in p.get("/Annots", []) if "/A" in a]
+        assert "https://example.org/sentence" not in uris  # the artifact makes no link
+        _, artifacts = marked_text(pdf)
+        assert any("Pull quotes repeat a sentence of the text." in text for _, text in artifacts)
+        got = [(role, _squash(text)) for role, text, _ in structure(pdf)]
+    assert got == [(role, _squash(text)) for role, text in expected(brief)]
