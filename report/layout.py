@@ -431,6 +431,7 @@ def _body(brief: Brief, style: Style, ts: _Typesetter, palette: Palette, figures
     story: list = []
     column: list = []
     indent_next = False
+    heading_level = 1
     fig_counter: dict[str, int] = {}
 
     def flush():
@@ -447,8 +448,10 @@ def _body(brief: Brief, style: Style, ts: _Typesetter, palette: Palette, figures
             key = f"h{len(ts.outline)}"
             title = "".join(r.text for r in block.runs)
             ts.outline.append((title, key, 1))
+            # the title is H1; a heading nests at most one level below the one before it
+            heading_level = min(max(block.level, 2), heading_level + 1, 6)
             column.append(ts.para(block.runs, "heading", block.line, anchor=key, keepWithNext=1,
-                                  tag=root.add(f"H{min(max(block.level, 2), 6)}")))
+                                  tag=root.add(f"H{heading_level}")))
             indent_next = False
         elif isinstance(block, PullQuote):
             t = style.text["pullquote"]

@@ -131,11 +131,13 @@ def expected(brief_dir: Path) -> list[tuple[str, str]]:
              "authors": [("/P", a.name + a.role) for a in meta.authors]}
     out = [item for key in sorted(front, key=lambda k: meta.lines[k]) for item in front[key]]
     counts: dict[str, int] = {}
+    level = 1  # the title; headings nest one level at a time (PDF/UA-1 7.4.2)
     for block in brief.blocks:
         if isinstance(block, Paragraph):
             out.append(("/P", runs(block.runs)))
         elif isinstance(block, Heading):
-            out.append((f"/H{block.level}", runs(block.runs)))
+            level = min(block.level, level + 1)
+            out.append((f"/H{level}", runs(block.runs)))
         elif isinstance(block, BulletList):
             out += [("/LBody", ("•" if not block.ordered else f"{n}.") + runs(item))
                     for n, item in enumerate(block.items, 1)]
@@ -385,3 +387,26 @@ def test_a_pull_quote_with_a_link_and_a_note_stays_an_artifact(tmp_path):
         assert any("Pull quotes repeat a sentence of the text." in text for _, text in artifacts)
         got = [(role, _squash(text)) for role, text, _ in structure(pdf)]
     assert got == [(role, _squash(text)) for role, text in expected(brief)]
+
+
+def test_headings_nest_without_skipping_a_level_and_numbered_lists_say_so(tmp_path):
+    import page
+
+    brief = tmp_path / "nested"
+    shutil.copytree(ARCTIC, brief)
+    src = brief / "brief.md"
+    src.write_text(src.read_text().replace("## A first heading", (
+        "### A sub-heading before any heading\n\n1. first numbered item\n"
+        "2. second numbered item with [a link](https://example.org/x)\n\n## A first heading\n\n"
+        "### A sub-heading\n\nText under it.\n\n#### Deeper\n\nMore text.")))
+    proc = run_brief("build", brief, "--out", tmp_path / "out", "-q", "--variant", "screen")
+    assert proc.returncode == 0, proc.stderr
+    path = tmp_path / "out" / "nested" / "nested-screen.pdf"
+    with pikepdf.open(path) as pdf:
+        items = structure(pdf)
+        lists = [el for el in _elements(pdf.Root.StructTreeRoot.K) if el.S == Name.L]
+        assert [str(el.A.ListNumbering) for el in lists] == ["/Decimal", "/Disc", "/None"]
+    headings = [role for role, _, _ in items if role.startswith("/H")]
+    assert headings == ["/H1", "/H2", "/H2", "/H3", "/H4", "/H2", "/H2"]
+    assert [(r, _squash(t)) for r, t, _ in items] == [(r, _squash(t)) for r, t in expected(brief)]
+    assert page.validate_pdf_bytes(path.read_bytes(), profile="ua1").is_compliant
