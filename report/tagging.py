@@ -5,17 +5,20 @@ The layout builds the logical structure of the brief in source order (a tree of
 marked-content sequence for its element: ``/P <</MCID 3>> BDC … EMC``, MCIDs counted per
 page. A paragraph split across columns or pages draws each part under the same element,
 so one element owns marked content on several pages. What is not content (rules, the
-pull quote, the running footer) is drawn as ``/Artifact``. Link annotations made while an
-element draws become its ``Link`` children. Figures get their MCID here and are marked by
-the compose stage, which stamps them. The finishing stage turns the tree into the PDF's
-structure tree (:mod:`report.pdf.tagged`).
+pull quote, the running footer) is drawn as ``/Artifact``. A paragraph with links is
+marked inside its text objects instead, so that the words of each link are marked content
+of a ``Link`` child holding the link's annotations (:func:`marked_inline`). Figures get
+their MCID here and are marked by the compose stage, which stamps them. The finishing stage
+turns the tree into the PDF's structure tree (:mod:`report.pdf.tagged`).
 
-This module knows ReportLab's canvas only through ``_code`` (the page's content
-operators) and ``_annotationrefs`` (the page's annotations so far).
+This module knows ReportLab through the canvas's ``_code`` (the page's content operators)
+and ``_annotationrefs`` (the page's annotations so far), a text object's ``_code``, and the
+``_linkRecord`` hook its paragraphs call where a link's words start and end.
 """
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -85,6 +88,13 @@ class Tags:
         self.root = Element("Document")
         self._next: dict[int, int] = {}
         self._drawing: list[Element] = []
+        # while a paragraph with links draws (see marked_inline): the paragraph, its Link
+        # elements by ReportLab's link key, the keys of the line being set, and the
+        # annotations made for each key
+        self._inline: Element | None = None
+        self._links: dict = {}
+        self._line_keys: list = []
+        self._annots: dict = {}
 
     def mcid(self, page: int, element: Element) -> int:
         """The next MCID of ``page``, owned by ``element``."""
@@ -101,6 +111,12 @@ class Tags:
         if not self._drawing:
             raise ValueError(f"a link to {href} outside any tagged content")
         owner = self._drawing[-1]
+        if owner is self._inline:  # ReportLab links the words of the line it just set
+            key = next((k for k in self._line_keys if k[1] == href), None)
+            if key is not None:
+                self._line_keys.remove(key)
+                self._annots.setdefault(key, []).append(Annot(page, index))
+                return
         last = owner.kids[-1] if owner.kids else None
         if isinstance(last, Element) and last.role == "Link" and last.href == href:
             last.kids.append(Annot(page, index))  # the same link, broken across lines
@@ -133,14 +149,51 @@ def marked(canv, tag):
         canv._code.append("EMC")
 
 
+@contextmanager
+def marked_inline(canv, element: Element):
+    """Draw a paragraph that has links. Marked content and text objects must nest, so the
+    marks go inside each of its text objects: ``BT /P <</MCID n>> BDC … EMC ET``, with the
+    words of each link as marked content of a Link element of the paragraph, split where
+    ReportLab reports a link's words to start and end."""
+    tags: Tags | None = getattr(canv, "tags", None)
+    if tags is None:
+        yield
+        return
+    tags._drawing.append(element)
+    tags._inline, tags._links, tags._line_keys, tags._annots = element, {}, [], {}
+    try:
+        yield
+    finally:
+        for key, annots in tags._annots.items():  # each annotation to the Link of its words
+            link = tags._links.get(key) or element.add("Link", href=key[1],
+                                                        contents=element.links.get(key[1], key[1]))
+            link.kids.extend(annots)
+        tags._inline, tags._links, tags._line_keys, tags._annots = None, {}, [], {}
+        tags._drawing.pop()
+
+
 class MarkedFlowable:
     """Mixin for a ReportLab flowable: ``tag`` (Element, Artifact or None) marks what it draws."""
 
     tag = None
 
     def _drawOn(self, canv):
-        with marked(canv, self.tag):
+        inline = isinstance(self.tag, Element) and self.tag.links
+        with (marked_inline if inline else marked)(canv, self.tag):
             super()._drawOn(canv)
+
+
+class _Mark(str):
+    """A place in a text object's code where a marked-content sequence starts: of the
+    paragraph (``key`` None) or of the link with ReportLab's link ``key``."""
+
+    def __new__(cls, key=None):
+        mark = super().__new__(cls, "")
+        mark.key = key
+        return mark
+
+
+_SHOWS = re.compile(r"(Tj|TJ|'|\")( T\*)?$")
 
 
 class TaggingCanvas:
@@ -160,6 +213,55 @@ class TaggingCanvas:
     def _tag_link(self, href: str) -> None:
         if self.tags is not None:
             self.tags.link(self.getPageNumber() - 1, len(self._annotationrefs) - 1, href)
+
+    def beginText(self, *args, **kw):
+        tx = super().beginText(*args, **kw)
+        if self.tags is not None and self.tags._inline is not None:
+            tx._code.insert(1, _Mark())  # after BT
+            tx._linkRecord = lambda key, what: self._link_words(tx, key, what)
+        return tx
+
+    def _link_words(self, tx, key, what: str) -> None:
+        """Called by ReportLab's paragraph as a link's words start on a line (just after it
+        wrote the first of them) and end (before the words after them)."""
+        if what == "start":
+            tx._code.insert(len(tx._code) - 1, _Mark(key))
+            self.tags._line_keys.append(key)
+        else:
+            tx._code.append(_Mark())
+
+    def drawText(self, tx):
+        """Resolve the marks of a text object in the order its content is read: each stretch
+        that shows text becomes marked content of the paragraph or of a Link element."""
+        tags = self.tags
+        code = tx._code
+        marks = [i for i, c in enumerate(code) if isinstance(c, _Mark)]
+        if tags is None or tags._inline is None or not marks:
+            return super().drawText(tx)
+        owner, page = tags._inline, self.getPageNumber() - 1
+        out, is_open = code[:marks[0]], False
+        for j, i in enumerate(marks):
+            stretch = code[i + 1:marks[j + 1] if j + 1 < len(marks) else len(code)]
+            if is_open:
+                out.append("EMC")
+                is_open = False
+            if any(_SHOWS.search(op) for op in stretch):
+                element = owner if code[i].key is None else self._link_element(code[i].key)
+                out.append(f"/{element.role} <</MCID {tags.mcid(page, element)}>> BDC")
+                is_open = True
+            out.extend(stretch)
+        if is_open:
+            out.append("EMC")
+        tx._code = out
+        super().drawText(tx)
+
+    def _link_element(self, key) -> Element:
+        tags, owner = self.tags, self.tags._inline
+        link = tags._links.get(key)
+        if link is None:
+            href = key[1]
+            link = tags._links[key] = owner.add("Link", href=href, contents=owner.links.get(href, href))
+        return link
 
 
 def text_of(runs) -> str:

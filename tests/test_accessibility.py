@@ -83,36 +83,48 @@ def marked_text(pdf: pikepdf.Pdf) -> tuple[dict[tuple[int, int], str], list[tupl
 
 def structure(pdf: pikepdf.Pdf) -> list[tuple[str, str, object]]:
     """The structure tree in reading order: (type, text, element) for every element that
-    owns content (a Figure's text is its Alt; its children are hidden)."""
+    owns content (a Figure's text is its Alt; its children are hidden). A Link is inline:
+    its words are read as part of the element around it."""
     texts, _ = marked_text(pdf)
     pages = {page.objgen: i for i, page in enumerate(pdf.pages)}
     out: list = []
 
+    def own_text(el, kid) -> str | None:
+        if isinstance(kid, int):
+            return texts[(pages[el.Pg.objgen], kid)]
+        if kid.get("/Type") == Name.MCR:
+            return texts[(pages[kid.Pg.objgen], int(kid.MCID))]
+        if kid.get("/Type") == Name.OBJR:
+            return ""
+        if kid.S == Name.Link:
+            return "".join(own_text(kid, k) for k in _kids(kid))
+        return None  # a child element
+
     def visit(el) -> None:
         role = str(el.S)
-        kids = el.get("/K")
-        kids = list(kids) if isinstance(kids, Array) else [] if kids is None else [kids]
         if role == "/Figure":
             out.append((role, str(el.get("/Alt", "")), el))
             return
         own = []
-        for kid in kids:
-            if isinstance(kid, int):
-                own.append(texts[(pages[el.Pg.objgen], kid)])
-            elif kid.get("/Type") == Name.MCR:
-                own.append(texts[(pages[kid.Pg.objgen], int(kid.MCID))])
-            elif kid.get("/Type") == Name.OBJR:
+        for kid in _kids(el):
+            text = own_text(el, kid)
+            if text is not None:
+                own.append(text)
                 continue
-            else:
-                if own:
-                    out.append((role, "".join(own), el))
-                    own = []
-                visit(kid)
+            if own:
+                out.append((role, "".join(own), el))
+                own = []
+            visit(kid)
         if own:
             out.append((role, "".join(own), el))
 
     visit(pdf.Root.StructTreeRoot.K)
     return out
+
+
+def _kids(el) -> list:
+    kids = el.get("/K")
+    return list(kids) if isinstance(kids, Array) else [] if kids is None else [kids]
 
 
 def _squash(text: str) -> str:
@@ -275,9 +287,18 @@ def test_parent_tree_maps_every_mcid_and_link_back_to_its_element(arctic_build):
                 link = parents[int(annot.StructParent)]
                 keys.add(int(annot.StructParent))
                 assert link.S == Name.Link and str(annot.Contents).strip()
-                objrs = link.K if isinstance(link.K, Array) else [link.K]
-                assert any(o.Obj.objgen == annot.objgen for o in objrs)
+                assert any(isinstance(o, Dictionary) and o.get("/Type") == Name.OBJR
+                           and o.Obj.objgen == annot.objgen for o in _kids(link))
         assert links >= 4  # two note references, the institute link, the survey link
+        # each Link element holds the words of its link, inside the paragraph that has them
+        words = {}
+        for el in _elements(root.K):
+            if el.S == Name.Link:
+                mcids = [k for k in _kids(el) if isinstance(k, int)]
+                assert mcids and el.P.S in (Name.P, Name.LBody, Name.Note)
+                page = next(i for i, p in enumerate(pdf.pages) if p.objgen == el.Pg.objgen)
+                words["".join(texts[(page, m)] for m in mcids)] = el
+        assert set(words) == {"1", "2", "the institute", "Example Survey 2023, survey page"}
         assert int(root.ParentTreeNextKey) == max(keys) + 1
         # notes carry unique IDs, found through the IDTree
         notes = [el for el in _elements(root.K) if el.S == Name.Note]
