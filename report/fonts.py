@@ -176,6 +176,8 @@ def _install_ligature_to_unicode() -> None:
       and read aloud as "a\ue000ermath". The glyph name says what it stands for (Adobe
       Glyph List rules, decoded by fontTools), and a ToUnicode entry may map one code to
       several characters.
+    - A ligature the font maps from a presentation form (U+FB01 "ﬁ") is written as its
+      letters, as a screen reader should read it.
     - ReportLab maps the codes a subset does not use (code 0 of the first subset, kept
       for .notdef) to U+0000, which ISO 14289-1 7.21.7 forbids, as it does U+FEFF and
       U+FFFE: those entries are left out.
@@ -197,6 +199,8 @@ def _install_ligature_to_unicode() -> None:
             text = _glyph_text(private[cp]) if cp in private else ""
             if not text or any(0xE000 <= ord(c) <= 0xF8FF for c in text):
                 text = chr(cp)
+            if 0xFB00 <= cp <= 0xFB06:  # a ligature with a code point of its own: "ﬁ" reads as "fi"
+                text = unicodedata.normalize("NFKC", text)
             if any(ord(c) in (0x0000, 0xFEFF, 0xFFFE) for c in text):
                 continue
             entries.append("<%02X> <%s>" % (code, text.encode("utf-16-be").hex().upper()))

@@ -161,12 +161,13 @@ class _Typesetter:
         return "".join(out)
 
     def para(self, runs, role: str, line: int | None, anchor: str | None = None, tag=None,
-             **over) -> Paragraph:
-        """A paragraph drawn as marked content of ``tag`` (an Element, an Artifact or None)."""
+             label: Element | None = None, **over) -> Paragraph:
+        """A paragraph drawn as marked content of ``tag`` (an Element, an Artifact or None);
+        its bullet, if any, as ``label``'s."""
         markup = self.markup(runs, role, line, tag if isinstance(tag, Element) else None)
         if isinstance(tag, Element) and self.style.text[role].transform == "uppercase":
             tag.actual_text = text_of(runs)  # read as written, not letter by letter in capitals
-        return AnchoredParagraph(markup, self.pstyle(role, **over), anchor=anchor, tag=tag)
+        return AnchoredParagraph(markup, self.pstyle(role, **over), anchor=anchor, tag=tag, label=label)
 
     def text(self, s: str, role: str, line: int | None, **over) -> Paragraph:
         return self.para((Run(s),), role, line, **over)
@@ -225,15 +226,16 @@ class AnchoredParagraph(MarkedFlowable, Paragraph):
     """A paragraph that is also a link/bookmark destination (at its first line), drawn as
     marked content of its structure element; the parts of a split keep the element."""
 
-    def __init__(self, text, style, anchor: str | None = None, tag=None, **kw):
+    def __init__(self, text, style, anchor: str | None = None, tag=None, label=None, **kw):
         super().__init__(text, style, **kw)
-        self.anchor, self.tag = anchor, tag
+        self.anchor, self.tag, self.label = anchor, tag, label
 
     def split(self, aw, ah):
         parts = super().split(aw, ah)
         for i, part in enumerate(parts):
             part.anchor = self.anchor if i == 0 else None
             part.tag = self.tag
+            part.label = self.label if i == 0 else None  # the bullet is drawn by the first part
         return parts
 
     def draw(self):
@@ -465,9 +467,10 @@ def _body(brief: Brief, style: Style, ts: _Typesetter, palette: Palette, figures
             lst = root.add("L", attributes={"ListNumbering": "Decimal" if block.ordered else "Disc"})
             for n, item in enumerate(block.items, 1):
                 bullet = f"{n}." if block.ordered else "•"
+                li = lst.add("LI")
                 column.append(ts.para(item, "list_item", block.line, bulletText=bullet,
                                       bulletFontName=ts.pstyle("list_item").fontName,
-                                      tag=lst.add("LI").add("LBody")))
+                                      label=li.add("Lbl"), tag=li.add("LBody")))
             indent_next = False
         elif isinstance(block, FigureRef):
             fig = figures.get(block.figure_id)

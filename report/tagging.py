@@ -92,6 +92,7 @@ class Tags:
         # elements by ReportLab's link key, the keys of the line being set, and the
         # annotations made for each key
         self._inline: Element | None = None
+        self._label: Element | None = None  # for its first text object (a list item's bullet)
         self._links: dict = {}
         self._line_keys: list = []
         self._annots: dict = {}
@@ -150,17 +151,19 @@ def marked(canv, tag):
 
 
 @contextmanager
-def marked_inline(canv, element: Element):
-    """Draw a paragraph that has links. Marked content and text objects must nest, so the
-    marks go inside each of its text objects: ``BT /P <</MCID n>> BDC … EMC ET``, with the
-    words of each link as marked content of a Link element of the paragraph, split where
-    ReportLab reports a link's words to start and end."""
+def marked_inline(canv, element: Element, label: Element | None = None):
+    """Draw a paragraph that has links or a labelled bullet. Marked content and text objects
+    must nest, so the marks go inside each of its text objects: ``BT /P <</MCID n>> BDC …
+    EMC ET``, with the words of each link as marked content of a Link element of the
+    paragraph, split where ReportLab reports a link's words to start and end. With
+    ``label``, the first text object (the bullet, which ReportLab draws first) is its."""
     tags: Tags | None = getattr(canv, "tags", None)
     if tags is None:
         yield
         return
     tags._drawing.append(element)
     tags._inline, tags._links, tags._line_keys, tags._annots = element, {}, [], {}
+    tags._label = label
     try:
         yield
     finally:
@@ -169,6 +172,7 @@ def marked_inline(canv, element: Element):
                                                         contents=element.links.get(key[1], key[1]))
             link.kids.extend(annots)
         tags._inline, tags._links, tags._line_keys, tags._annots = None, {}, [], {}
+        tags._label = None
         tags._drawing.pop()
 
 
@@ -176,20 +180,25 @@ class MarkedFlowable:
     """Mixin for a ReportLab flowable: ``tag`` (Element, Artifact or None) marks what it draws."""
 
     tag = None
+    label = None  # the Lbl element of the bullet a list item's first part draws
 
     def _drawOn(self, canv):
-        inline = isinstance(self.tag, Element) and self.tag.links
-        with (marked_inline if inline else marked)(canv, self.tag):
-            super()._drawOn(canv)
+        if isinstance(self.tag, Element) and (self.tag.links or self.label is not None):
+            with marked_inline(canv, self.tag, self.label):
+                super()._drawOn(canv)
+        else:
+            with marked(canv, self.tag):
+                super()._drawOn(canv)
 
 
 class _Mark(str):
-    """A place in a text object's code where a marked-content sequence starts: of the
-    paragraph (``key`` None) or of the link with ReportLab's link ``key``."""
+    """A place in a text object's code where a marked-content sequence starts: of
+    ``element``, else of the paragraph (``key`` None) or of the link with ReportLab's link
+    ``key``."""
 
-    def __new__(cls, key=None):
+    def __new__(cls, key=None, element: Element | None = None):
         mark = super().__new__(cls, "")
-        mark.key = key
+        mark.key, mark.element = key, element
         return mark
 
 
@@ -217,7 +226,8 @@ class TaggingCanvas:
     def beginText(self, *args, **kw):
         tx = super().beginText(*args, **kw)
         if self.tags is not None and self.tags._inline is not None:
-            tx._code.insert(1, _Mark())  # after BT
+            tx._code.insert(1, _Mark(element=self.tags._label))  # after BT
+            self.tags._label = None
             tx._linkRecord = lambda key, what: self._link_words(tx, key, what)
         return tx
 
@@ -246,7 +256,8 @@ class TaggingCanvas:
                 out.append("EMC")
                 is_open = False
             if any(_SHOWS.search(op) for op in stretch):
-                element = owner if code[i].key is None else self._link_element(code[i].key)
+                mark = code[i]
+                element = mark.element or (owner if mark.key is None else self._link_element(mark.key))
                 out.append(f"/{element.role} <</MCID {tags.mcid(page, element)}>> BDC")
                 is_open = True
             out.extend(stretch)

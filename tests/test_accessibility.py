@@ -105,6 +105,9 @@ def structure(pdf: pikepdf.Pdf) -> list[tuple[str, str, object]]:
         if role == "/Figure":
             out.append((role, str(el.get("/Alt", "")), el))
             return
+        if "/ActualText" in el:  # read instead of the content (text drawn in capitals)
+            out.append((role, str(el.ActualText), el))
+            return
         own = []
         for kid in _kids(el):
             text = own_text(el, kid)
@@ -128,8 +131,8 @@ def _kids(el) -> list:
 
 
 def _squash(text: str) -> str:
-    """Text compared without spaces, hyphens and case (line breaks and hyphenation differ)."""
-    return re.sub(r"[\s\-\u00ad]", "", text).casefold()
+    """Text compared without spaces and hyphens (line breaks and hyphenation differ)."""
+    return re.sub(r"[\s\-\u00ad]", "", text)
 
 
 def expected(brief_dir: Path) -> list[tuple[str, str]]:
@@ -151,8 +154,8 @@ def expected(brief_dir: Path) -> list[tuple[str, str]]:
             level = min(block.level, level + 1)
             out.append((f"/H{level}", runs(block.runs)))
         elif isinstance(block, BulletList):
-            out += [("/LBody", ("•" if not block.ordered else f"{n}.") + runs(item))
-                    for n, item in enumerate(block.items, 1)]
+            for n, item in enumerate(block.items, 1):
+                out += [("/Lbl", "•" if not block.ordered else f"{n}."), ("/LBody", runs(item))]
         elif isinstance(block, FigureRef):
             fig = brief.figures[block.figure_id]
             label = style.labels["map" if fig.kind == "map" else "figure"]
