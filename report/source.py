@@ -57,10 +57,11 @@ def load_brief(brief_dir: Path) -> Brief:
     figure_dir = brief_dir / "figures"
     brief = _parse_body(body, body_line, path, meta, figure_dir)
     if brief.figure_specs:
-        from .figspec import load_figure, load_gazetteer
+        from .figspec import load_figure, load_resolver
 
-        gazetteer = load_gazetteer(brief_dir)
-        figures = {fid: load_figure(spec, gazetteer, brief_dir) for fid, spec in brief.figure_specs.items()}
+        places = load_resolver(brief_dir)
+        figures = {fid: load_figure(spec, places, brief_dir) for fid, spec in brief.figure_specs.items()}
+        places.save()
         brief = replace(brief, figures=figures)
     return brief
 

