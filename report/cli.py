@@ -1,4 +1,4 @@
-"""Command line: ``brief build``, ``brief places``. Exit 0 on success, 1 on a build
+"""Command line: ``brief build``, ``check``, ``places``, ``new``, ``archive``. Exit 0 on success, 1 on a build
 error (one message naming file and line), 2 on a usage error."""
 
 from __future__ import annotations
@@ -51,6 +51,10 @@ def _parser() -> argparse.ArgumentParser:
     pl.add_argument("--countries", action="store_true", help="list the country codes and names instead")
     pl.add_argument("--json", action="store_true", help="a JSON list of objects")
 
+    n = sub.add_parser("new", help="write a new brief folder DIR/SLUG/ that builds at once")
+    n.add_argument("slug", help="the brief's folder name: lower-case letters, digits, hyphens")
+    n.add_argument("--dir", type=Path, default=Path("briefs"), help="parent folder (default: briefs)")
+
     from .archive.cli import add_archive_parser
     add_archive_parser(sub)
     return p
@@ -63,6 +67,13 @@ def main(argv: list[str] | None = None) -> int:
             return _build(args)
         if args.command == "places":
             return _places(args)
+        if args.command == "new":
+            from .scaffold import new_brief
+
+            home = new_brief(args.slug, args.dir)
+            print(f"{home}: brief.md, figures/map.toml, places.toml written; "
+                  f"replace the REPLACE: values, then: brief build {home}")
+            return 0
         if args.command == "check":
             return _check(args)
         if args.command == "archive":

@@ -22,6 +22,7 @@ from geodata.spec import (
 
 from .charts import Bar, ChartSpec, Group
 from .errors import BriefError
+from .typography import plain
 
 BASE_LAYERS = ("land", "countries", "borders", "admin1", "military_districts")
 COMMON = {"kind", "title", "caption", "source", "size", "height", "alt"}
@@ -69,7 +70,9 @@ class _Spec:
         return BriefError(msg, self.path, self.line(*needles))
 
 
-def load_figure(path: Path, gazetteer: Gazetteer, brief_dir: Path) -> FigureDef:
+def load_figure(path: Path, gazetteer: Gazetteer, brief_dir: Path, language: str = "en") -> FigureDef:
+    """The figure spec at ``path``; every text a reader sees gets the typography of
+    ``language`` (:mod:`report.typography`)."""
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
@@ -77,7 +80,7 @@ def load_figure(path: Path, gazetteer: Gazetteer, brief_dir: Path) -> FigureDef:
         raise BriefError("not valid UTF-8", path, raw[: exc.start].count(b"\n") + 1) from None
     s = _Spec(path, text)
     try:
-        data = tomllib.loads(text)
+        data = _typeset(tomllib.loads(text), language)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
@@ -128,6 +131,20 @@ def chart_alt(spec: ChartSpec) -> str:
         bars = "; ".join(f"{b.label} about {b.display or f'{b.value:g}{spec.unit}'}" for b in g.bars)
         groups.append(f"{g.name}: {bars}" if len(spec.groups) > 1 and g.name else bars)
     return f"Bar chart{scale}: " + ". ".join(groups) + "."
+
+
+TEXT_KEYS = {"title", "caption", "source", "note", "text", "name", "label", "unit", "axis_label", "display"}
+
+
+def _typeset(data, language: str, key: str = ""):
+    """The spec with typographic quotes, dashes and ellipses in every text a reader sees."""
+    if isinstance(data, dict):
+        return {k: _typeset(v, language, k) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_typeset(v, language, key) for v in data]
+    if isinstance(data, str) and key in TEXT_KEYS:
+        return plain(data, language)
+    return data
 
 
 def with_width(fig: FigureDef, width_mm: float) -> FigureDef:

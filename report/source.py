@@ -15,8 +15,8 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
-from mdit_py_plugins.footnote import footnote_plugin
 
+from . import typography
 from .errors import BriefError, line_of
 from .model import (
     Author, Block, Brief, BulletList, FigureRef, Footnote, Heading, Meta, Paragraph,
@@ -60,7 +60,8 @@ def load_brief(brief_dir: Path) -> Brief:
         from .figspec import load_figure, load_resolver
 
         places = load_resolver(brief_dir)
-        figures = {fid: load_figure(spec, places, brief_dir) for fid, spec in brief.figure_specs.items()}
+        figures = {fid: load_figure(spec, places, brief_dir, language=meta.language)
+                   for fid, spec in brief.figure_specs.items()}
         places.save()
         brief = replace(brief, figures=figures)
     return brief
@@ -98,10 +99,20 @@ def _parse_meta(front: str, path: Path, slug: str) -> Meta:
         if key not in REQUIRED and key not in OPTIONAL:
             known = ", ".join(REQUIRED + OPTIONAL)
             raise BriefError(f"unknown front-matter field '{key}' (known: {known})", path, where(key))
-    for key in REQUIRED:
-        if key not in data or data[key] in ("", [], None):
-            raise BriefError(f"front matter lacks the required field '{key}'", path,
-                             len(front.splitlines()) + 2)
+    missing = [key for key in REQUIRED if key not in data or data[key] in ("", [], None)]
+    if missing:
+        end = len(front.splitlines()) + 2  # the closing '+++': where a missing field goes
+
+        def problem(key: str) -> tuple[int, str]:
+            return (where(key), f"the required field '{key}' is empty") if key in data else \
+                (end, f"front matter lacks the required field '{key}'")
+
+        first_line, first = problem(missing[0])
+        if len(missing) == 1:
+            raise BriefError(first, path, first_line)
+        rest = [f"{path}:{line}: {msg}" for line, msg in map(problem, missing[1:])]
+        raise BriefError("\n".join([f"{first} ({len(missing)} required fields lack, all listed here; "
+                                    "`brief new` writes a complete front matter)", *rest]), path, first_line)
 
     def string(key: str) -> str:
         value = data[key]
@@ -132,23 +143,27 @@ def _parse_meta(front: str, path: Path, slug: str) -> Meta:
         raise BriefError("keywords must be a list of strings", path, where("keywords"))
 
     lines = {key: where("[[authors]]" if key == "authors" else key) for key in data}
+
+    def text(key: str) -> str:  # a string the reader sees: typographic quotes and dashes
+        return typography.plain(string(key), language)
+
     return Meta(
         lines=lines,
-        slug=slug, title=string("title"), kicker=string("kicker"), standfirst=string("standfirst"),
+        slug=slug, title=text("title"), kicker=text("kicker"), standfirst=text("standfirst"),
         authors=tuple(authors), date=date, language=language, series=string("series"),
         publisher=string("publisher"), rights=string("rights"), style=string("style"),
         keywords=tuple(keywords),
         number=string("number") if "number" in data else None,
-        subject=string("subject") if "subject" in data else "",
+        subject=text("subject") if "subject" in data else "",
     )
 
 
-def _markdown() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": False}).use(footnote_plugin)
+def _markdown(language: str = "en") -> MarkdownIt:
+    return typography.md(language)
 
 
 def _parse_body(body: str, body_line: int, path: Path, meta: Meta, figure_dir: Path) -> Brief:
-    tokens = _markdown().parse(body)
+    tokens = _markdown(meta.language).parse(body)
     offset = body_line - 1
     blocks: list[Block] = []
     footnotes: list[Footnote] = []

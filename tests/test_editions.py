@@ -427,7 +427,8 @@ def test_archive_carries_its_sources_byte_for_byte(sample_build):
         "styles/house.toml": style.path,
         "geodata/MANIFEST.json": _geodata_dir() / "MANIFEST.json",
     }
-    extra = [*brief.figure_specs.values(), *SAMPLE.glob("places.toml"), *SAMPLE.glob("layers/*.geojson")]
+    extra = [*brief.figure_specs.values(), *SAMPLE.glob("places.toml"), *SAMPLE.glob("places.lock.json"),
+             *SAMPLE.glob("layers/*.geojson")]
     want |= {f"briefs/{SLUG}/{p.relative_to(SAMPLE).as_posix()}": p for p in extra}
     with pikepdf.open(edition(sample_build, "archive")) as pdf:
         got = attachments(pdf)

@@ -1,0 +1,112 @@
+"""``brief new SLUG``: a new brief folder that builds at once.
+
+It writes ``brief.md`` with every front-matter field (the required ones filled with
+visible placeholders to replace, each with a comment), an example map whose places come
+from the world gazetteer, and an empty ``places.toml`` that explains its format.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from .errors import BriefError
+from .output import write_all
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+BRIEF = '''+++
+# Front matter (TOML). Fields marked "required" must be there; replace every "REPLACE:" value.
+series = "REPLACE: Series name"            # required: the publication series
+# number = "1/{year}"                      # optional: leave out what you cannot source
+date = "{date}"                        # required: YYYY, YYYY-MM or YYYY-MM-DD; also the build date
+language = "en-GB"                         # required: BCP 47; picks hyphenation and quotation marks
+kicker = "REPLACE: Topic"                  # required: the line above the title
+title = "REPLACE: Title of the brief"      # required
+standfirst = "REPLACE: One or two sentences that say what the brief argues."   # required
+keywords = ["REPLACE: keyword"]            # required: a list of strings
+publisher = "REPLACE: Publisher"           # required
+rights = "© {year} REPLACE: rights holder" # required
+style = "house"                            # required: styles/house.toml
+# subject = "…"                            # optional: the PDF subject; defaults to the standfirst
+
+[[authors]]                                # required: one table per author
+name = "REPLACE: Author Name"
+role = "REPLACE: Role"
++++
+
+REPLACE: the first paragraph. Straight "quotes" and apostrophes ('s) print as typographic
+quotes, -- and --- as dashes and ... as an ellipsis.
+
+![](figure:map)
+
+## Sources
+
+- REPLACE: one entry per source, with a link: [GeoNames](https://www.geonames.org/)
+'''
+
+MAP = '''# An example map. Places come from the bundled gazetteer, this brief's places.toml or
+# the world gazetteer (`brief places NAME` finds them); name them by id, "geonames:ID",
+# name, or "Name, CC" (country code). The first build pins each one in places.lock.json.
+kind = "map"
+title = "REPLACE: Map title"
+caption = "REPLACE: What the map shows."
+source = "Made with Natural Earth. Places: GeoNames (CC BY 4.0)."
+size = "column"
+height = 60
+legend = "none"
+
+[extent]
+fit = ["Geneva, CH", "Bern, CH", "Zurich, CH"]
+margin = 0.5
+
+[[layer]]
+layer = "land"
+role = "land"
+
+[[layer]]
+layer = "borders"
+role = "border"
+
+[[label]]
+place = "Geneva"
+country = "CH"
+
+[[label]]
+place = "Bern, CH"
+
+[[label]]
+place = "Zurich, CH"
+'''
+
+PLACES = '''# This brief's own places: capes, islands, straits, seas, regions (GeoNames' populated
+# places do not hold them), or a town the world gazetteer lacks. An entry here overrides a
+# bundled one with the same id. Format (see README, "Places and layers"):
+#
+# [[place]]
+# id = "cape-dezhnev"                       # lower-case letters, digits, hyphens
+# kind = "cape"                             # island, cape, strait, sea, region, settlement, ...
+# names = { en = "Cape Dezhnev", ru = "мыс Дежнёва" }
+# lat = 66.08                               # degrees north (-90..90)
+# lon = -169.65                             # degrees east (-180..180)
+# sources = [{ title = "Where the coordinates come from", url = "https://…", consulted = "{date}" }]
+'''
+
+
+def new_brief(slug: str, directory: Path, today: dt.date | None = None) -> Path:
+    """Write ``directory/slug/`` and return it; refuses an existing folder."""
+    if not SLUG.match(slug):
+        raise BriefError(f"'{slug}' is not a slug: use lower-case letters, digits and hyphens")
+    home = Path(directory) / slug
+    if home.exists():
+        raise BriefError("already exists; choose another slug or remove it", home)
+    today = today or dt.date.today()
+    fill = {"date": today.isoformat(), "year": str(today.year)}
+    files = {
+        home / "brief.md": BRIEF.format(**fill),
+        home / "figures" / "map.toml": MAP,
+        home / "places.toml": PLACES.replace("{date}", fill["date"]),
+    }
+    write_all({path: text.encode("utf-8") for path, text in files.items()})
+    return home
