@@ -12,7 +12,7 @@ Gazetteer.search(query)     substring match on any name (for a CLI)
 Gazetteer.get(id) / ids() / __iter__ / __len__ / __contains__
 Place.to_dict()             {id, names, kind, lat, lon, sources}
 annotation_layers(brief_dir) -> {name: Path}
-validate_layer(path) / validate_layers(brief_dir)
+validate_layer(path, checked=) / validate_layers(brief_dir)   errors name file:line
 GazetteerError, UnknownPlace, LayerError
 """
 from __future__ import annotations
@@ -152,8 +152,27 @@ def _line_of(text: str, pid: Any) -> int | None:
     return text.count("\n", 0, m.start()) + 1 if m else None
 
 
-def _where(path: Path, pid: Any, index: int, text: str) -> str:
+def _entry_lines(text: str, index: int) -> tuple[int, int] | None:
+    """First and last line of the index-th [[place]] table."""
+    heads = [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r"^\s*\[\[place\]\]", text, re.M)]
+    if index >= len(heads):
+        return None
+    end = heads[index + 1] - 1 if index + 1 < len(heads) else text.count("\n") + 1
+    return heads[index], end
+
+
+def _where(path: Path, pid: Any, index: int, text: str, key: str | None = None) -> str:
+    """``file:line: entry 'id'``; the line of ``key`` in the entry if given, else of its id,
+    else of its [[place]] header."""
     line = _line_of(text, pid)
+    span = _entry_lines(text, index)
+    if span and key:
+        lines = text.splitlines()
+        for n in range(span[0], min(span[1], len(lines)) + 1):
+            if re.match(rf"\s*{re.escape(key)}\s*=", lines[n - 1]):
+                line = n
+                break
+    line = line or (span[0] if span else None)
     entry = f"entry {pid!r}" if isinstance(pid, str) and pid else f"entry #{index + 1}"
     return f"{path}:{line}: {entry}" if line else f"{path}: {entry}"
 
@@ -206,12 +225,12 @@ def _parse_place(raw: Any, index: int, path: Path, text: str) -> Place:
     try:
         lat, lon = float(raw["lat"]), float(raw["lon"])
     except (TypeError, ValueError):
-        raise GazetteerError(f"{where}: lat/lon must be numbers") from None
+        raise GazetteerError(f"{_where(path, pid, index, text, 'lat')}: lat/lon must be numbers") from None
     if isinstance(raw["lat"], bool) or not -90.0 <= lat <= 90.0:
-        raise GazetteerError(f"{where}: lat {raw['lat']!r} out of range [-90, 90]")
+        raise GazetteerError(f"{_where(path, pid, index, text, 'lat')}: lat {raw['lat']!r} out of range [-90, 90]")
     if isinstance(raw["lon"], bool) or not -180.0 <= lon <= 180.0:
-        raise GazetteerError(f"{where}: lon {raw['lon']!r} out of range [-180, 180]")
-    sources = _check_sources(raw["sources"], where)
+        raise GazetteerError(f"{_where(path, pid, index, text, 'lon')}: lon {raw['lon']!r} out of range [-180, 180]")
+    sources = _check_sources(raw["sources"], _where(path, pid, index, text, "sources"))
     area = raw.get("area_km2")
     if area is not None:
         if not isinstance(area, (int, float)) or isinstance(area, bool) or area <= 0:
@@ -394,9 +413,61 @@ def _check_coords(c: Any, where: str) -> None:
         _check_coords(x, where)
 
 
-def validate_layer(path: str | Path) -> int:
-    """Check one layer file (json/tomllib only). Returns the feature/record
-    count; raises LayerError naming the file and feature."""
+_GEOMETRY_DEPTH = {"Point": 1, "MultiPoint": 2, "LineString": 2, "MultiLineString": 3,
+                   "Polygon": 3, "MultiPolygon": 4}
+
+
+def _depth(c: Any) -> int:
+    return 1 + _depth(c[0]) if isinstance(c, (list, tuple)) and c and isinstance(c[0], (list, tuple)) else 1
+
+
+def _check_geometry(geom: Any, where: str) -> None:
+    """GeoJSON (RFC 7946) structure: a known type, coordinates nested to its depth, lon/lat
+    in range, lines of two positions or more, polygon rings closed with four or more."""
+    if geom is None:
+        return
+    kind = geom.get("type") if isinstance(geom, dict) else None
+    if kind not in _GEOMETRY_DEPTH:
+        raise LayerError(f"{where}: invalid geometry: type {kind!r} is not one of {', '.join(_GEOMETRY_DEPTH)}")
+    coords = geom.get("coordinates")
+    if not isinstance(coords, list) or not coords or _depth(coords) != _GEOMETRY_DEPTH[kind]:
+        raise LayerError(f"{where}: invalid geometry: a {kind} needs coordinates nested {_GEOMETRY_DEPTH[kind]} deep")
+    _check_coords(coords, where)
+    parts = [coords] if kind in ("LineString", "Polygon") else coords if kind.startswith("Multi") else []
+    for part in parts if kind in ("LineString", "MultiLineString") else []:
+        if len(part) < 2:
+            raise LayerError(f"{where}: invalid geometry: a line needs two positions or more")
+    for polygon in parts if kind in ("Polygon", "MultiPolygon") else []:
+        for ring in polygon:
+            if len(ring) < 4 or ring[0][:2] != ring[-1][:2]:
+                raise LayerError(f"{where}: invalid geometry: a polygon ring must be closed "
+                                 "(last position = first) with four positions or more")
+
+
+def _check_polygons_valid(features: list, where_of) -> None:
+    """Self-intersections and the like (OGC validity), by shapely in geodata.validity."""
+    from .validity import polygon_problem
+
+    for i, f in enumerate(features):
+        reason = polygon_problem(f.get("geometry"))
+        if reason:
+            raise LayerError(f"{where_of(i, f)}: invalid geometry: {reason}")
+
+
+def _feature_line(text: str, index: int, fid: Any) -> int | None:
+    if isinstance(fid, str) and fid:
+        m = re.search(r'"id"\s*:\s*"' + re.escape(fid) + '"', text)
+        if m:
+            return text.count("\n", 0, m.start()) + 1
+    starts = [m.start() for m in re.finditer(r'"type"\s*:\s*"Feature"', text)]
+    return text.count("\n", 0, starts[index]) + 1 if index < len(starts) else None
+
+
+def validate_layer(path: str | Path, checked: str | Path | None = None) -> int:
+    """Check one layer file. Returns the feature/record count; raises LayerError naming
+    the file, line and feature. Polygons are also checked for validity (shapely); with
+    ``checked`` (a folder, e.g. in the build cache), a file whose bytes passed once is not
+    checked by shapely again, so a warm build imports nothing."""
     path = Path(path)
     if path.suffix == ".toml":
         try:
@@ -414,17 +485,29 @@ def validate_layer(path: str | Path) -> int:
                 _layer_sources(item.get("sources"), where)
                 n += 1
         return n
+    raw = path.read_bytes()
+    text = raw.decode("utf-8", errors="replace")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(text)
     except json.JSONDecodeError as e:
-        raise LayerError(f"{path}: invalid JSON: {e}") from None
-    if data.get("type") != "FeatureCollection":
-        raise LayerError(f"{path}: not a GeoJSON FeatureCollection")
+        raise LayerError(f"{path}:{e.lineno}: invalid JSON: {e.msg}") from None
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise LayerError(f"{path}:1: not a GeoJSON FeatureCollection")
+    features = data.get("features", [])
+    if not isinstance(features, list) or not all(isinstance(f, dict) for f in features):
+        raise LayerError(f"{path}: 'features' must be a list of GeoJSON features")
+
+    def where_of(i: int, f: dict) -> str:
+        fid = (f.get("properties") or {}).get("id")
+        line = _feature_line(text, i, fid)
+        at = f"{path}:{line}" if line else str(path)
+        return f"{at}: feature {fid!r}" if fid else f"{at}: feature #{i + 1}"
+
     seen: set[str] = set()
-    for i, f in enumerate(data.get("features", [])):
+    for i, f in enumerate(features):
         props = f.get("properties") or {}
         fid = props.get("id")
-        where = f"{path}: feature {fid!r}" if fid else f"{path}: feature #{i + 1}"
+        where = where_of(i, f)
         for k in ("id", "name", "kind"):
             if not props.get(k):
                 raise LayerError(f"{where}: missing property {k!r}")
@@ -432,10 +515,21 @@ def validate_layer(path: str | Path) -> int:
             raise LayerError(f"{where}: duplicate id")
         seen.add(fid)
         _layer_sources(props.get("sources"), where)
-        geom = f.get("geometry")
-        if geom is not None:
-            _check_coords(geom.get("coordinates"), where)
-    return len(data.get("features", []))
+        _check_geometry(f.get("geometry"), where)
+    marker = None
+    if checked is not None:
+        import hashlib
+
+        marker = Path(checked) / f"{hashlib.sha256(raw).hexdigest()[:24]}.valid"
+    if marker is None or not marker.is_file():
+        _check_polygons_valid(features, where_of)
+        if marker is not None:
+            try:
+                marker.parent.mkdir(parents=True, exist_ok=True)
+                marker.touch()
+            except OSError:
+                pass  # a read-only cache only costs time
+    return len(features)
 
 
 def validate_layers(brief_dir: str | Path | None = None) -> dict[str, int]:

@@ -14,12 +14,13 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from geodata.places import Gazetteer, GazetteerError, UnknownPlace, annotation_layers
+from geodata.places import Gazetteer, GazetteerError, LayerError, UnknownPlace, annotation_layers, validate_layer
 from geodata.world import LICENCE
 from geodata.spec import (
     CORNERS, NAMING, CalloutSpec, CountryLabel, InsetSpec, LabelSpec, LayerSpec, MapSpec, Point, TextBoxSpec,
 )
 
+from . import cache
 from .charts import Bar, ChartSpec, Group
 from .errors import BriefError
 from .typography import plain
@@ -193,6 +194,13 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
         bbox = (min(lons) - margin, max(min(lats) - margin, -89.0), max(lons) + margin, min(max(lats) + margin, 89.0))
     layer_files = {name: str(path) for name, path in annotation_layers(brief_dir).items()
                    if path.suffix == ".geojson"}
+    for entry in data.get("layer", []):  # the brief's own layers are checked when used
+        own = layer_files.get(str(entry.get("layer")))
+        if own and Path(own).resolve().is_relative_to(Path(brief_dir).resolve()):
+            try:
+                validate_layer(own, checked=cache.root() / "layers-valid")
+            except LayerError as exc:
+                raise BriefError(str(exc)) from None
     known_layers = sorted(set(BASE_LAYERS) | set(layer_files))
     layers = []
     for entry in data.get("layer", []):

@@ -131,3 +131,63 @@ def test_names_by_language_come_from_the_alternate_names():
     assert yerevan["ru"] == "Ереван" and yerevan["hy"] == "Երևան"
     tokyo = names_by_language("Tokyo", ["东京", "東京", "東京都"], "JP")
     assert tokyo["ja_kanji"] == "東京"
+
+
+# ------------------------------------------------------------------ the brief's own places and layers
+
+def _with_layer(brief, features):
+    (brief / "layers").mkdir()
+    text = json.dumps({"type": "FeatureCollection", "features": features}, indent=1)
+    (brief / "layers" / "corridor.geojson").write_text(text, encoding="utf-8")
+    spec = brief / "figures" / "caucasus.toml"
+    spec.write_text(spec.read_text(encoding="utf-8").replace(
+        '[[label]]\nplace = "Tbilisi"', '[[layer]]\nlayer = "corridor"\nrole = "route"\n\n[[label]]\nplace = "Tbilisi"', 1),
+        encoding="utf-8")
+    return text
+
+
+SOURCE = [{"title": "test", "consulted": "2026-11-30"}]
+
+
+def _feature(fid, geometry, sources=SOURCE):
+    props = {"id": fid, "name": fid.title(), "kind": "route"}
+    if sources:
+        props["sources"] = sources
+    return {"type": "Feature", "properties": props, "geometry": geometry}
+
+
+@pytest.mark.parametrize("case,feature,message", [
+    ("missing source", _feature("road", {"type": "LineString", "coordinates": [[44.8, 41.7], [49.9, 40.4]]}, None),
+     "no sources"),
+    ("bad coordinates", _feature("road", {"type": "LineString", "coordinates": [[44.8, 41.7], [49.9, 140.4]]}),
+     "not lon/lat within range"),
+    ("open ring", _feature("road", {"type": "Polygon", "coordinates": [[[44, 41], [45, 41], [45, 42]]]}),
+     "invalid geometry: a polygon ring must be closed"),
+    ("self-intersection", _feature("road", {"type": "Polygon", "coordinates": [
+        [[44, 41], [46, 43], [46, 41], [44, 43], [44, 41]]]}), "invalid geometry: Self-intersection"),
+])
+def test_a_bad_layer_of_the_brief_is_one_line_with_file_and_line(tmp_path, case, feature, message):
+    brief = _caucasus_copy(tmp_path)
+    ok = _feature("rail", {"type": "LineString", "coordinates": [[41.6, 41.6], [44.8, 41.7]]})
+    text = _with_layer(brief, [ok, feature])
+    proc = run_brief("build", brief, "--out", tmp_path / "dist", "-q")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    line = next(i for i, ln in enumerate(text.splitlines(), 1) if '"id": "road"' in ln)
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert f"corridor.geojson:{line}: feature 'road'" in proc.stderr and message in proc.stderr, proc.stderr
+
+
+def test_a_good_layer_of_the_brief_is_drawn(tmp_path):
+    brief = _caucasus_copy(tmp_path)
+    _with_layer(brief, [_feature("rail", {"type": "LineString", "coordinates": [[41.6, 41.6], [44.8, 41.7]]})])
+    proc = run_brief("build", brief, "--out", tmp_path / "dist", "--variant", "screen", "-q")
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_a_bad_place_of_the_brief_names_its_line(tmp_path):
+    brief = _caucasus_copy(tmp_path)
+    (brief / "places.toml").write_text(
+        '[[place]]\nid = "cape-pitsunda"\nkind = "cape"\nnames = { en = "Cape Pitsunda" }\n'
+        'lat = 43.16\nlon = 400.3\nsources = [{ title = "test", consulted = "2026-11-30" }]\n', encoding="utf-8")
+    proc = run_brief("build", brief, "--out", tmp_path / "dist", "-q")
+    assert proc.returncode == 1 and "places.toml:6: entry 'cape-pitsunda': lon 400.3 out of range" in proc.stderr
