@@ -191,3 +191,17 @@ def test_a_bad_place_of_the_brief_names_its_line(tmp_path):
         'lat = 43.16\nlon = 400.3\nsources = [{ title = "test", consulted = "2026-11-30" }]\n', encoding="utf-8")
     proc = run_brief("build", brief, "--out", tmp_path / "dist", "-q")
     assert proc.returncode == 1 and "places.toml:6: entry 'cape-pitsunda': lon 400.3 out of range" in proc.stderr
+
+
+def test_the_readme_examples_of_places_toml_and_layers_are_valid(tmp_path):
+    import re
+
+    from geodata.places import read_places, validate_layer
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### The brief's own places"):readme.index("## The source format")]
+    toml_block, json_block = re.findall(r"```(?:toml|json)\n(.*?)```", section, re.S)
+    (tmp_path / "places.toml").write_text(toml_block, encoding="utf-8")
+    assert [p.id for p in read_places(tmp_path / "places.toml")] == ["cape-pitsunda"]
+    (tmp_path / "corridor.geojson").write_text(json_block, encoding="utf-8")
+    assert validate_layer(tmp_path / "corridor.geojson") == 1
