@@ -11,6 +11,8 @@ A place reference, as written in a figure spec or on the command line:
     "geonames:5870133"     a GeoNames id
     "Nome"                 a name in any language of any gazetteer
     "Nome, US"             a name and an ISO 3166 country code
+A hyphenated lower-case reference ("bering-strait") is a curated id only: a typo in one
+is reported with the closest curated names, without a world lookup.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ __all__ = ["PlaceFinder", "AmbiguousPlace", "parse_reference", "world_place"]
 
 _GEONAMES = re.compile(r"^geonames[:\-](\d+)$")
 _WITH_COUNTRY = re.compile(r"^(.*\S)\s*,\s*([A-Z]{2})$")
+_CURATED_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)+$")  # "bering-strait": hyphenated lower case
 SAME_PLACE_KM = 30.0
 
 
@@ -115,6 +118,8 @@ class PlaceFinder:
                 return place
         except UnknownPlace as exc:
             missing = exc
+            if country is None and _CURATED_ID.match(name):
+                raise  # an id of a curated entry (a typo of one), not a name to look up
         else:
             missing = UnknownPlace(ref, [])
         found = self._world_places(self.world.find(name, country))

@@ -367,7 +367,19 @@ class WorldGazetteer:
         if not query:
             return self._nearest(near, country, limit) if near else []
         if near is not None:
-            found = self._matching(_match_expr(query, "word") or '""', country, 20000)
+            expr = _match_expr(query, "word")
+            if expr is None:
+                return []
+            # nearest first in SQL by a flat-earth distance (longitude gap wrapped at 180°),
+            # a generous shortlist, then sorted by the great-circle distance
+            lat, lon = near
+            k = math.cos(math.radians(lat)) ** 2
+            sql = (f"SELECT {self._COLUMNS} FROM fts JOIN place p ON p.id = fts.rowid WHERE fts MATCH ?"
+                   + (" AND p.cc = ?" if country else "") +
+                   " ORDER BY (p.lat - ?) * (p.lat - ?) + ? * min(abs(p.lon - ?), 360 - abs(p.lon - ?))"
+                   " * min(abs(p.lon - ?), 360 - abs(p.lon - ?)) LIMIT ?")
+            args = [expr, *([country.upper()] if country else []), lat, lat, k, lon, lon, lon, lon, limit * 4 + 20]
+            found = [self._place(r) for r in self._db.execute(sql, args)]
             found.sort(key=lambda p: (distance_km(near, (p.lat, p.lon)), p.geonameid))
             return found[:limit]
         out: list[WorldPlace] = []
