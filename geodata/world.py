@@ -235,6 +235,28 @@ def countries() -> dict[str, str]:
     return {code: str(c["name"]) for code, c in sorted(data.items())}
 
 
+def country_layer_ids() -> list[dict[str, str | None]]:
+    """Every country: ISO code, name, and the id of its feature in the bundled countries
+    layer ("country-georgia", what a map's [[country]] label names), matched by ISO numeric
+    code. Reads the layer (imports the geo stack): for listings, not for builds."""
+    from . import base
+    import pyogrio
+
+    data = json.loads((_data_dir() / "countries.json").read_text(encoding="utf-8"))
+    by_number = {int(c["isonumeric"]): code for code, c in data.items() if c.get("isonumeric")}
+    _, _, _, (ids, names, numbers) = pyogrio.raw.read(base._fgb("countries"), read_geometry=False,
+                                                      columns=["id", "name", "iso_n3"])
+    layer = {}
+    for fid, name, num in zip(ids, names, numbers):
+        code = by_number.get(int(num)) if str(num).lstrip("-").isdigit() and int(num) > 0 else None
+        layer.setdefault(code or fid, (fid, name))
+    rows = [{"country": code, "id": layer.get(code, (None,))[0], "name": c["name"]}
+            for code, c in sorted(data.items())]
+    rows += [{"country": None, "id": fid, "name": name} for key, (fid, name) in sorted(layer.items())
+             if key not in data]
+    return rows
+
+
 @lru_cache(maxsize=1)
 def _us_states() -> dict[str, str]:
     try:

@@ -48,7 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     pl.add_argument("--country", type=_country, default=None, help="only places in this country (ISO code, e.g. GE)")
     pl.add_argument("--near", type=_lat_lon, default=None, metavar="LAT,LON", help="nearest places first")
     pl.add_argument("--limit", type=int, default=20, help="at most this many world places (default 20)")
-    pl.add_argument("--countries", action="store_true", help="list the country codes and names instead")
+    pl.add_argument("--countries", action="store_true",
+                    help="list ISO country codes with their id in the countries layer (for [[country]] labels)")
     pl.add_argument("--json", action="store_true", help="a JSON list of objects")
 
     n = sub.add_parser("new", help="write a new brief folder DIR/SLUG/ that builds at once")
@@ -135,16 +136,18 @@ def _lat_lon(value: str) -> tuple[float, float]:
 def _places(args) -> int:
     from geodata.lookup import PlaceFinder
     from geodata.places import Gazetteer, GazetteerError
-    from geodata.world import WorldIndexError, countries
+    from geodata.world import WorldIndexError
 
     from . import cache
 
     if args.countries:
-        rows = countries()
+        from geodata.world import country_layer_ids
+
+        rows = country_layer_ids()
         if args.json:
-            print(json.dumps([{"country": k, "name": v} for k, v in rows.items()], ensure_ascii=False, indent=2))
+            print(json.dumps(rows, ensure_ascii=False, indent=2))
         else:
-            print("\n".join(f"{k}  {v}" for k, v in rows.items()))
+            print("\n".join(f"{r['country'] or '--'}  {r['id'] or '-':36} {r['name']}" for r in rows))
         return 0
     try:
         finder = PlaceFinder(Gazetteer.load(args.brief), cache.root(),

@@ -42,10 +42,12 @@ def test_places_searches_other_scripts_countries_and_nearness():
                                                       for p in vlad[1:])
 
 
-def test_places_countries_lists_iso_codes():
-    proc = run_brief("places", "--countries")
-    assert proc.returncode == 0
-    assert "GE  Georgia" in proc.stdout.splitlines() and "AM  Armenia" in proc.stdout.splitlines()
+def test_places_countries_lists_iso_codes_with_the_countries_layer_ids():
+    proc = run_brief("places", "--countries", "--json")
+    assert proc.returncode == 0, proc.stderr
+    rows = {r["country"]: r for r in json.loads(proc.stdout) if r["country"]}
+    assert rows["GE"] == {"country": "GE", "id": "country-georgia", "name": "Georgia"}
+    assert rows["US"]["id"] == "country-united-states-of-america" and rows["AM"]["name"] == "Armenia"
 
 
 def _caucasus_copy(tmp_path):
