@@ -207,3 +207,38 @@ def test_the_readme_examples_of_places_toml_and_layers_are_valid(tmp_path):
     assert [p.id for p in read_places(tmp_path / "places.toml")] == ["cape-pitsunda"]
     (tmp_path / "corridor.geojson").write_text(json_block, encoding="utf-8")
     assert validate_layer(tmp_path / "corridor.geojson") == 1
+
+
+def test_archive_rebuild_reproduces_an_edition_without_the_world_data(tmp_path):
+    brief = _caucasus_copy(tmp_path)
+    dist = tmp_path / "dist"
+    assert run_brief("build", brief, "--out", dist, "-q").returncode == 0
+    archive = tmp_path / "archive"
+    assert run_brief("archive", "add", dist / "south-caucasus", "--archive", archive).returncode == 0
+    # the places come from the lock attached to the edition, not from any gazetteer
+    env = {**os.environ, "BRIEF_WORLD_DATA": str(tmp_path / "no-such-file.json")}
+    proc = run_brief("archive", "rebuild", "south-caucasus@1", "--archive", archive, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count("identical") == 3
+
+
+def test_a_pinned_bundled_place_stays_as_pinned_with_a_warning(tmp_path):
+    from report.figspec import load_gazetteer
+    from report.placelock import LOCK_NAME, PlaceResolver
+
+    current = load_gazetteer(tmp_path).get("iturup")
+    pinned = {"id": "iturup", "kind": "island", "lat": current.lat + 1.0, "lon": current.lon,
+              "names": {"en": "Iturup (as published)"}, "source": "…", "data": "geodata/gazetteer.toml sha256 old"}
+    (tmp_path / LOCK_NAME).write_text(json.dumps({"about": "", "places": {"iturup": pinned}}), encoding="utf-8")
+    warnings = []
+    resolver = PlaceResolver(load_gazetteer(tmp_path), tmp_path, warn=warnings.append)
+    place = resolver.find("iturup")
+    assert (place.lat, place.names["en"]) == (current.lat + 1.0, "Iturup (as published)")
+    assert place.area_km2 is None  # pinned without an area: none, whatever the data says now
+    assert place.polygon == current.polygon and place.polygon  # what the lock does not pin comes from the data
+    assert len(warnings) == 1 and "stays as pinned" in warnings[0]
+    # a reference no figure uses any more is dropped when the lock is written
+    resolver.used.clear()
+    resolver.find("Kunashir")
+    resolver.save()
+    assert set(json.loads((tmp_path / LOCK_NAME).read_text(encoding="utf-8"))["places"]) == {"Kunashir"}
