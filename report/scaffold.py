@@ -36,8 +36,9 @@ name = "REPLACE: Author Name"
 role = "REPLACE: Role"
 +++
 
-REPLACE: the first paragraph. Straight "quotes" and apostrophes ('s) print as typographic
-quotes, -- and --- as dashes and ... as an ellipsis.
+REPLACE: the first paragraph. Type plain keyboard characters: "straight quotes" and the
+editor's apostrophes print as typographic ones, two hyphens -- as an en dash, three --- as an
+em dash, and three dots as an ellipsis...
 
 ![](figure:map)
 
