@@ -18,6 +18,7 @@ GazetteerError, UnknownPlace, LayerError
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import re
 import tomllib
@@ -152,9 +153,21 @@ def _line_of(text: str, pid: Any) -> int | None:
     return text.count("\n", 0, m.start()) + 1 if m else None
 
 
+@functools.lru_cache(maxsize=8)
+def _place_heads(text: str) -> tuple[int, ...]:
+    """Line of every [[place]] header of a file's text."""
+    starts = [m.start() for m in re.finditer(r"^\s*\[\[place\]\]", text, re.M)]
+    lines, last, line = [], 0, 1
+    for start in starts:
+        line += text.count("\n", last, start)
+        last = start
+        lines.append(line)
+    return tuple(lines)
+
+
 def _entry_lines(text: str, index: int) -> tuple[int, int] | None:
     """First and last line of the index-th [[place]] table."""
-    heads = [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r"^\s*\[\[place\]\]", text, re.M)]
+    heads = _place_heads(text)
     if index >= len(heads):
         return None
     end = heads[index + 1] - 1 if index + 1 < len(heads) else text.count("\n") + 1
@@ -230,7 +243,10 @@ def _parse_place(raw: Any, index: int, path: Path, text: str) -> Place:
         raise GazetteerError(f"{_where(path, pid, index, text, 'lat')}: lat {raw['lat']!r} out of range [-90, 90]")
     if isinstance(raw["lon"], bool) or not -180.0 <= lon <= 180.0:
         raise GazetteerError(f"{_where(path, pid, index, text, 'lon')}: lon {raw['lon']!r} out of range [-180, 180]")
-    sources = _check_sources(raw["sources"], _where(path, pid, index, text, "sources"))
+    try:
+        sources = _check_sources(raw["sources"], where)
+    except GazetteerError as exc:  # name the line of `sources` (looked up only on an error)
+        raise GazetteerError(str(exc).replace(where, _where(path, pid, index, text, "sources"), 1)) from None
     area = raw.get("area_km2")
     if area is not None:
         if not isinstance(area, (int, float)) or isinstance(area, bool) or area <= 0:

@@ -133,6 +133,8 @@ class PlaceResolver:
         """Write the lock if what the figures use differs from the file."""
         if not self.used and not self._old_text:
             return
+        if self._old_text and self.used == self.pinned:  # every reference pinned, none dropped
+            return
         text = self.text()
         if text == self._old_text:
             return
