@@ -18,6 +18,7 @@ is reported with the closest curated names, without a world lookup.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from .places import Gazetteer, Place, UnknownPlace, normalize
@@ -42,9 +43,11 @@ class AmbiguousPlace(LookupError):
         shown = "; ".join(f"{p.facts.get('label', p.name)} ({p.id}, population {p.population or 0:,})"
                           for p in self.candidates[:6])
         more = f"; and {len(self.candidates) - 6} more" if len(self.candidates) > 6 else ""
+        by_id = f"\"{self.candidates[0].id.replace('-', ':', 1)}\""
+        if _WITH_COUNTRY.match(self.name):
+            return f"{len(self.candidates)} places are called {self.name!r}: {shown}{more}. Name it by id ({by_id})"
         return (f"{len(self.candidates)} places are called {self.name!r}: {shown}{more}. "
-                f"Add the country (\"{self.name}, {self.candidates[0].country}\") or name it by id "
-                f"(\"{self.candidates[0].id.replace('-', ':', 1)}\")")
+                f"Add the country (\"{self.name}, {self.candidates[0].country}\") or name it by id ({by_id})")
 
 
 def parse_reference(ref: str, country: str | None = None) -> tuple[str, str | None, int | None]:
@@ -67,8 +70,28 @@ def world_place(wp: WorldPlace, data_version: str) -> Place:
         sources=({"title": wp.source, "url": f"https://www.geonames.org/{wp.geonameid}",
                   "note": f"{wp.label()}; {data_version}"},),
         origin=data_version, country=wp.country, geonames=wp.geonameid, population=wp.population,
-        facts={"label": wp.label()},
+        facts={"label": wp.label(), "alternates": wp.alternates},
     )
+
+
+def _as_written(place: Place, name: str) -> Place:
+    """A world place found by one of its Latin-script alternate names ("Hargeisa" for
+    GeoNames' "Hargeysa") is labelled with that spelling, the one the brief uses; the
+    main name stays an alias."""
+    key = normalize(name)
+    if normalize(place.name) == key or not name.isascii() and not _latin(name):
+        return place
+    spelled = [a for a in place.facts.get("alternates", ()) if normalize(a) == key]
+    if not spelled:
+        return place
+    label = name if name in spelled else spelled[0]
+    return replace(place, names={**place.names, "en": label}, aliases=(place.name, *place.aliases))
+
+
+def _latin(text: str) -> bool:
+    import unicodedata
+
+    return all(not c.isalpha() or unicodedata.name(c, "").startswith("LATIN") for c in text)
 
 
 class PlaceFinder:
@@ -127,7 +150,7 @@ class PlaceFinder:
             raise missing
         if len(found) > 1:
             raise AmbiguousPlace(name if country is None else f"{name}, {country}", found)
-        return found[0]
+        return _as_written(found[0], name)
 
     def search(self, query: str = "", country: str | None = None,
                near: tuple[float, float] | None = None, limit: int = 20) -> list[Place]:
