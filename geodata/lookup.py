@@ -148,6 +148,9 @@ class PlaceFinder:
         found = self._world_places(self.world.find(name, country))
         if not found:
             raise missing
+        main = [p for p in found if normalize(p.name) == normalize(name)]
+        if len(main) == 1:  # the one place whose main name it is ("Asmara", not Smara's alternate)
+            found = main
         if len(found) > 1:
             raise AmbiguousPlace(name if country is None else f"{name}, {country}", found)
         return _as_written(found[0], name)
