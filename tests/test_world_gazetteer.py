@@ -257,6 +257,7 @@ def test_a_world_place_named_by_an_alternate_spelling_is_labelled_as_written():
     hargeisa = finder.resolve("Hargeisa")  # GeoNames' main name is "Hargeysa"
     assert (hargeisa.names["en"], hargeisa.geonames, hargeisa.aliases) == ("Hargeisa", 57289, ("Hargeysa",))
     assert finder.resolve("Hargeysa").names["en"] == "Hargeysa"
+    assert finder.resolve("Asmara").country == "ER"  # its main name; Smara (MA) only has it as an alternate
     assert finder.resolve("Ноум").names["en"] == "Nome"  # a name in another script labels nothing
     with pytest.raises(LookupError, match=r"called .Ном, US.*Name it by id \(.geonames:5870133.\)"):
         finder.resolve("Ном", "US")
