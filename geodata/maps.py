@@ -428,10 +428,12 @@ def _graticule_line(ax, xs, ys, frame, props, label, edge, text, taken) -> None:
                     **text)
 
 
-def place_name(place, naming: str, kanji: bool) -> str:
-    """The label of a place in the spec's naming convention."""
+def place_name(place, naming: str, kanji: bool, language: str = "en") -> str:
+    """The label of a place in the spec's naming convention; its main name is the one in
+    the brief's language where the data has it (for Japanese, the Japanese-script name)."""
     names = place.names
-    en = names.get("en", place.id)
+    lang = language.split("-")[0].lower()
+    en = names.get("ja_kanji" if lang == "ja" else lang) or names.get("en", place.id)
     if place.kind in WATER:
         return en
     ja = names.get("ja")
@@ -451,7 +453,7 @@ def _project(crs, lon, lat):
 
 
 def _label_request(ax, lab: LabelSpec, spec: MapSpec, look: Look, crs, is_site: bool) -> LabelRequest:
-    text = lab.text or place_name(lab.place, spec.naming, spec.kanji)
+    text = lab.text or place_name(lab.place, spec.naming, spec.kanji, spec.language)
     if lab.area and lab.place.area_km2:
         text += f"\n{lab.place.area_km2:,.0f} km²"
     check_glyphs(text, look, f"label of {lab.place.id}")

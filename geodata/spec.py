@@ -96,3 +96,4 @@ class MapSpec:
     scalebar_at: str = "lower left"
     north_arrow: str | None = None  # a corner, where the map's north is worth pointing out
     layer_files: dict[str, str] = field(default_factory=dict)  # annotation layer name -> GeoJSON path
+    language: str = "en"  # the brief's language (BCP 47): a place's label is its name in it, where known

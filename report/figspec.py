@@ -114,7 +114,7 @@ def load_figure(path: Path, gazetteer: Gazetteer, brief_dir: Path, language: str
     fid = path.stem
     roles: list[tuple[str, int | None]] = []
     if kind == "map":
-        spec = _map(fid, data, s, gazetteer, brief_dir, roles)
+        spec = _map(fid, data, s, gazetteer, brief_dir, roles, language)
     else:
         spec = _chart(fid, data, s, roles)
         alt = alt or chart_alt(spec)
@@ -178,7 +178,8 @@ def _bbox(value, s: _Spec, key: str) -> tuple[float, float, float, float]:
     return tuple(float(v) for v in value)
 
 
-def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles: list) -> MapSpec:
+def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles: list,
+         language: str = "en") -> MapSpec:
     naming = data.get("naming", "dual")
     if naming not in NAMING:
         raise s.fail(f"naming must be one of {', '.join(NAMING)}", "naming")
@@ -264,7 +265,8 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
                    countries=tuple(countries), callouts=tuple(callouts), textboxes=tuple(textboxes), inset=inset,
                    legend=None if legend == "none" else legend, graticule=data.get("graticule"),
                    scalebar_km=bar.get("km"), scalebar_at=_corner(bar.get("at", "lower left"), s, "at"),
-                   north_arrow=_north_arrow(data.get("north_arrow", False), s), layer_files=layer_files)
+                   north_arrow=_north_arrow(data.get("north_arrow", False), s), layer_files=layer_files,
+                   language=language)
 
 
 def _north_arrow(value, s: _Spec) -> str | None:

@@ -261,3 +261,17 @@ def test_a_world_place_named_by_an_alternate_spelling_is_labelled_as_written():
     assert finder.resolve("Ноум").names["en"] == "Nome"  # a name in another script labels nothing
     with pytest.raises(LookupError, match=r"called .Ном, US.*Name it by id \(.geonames:5870133.\)"):
         finder.resolve("Ном", "US")
+
+
+def test_map_labels_are_in_the_briefs_language_where_the_data_has_it(tmp_path):
+    brief = _caucasus_copy(tmp_path)
+    path = brief / "brief.md"
+    path.write_text(path.read_text(encoding="utf-8").replace('language = "en-GB"', 'language = "ru"'),
+                    encoding="utf-8")
+    proc = run_brief("build", brief, "--out", tmp_path / "dist", "--variant", "screen", "-q")
+    assert proc.returncode == 0, proc.stderr
+    text = pdf_text(tmp_path / "dist" / "south-caucasus" / "south-caucasus-screen.pdf")
+    labels = text.rsplit(" km", 1)[1]  # the map's text comes last, after its scale bar
+    for name in ("Тбилиси", "Ереван", "Баку", "Гюмри", "Батуми"):
+        assert name in labels, name
+    assert not any(town in labels for town in TOWNS)
