@@ -137,7 +137,8 @@ def _parse_meta(front: str, path: Path, slug: str) -> Meta:
         if not isinstance(a, dict) or not str(a.get("name", "")).strip() or set(a) - {"name", "role"}:
             raise BriefError("each author needs a name (and optionally a role), nothing else",
                              path, where("[[authors]]") or where("authors"))
-        authors.append(Author(str(a["name"]).strip(), str(a.get("role", "")).strip()))
+        authors.append(Author(typography.plain(str(a["name"]).strip(), language),
+                              typography.plain(str(a.get("role", "")).strip(), language)))
     keywords = data["keywords"]
     if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
         raise BriefError("keywords must be a list of strings", path, where("keywords"))
@@ -150,8 +151,8 @@ def _parse_meta(front: str, path: Path, slug: str) -> Meta:
     return Meta(
         lines=lines,
         slug=slug, title=text("title"), kicker=text("kicker"), standfirst=text("standfirst"),
-        authors=tuple(authors), date=date, language=language, series=string("series"),
-        publisher=string("publisher"), rights=string("rights"), style=string("style"),
+        authors=tuple(authors), date=date, language=language, series=text("series"),
+        publisher=text("publisher"), rights=text("rights"), style=string("style"),
         keywords=tuple(keywords),
         number=string("number") if "number" in data else None,
         subject=text("subject") if "subject" in data else "",

@@ -68,11 +68,13 @@ def test_typography_in_body_titles_captions_and_figure_text_but_not_in_code_or_u
     path = brief_copy / "brief.md"
     text = path.read_text(encoding="utf-8")
     text = text.replace('title = "Notes on a small brief"', "title = \"Notes on a 'small' brief -- again\"")
+    text = text.replace('name = "Ada Example"', 'name = "Ada O\'Example"')
     text = text.replace("This opening paragraph has", 'This "opening" paragraph -- it\'s short, see `a--b "c"` and '
                         "https://example.org/a--b... -- has")
     path.write_text(text, encoding="utf-8")
     brief = load_brief(brief_copy)
     assert brief.meta.title == "Notes on a ‘small’ brief – again"
+    assert brief.meta.authors[0].name == "Ada O’Example"
     body = brief.plain_text()
     assert "This “opening” paragraph – it’s short, see a--b \"c\" and https://example.org/a--b... – has" in body
 
