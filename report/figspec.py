@@ -134,7 +134,7 @@ def chart_alt(spec: ChartSpec) -> str:
     return f"Bar chart{scale}: " + ". ".join(groups) + "."
 
 
-TEXT_KEYS = {"title", "caption", "source", "note", "text", "name", "label", "unit", "axis_label", "display"}
+TEXT_KEYS = {"title", "caption", "alt", "source", "note", "text", "name", "label", "unit", "axis_label", "display"}
 
 
 def _typeset(data, language: str, key: str = ""):

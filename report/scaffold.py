@@ -54,6 +54,7 @@ kind = "map"
 title = "REPLACE: Map title"
 caption = "REPLACE: What the map shows."
 source = "Made with Natural Earth. Places: GeoNames (CC BY 4.0)."
+alt = "REPLACE: a sentence or two saying what the map shows, for readers who cannot see it."
 size = "column"
 height = 60
 legend = "none"
