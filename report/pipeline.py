@@ -115,11 +115,23 @@ def _in_parallel(fn, jobs: list) -> list:
     """``[fn(job) for job in jobs]``, on up to two forked processes when there is more than
     one job: the editions share the layout and nothing else."""
     workers = min(len(jobs), os.cpu_count() or 1, 2)
-    if workers < 2:
+    if workers < 2 or not _single_threaded():
         return [fn(job) for job in jobs]
     ctx = multiprocessing.get_context("fork")
     with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         return list(pool.map(fn, jobs))
+
+
+def _single_threaded() -> bool:
+    """Whether this process has one thread, so that a fork copies no other thread's state.
+
+    The independent validator runs a native thread pool: once it has run in this process
+    (a watch, an archive rebuild, a test), a forked child that calls it waits for threads
+    that the fork did not copy. Then the editions are finished one by one."""
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
 
 
 @contextlib.contextmanager

@@ -125,3 +125,16 @@ def test_the_cli_parser_imports_neither_reportlab_nor_pikepdf():
                           text=True).stdout.strip() == "[]"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                           text=True).stdout.strip() == "True"
+
+
+def test_a_build_after_the_validator_ran_in_the_process_does_not_hang(tmp_path, twice):
+    """The validator's native threads are not copied by fork: a process that has run it
+    (a watch, an archive rebuild) finishes its next editions one by one, and completes."""
+    tmp, brief, env = twice
+    archive = tmp / "dist" / SLUG / f"{SLUG}-archive.pdf"
+    code = ("import page, sys; from pathlib import Path; from report.pipeline import build; "
+            "page.validate_pdf_bytes(Path(sys.argv[1]).read_bytes(), profile='3b'); "
+            "print(len(build(Path(sys.argv[2]), Path(sys.argv[3]), ['print', 'screen', 'archive'])))")
+    proc = subprocess.run([sys.executable, "-c", code, str(archive), str(brief), str(tmp_path)], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and proc.stdout.strip() == "3", proc.stderr[-800:]
