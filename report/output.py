@@ -55,6 +55,13 @@ def publish(folder: Path, files: dict[str, bytes], about: dict[str, dict]) -> li
     """Put ``files`` (name: bytes) into ``folder`` as one unit; ``about[name]`` goes into the
     file's ``edition.json`` entry (variant, build id). Returns the stale paths it removed."""
     folder = Path(folder).absolute()
+    try:
+        return _publish(folder, files, about)
+    except OSError as exc:
+        raise BriefError(f"cannot write the edition: {exc.strerror or exc}", exc.filename or folder) from None
+
+
+def _publish(folder: Path, files: dict[str, bytes], about: dict[str, dict]) -> list[Path]:
     parent = folder.parent
     parent.mkdir(parents=True, exist_ok=True)
     with _locked(parent / f".{folder.name}.lock"):
