@@ -343,27 +343,37 @@ def test_verify_works_on_a_read_only_copy_and_writes_nothing(sample_build, archi
 
 # 9. rebuild after a gazetteer change -----------------------------------------------------
 
-def test_rebuild_after_the_bundled_gazetteer_changed_is_identical_and_names_the_entry(
-        sample_build, archive, tmp_path, monkeypatch):
+REBUILD_WITH_GAZETTEER = """
+import json, sys
+from pathlib import Path
+from geodata import places
+places.BUNDLED_GAZETTEER = Path(sys.argv[1])  # the installed gazetteer, as changed since the build
+from report.archive.core import Archive
+from report.archive.rebuild import rebuild
+from report.pipeline import load
+brief, _ = load(Path(sys.argv[3]))
+kunashir = [lab.place.lat for lab in brief.figures["islands"].spec.labels if lab.place.id == "kunashir"]
+out = rebuild(Archive(sys.argv[2]), sys.argv[4])
+print(json.dumps({"identical": out.identical, "notes": out.notes, "kunashir_now": kunashir}))
+"""
+
+
+def test_rebuild_after_the_bundled_gazetteer_changed_is_identical_and_names_the_entry(sample_build, archive, tmp_path):
     from geodata import places
-    from report.archive.core import Archive
-    from report.archive.rebuild import rebuild
-    from report.pipeline import load
 
     assert archive_cmd(archive, "add", sample_build).returncode == 0
     changed = tmp_path / "gazetteer.toml"
     text = places.BUNDLED_GAZETTEER.read_text(encoding="utf-8")
     block = re.search(r'id = "kunashir".*?\nlat = ([0-9.]+)', text, re.S)
     assert block, "the sample's map uses kunashir"
-    changed.write_text(text[:block.start(1)] + str(float(block.group(1)) + 0.4) + text[block.end(1):],
-                       encoding="utf-8")
-    monkeypatch.setattr(places, "BUNDLED_GAZETTEER", changed)
-    # with the installed gazetteer the map's input really differs now
-    brief, _ = load(SAMPLE)
-    assert any(lab.place.id == "kunashir" and abs(lab.place.lat - float(block.group(1)) - 0.4) < 1e-9
-               for lab in brief.figures["islands"].spec.labels)
-
-    out = rebuild(Archive(archive), f"{SLUG}@1")
-    assert out.identical == {"print": True, "screen": True, "archive": True}, out.notes
-    [note] = [n for n in out.notes if n.startswith("geodata/gazetteer.toml")]
+    moved = float(block.group(1)) + 0.4
+    changed.write_text(text[:block.start(1)] + str(moved) + text[block.end(1):], encoding="utf-8")
+    # a fresh process (as the CLI runs) whose installed gazetteer is the changed one
+    proc = subprocess.run([sys.executable, "-c", REBUILD_WITH_GAZETTEER, str(changed), str(archive), str(SAMPLE),
+                           f"{SLUG}@1"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["kunashir_now"] == [moved]  # built from the installed data, the map's input really differs
+    assert out["identical"] == {"print": True, "screen": True, "archive": True}, out["notes"]
+    [note] = [n for n in out["notes"] if n.startswith("geodata/gazetteer.toml")]
     assert "differs" in note and "kunashir" in note and "iturup" not in note and "attached copy" in note

@@ -1,11 +1,14 @@
 """The archive's operations: add an edition (immutable), list, show, verify.
 
-``add`` takes the catalogue's write lock (BEGIN IMMEDIATE), decides the edition number,
-stores the files (temp, fsync, rename) and only then inserts and commits the rows, all in
-that one transaction. A crash before the commit leaves stored objects no row names; they
-are harmless (``verify`` mentions them, never fails on them) and the next add of the same
-bytes reuses them. Adding an archived edition again changes no row but restores any of
-its stored files that went missing or bad.
+``add`` takes the catalogue's write lock (BEGIN IMMEDIATE), checks the seals (a catalogue
+that fails :func:`.seal.check` takes nothing), decides the edition number, stores the files
+(temp, fsync, rename) and only then inserts and seals the rows, writes the head file with
+the new state pending and commits, all in that one transaction; then, under the lock
+again, it writes the head file with the new state alone. A crash before the commit leaves
+stored objects no row names; they are harmless (``verify`` mentions them, never fails on
+them) and the next add of the same bytes reuses them. Adding an archived edition again
+changes no row but restores any of its stored files that went missing or bad. Readers
+(list, show, verify) open the catalogue read-only.
 """
 
 from __future__ import annotations
