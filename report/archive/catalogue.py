@@ -173,6 +173,13 @@ class Catalogue:
         last = self.conn.execute("SELECT hash FROM seals ORDER BY seq DESC LIMIT 1").fetchone()
         return count, last[0] if last else GENESIS
 
+    def last_seal(self) -> tuple[int, tuple[str, int, str, str] | None]:
+        """(number of seals, (edition id, seq, prev, hash) of the newest one or None)."""
+        count = self.conn.execute("SELECT count(*) FROM seals").fetchone()[0]
+        row = self.conn.execute("SELECT e.brief_id, e.edition, s.seq, s.prev, s.hash FROM seals s "
+                                "JOIN editions e ON e.id = s.edition_id ORDER BY s.seq DESC LIMIT 1").fetchone()
+        return count, (edition_id(row[0], row[1]), *row[2:]) if row else None
+
     def seal(self, rowid: int, seq: int, prev: str, digest: str) -> None:
         self.conn.execute("INSERT INTO seals (edition_id, seq, prev, hash) VALUES (?, ?, ?, ?)",
                           (rowid, seq, prev, digest))

@@ -1,7 +1,8 @@
 """The archive's operations: add an edition (immutable), list, show, verify.
 
-``add`` takes the catalogue's write lock (BEGIN IMMEDIATE), checks the seals (a catalogue
-that fails :func:`.seal.check` takes nothing), decides the edition number, stores the files
+``add`` takes the catalogue's write lock (BEGIN IMMEDIATE), checks the chain's end against
+the head file (a catalogue that fails :func:`.seal.check` takes nothing; ``verify`` checks
+every record), decides the edition number, stores the files
 (temp, fsync, rename) and only then inserts and seals the rows, writes the head file with
 the new state pending and commits, all in that one transaction; then, under the lock
 again, it writes the head file with the new state alone. A crash before the commit leaves
@@ -122,10 +123,9 @@ class Archive:
     def _sealable(self, cat: Catalogue) -> tuple[seal.Check, list[str]]:
         """The seal check an add starts from, and the editions of a never-sealed (version 1)
         catalogue to seal first. A catalogue that fails the check takes no new edition."""
-        checked = seal.check(cat, self.root)
-        rows = cat.sealed()
-        if rows and all(s is None for _, s in rows) and seal.read_head(self.root)[0] is None:
-            return checked, [ed.id for ed, _ in rows]  # first seal of an upgraded catalogue
+        checked = seal.check(cat, self.root, full=False)  # the chain's end; verify checks every record
+        if cat.tip()[0] and cat.last_seal()[0] == 0 and seal.read_head(self.root)[0] is None:
+            return checked, [ed.id for ed, _ in cat.sealed()]  # first seal of an upgraded catalogue
         if checked.problems:
             raise BriefError(f"the catalogue fails its seal check, so nothing is added: {checked.problems[0]} "
                              f"('brief archive verify' lists every problem)", cat.path)
