@@ -134,6 +134,33 @@ def test_concurrent_builds_into_one_out_queue_and_leave_one_whole_edition(sample
         assert archive_cmd(tmp_path / f"archive{trial}", "add", out / SLUG).returncode == 0
 
 
+def test_a_build_waits_for_the_lock_of_its_brief_and_out(sample_build, tmp_path):
+    import fcntl
+    import time
+
+    out = tmp_path / "dist"
+    out.mkdir()
+    fd = os.open(out / f".{SLUG}.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # another build of this brief is writing
+    proc = subprocess.Popen([sys.executable, "-m", "report.cli", "build", str(SAMPLE), "--out", str(out), "-q"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wchan = Path(f"/proc/{proc.pid}/wchan")
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            if wchan.is_file() and "lock" in wchan.read_text():
+                break  # blocked on the lock
+            time.sleep(0.05)
+        time.sleep(0.5)
+        assert proc.poll() is None, "the build finished while another held the lock"
+        assert sorted(p.name for p in out.iterdir()) == [f".{SLUG}.lock"]  # nothing staged or written yet
+    finally:
+        os.close(fd)  # released: the queued build goes ahead
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert whole(out / SLUG) == whole(sample_build)
+
+
 # 4. a kill between two renames -----------------------------------------------------------
 
 def build_with_fault(src: Path, out: Path, fault: str) -> subprocess.CompletedProcess:

@@ -10,6 +10,7 @@ import io
 import json
 import os
 import shutil
+import stat
 import subprocess
 from decimal import Decimal
 
@@ -547,6 +548,14 @@ def test_a_symlink_out_of_the_brief_a_fifo_or_a_device_is_refused(tmp_path, brie
         assert rel in lines[0] and cases[rel] in lines[0], lines[0]
         assert not (out / brief_copy.name).exists()
     assert "PRIVATE KEY" not in "".join(p.read_text(errors="ignore") for p in tmp_path.rglob("*.pdf"))
+    try:  # a device node inside the brief folder (needs the privilege to make one)
+        (brief_copy / "places.toml").unlink()
+        os.mknod(brief_copy / "places.toml", stat.S_IFCHR | 0o600, os.makedev(1, 3))
+    except PermissionError:
+        return
+    proc = run_brief("build", brief_copy, "--out", out, "--variant", "archive", "-q")
+    assert proc.returncode == 1 and "places.toml is a character device, not a regular file" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
 
 
 def test_the_archive_rebuilds_itself_from_its_attachments(sample_build, tmp_path):
