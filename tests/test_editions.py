@@ -562,10 +562,13 @@ def test_the_archive_rebuilds_itself_from_its_attachments(sample_build, tmp_path
     src = tmp_path / "src"
     pdfa.extract_sources(edition(sample_build, "archive"), src)
     proc = run_brief("build", src / "briefs" / SLUG, "--out", tmp_path / "out", "--variant", "archive",
-                     "--styles", src / "styles", "-q", cwd=tmp_path)
+                     "--styles", src / "styles", "--geodata", src / "geodata", "-q", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     rebuilt = tmp_path / "out" / SLUG / f"{SLUG}-archive.pdf"
     assert rebuilt.read_bytes() == edition(sample_build, "archive").read_bytes()
+    with pikepdf.open(rebuilt) as pdf:
+        how = json.loads(pdf.attachments["brief-build.json"].get_file().read_bytes())["rebuild"]
+    assert "--styles styles --geodata geodata --variant archive" in how
 
 
 def test_extract_sources_refuses_names_that_leave_the_folder(sample_build, tmp_path):

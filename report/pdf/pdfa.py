@@ -28,7 +28,6 @@ from pathlib import Path, PurePosixPath
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
 
-from .. import provenance
 from ..errors import BriefError
 from .common import FinishInput, iso_date, open_laid, pdf_date, save, set_metadata
 from .icc import srgb_profile
@@ -57,15 +56,6 @@ def finish(fin: FinishInput) -> bytes:
     return save(pdf, version="1.7")
 
 
-def source_files(fin: FinishInput) -> list[tuple[str, Path]]:
-    """(name in the project, file) of every source the build used, in reading order."""
-    return [(item.name, item.path) for item, _ in fin.sources().files]
-
-
-def _geodata_dir() -> Path:
-    return provenance.geodata_manifest().parent
-
-
 def _attach(pdf: pikepdf.Pdf, fin: FinishInput) -> None:
     prov = fin.sources()
     files = [(item.name, data, "/Source", f"source of the brief: {item.name}") for item, data in prov.files]
@@ -74,7 +64,9 @@ def _attach(pdf: pikepdf.Pdf, fin: FinishInput) -> None:
         "brief": files[0][0], "style": f"styles/{fin.style.path.name}",
         "sources": prov.sources, "places": list(prov.places),
         "rebuild": f"in the folder extract_sources() wrote: SOURCE_DATE_EPOCH={int(fin.epoch.timestamp())} "
-                   f"brief build briefs/{fin.brief.meta.slug} --styles styles --variant archive",
+                   f"brief build briefs/{fin.brief.meta.slug} --styles styles"
+                   f"{' --geodata geodata' if any(i.role == 'gazetteer' for i, _ in prov.files) else ''}"
+                   f" --variant archive",
     }
     files.append((BUILD_RECORD, json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False).encode() + b"\n",
                   "/Supplement", f"how this edition was built ({fin.tool})"))
