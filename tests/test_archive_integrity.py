@@ -404,3 +404,15 @@ def test_rebuild_after_the_bundled_gazetteer_changed_is_identical_and_names_the_
     assert out["identical"] == {"print": True, "screen": True, "archive": True}, out["notes"]
     [note] = [n for n in out["notes"] if n.startswith("geodata/gazetteer.toml")]
     assert "differs" in note and "kunashir" in note and "iturup" not in note and "attached copy" in note
+
+
+def test_a_version_1_catalogue_is_sealed_by_its_next_add(sample_build, other_build, archive):
+    assert archive_cmd(archive, "add", sample_build).returncode == 0
+    _sql(archive, "DROP TRIGGER seals_no_update", "DROP TRIGGER seals_no_delete", "DROP TABLE seals",
+         "PRAGMA user_version = 1")  # what an archive made before seals looks like
+    (archive / "catalogue.head").unlink()
+    proc = archive_cmd(archive, "verify")
+    assert proc.returncode == 1 and "not sealed yet" in proc.stdout
+    assert archive_cmd(archive, "add", other_build, "--note", "new subject").returncode == 0
+    proc = archive_cmd(archive, "verify")
+    assert proc.returncode == 0 and "2 sealed record(s), chain intact" in proc.stdout, proc.stdout

@@ -167,9 +167,12 @@ class Catalogue:
         return [r[0] for r in self.conn.execute(
             "SELECT seq FROM seals WHERE edition_id NOT IN (SELECT id FROM editions) ORDER BY seq")]
 
+    def tip_count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM editions").fetchone()[0]
+
     def tip(self) -> tuple[int, str]:
         """(number of editions, hash of the newest seal): where the chain ends, cheaply."""
-        count = self.conn.execute("SELECT count(*) FROM editions").fetchone()[0]
+        count = self.tip_count()
         last = self.conn.execute("SELECT hash FROM seals ORDER BY seq DESC LIMIT 1").fetchone()
         return count, last[0] if last else GENESIS
 

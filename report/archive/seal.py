@@ -137,6 +137,9 @@ def check(cat: Catalogue, root: Path, expect: str | None = None, full: bool = Tr
     """The seal check: the chain (every record, or with ``full=False`` only its end), the
     schema and the head file; and, given ``expect`` (a head hash kept elsewhere), that the
     chain still passes through it."""
+    if cat.version < 2:  # made before seals: the next add seals it
+        state = State(cat.tip_count(), GENESIS, "", cat.schema_cookie())
+        return Check(state, ["the catalogue is not sealed yet (schema version 1; the next add seals it)"])
     state, problems = chain_state(cat) if full else tail_state(cat)
     result = Check(state, problems)
     if expect:
@@ -147,9 +150,6 @@ def check(cat: Catalogue, root: Path, expect: str | None = None, full: bool = Tr
             result.problems.append(f"the chain does not pass through {expect} (a head hash kept elsewhere): "
                                    f"the catalogue and its head file were rewritten, or the hash is another archive's")
     result.problems += [f"schema: {p}" for p in cat.schema_problems()]
-    if cat.version < 2:
-        result.problems.append("the catalogue is not sealed yet (schema version 1; the next add seals it)")
-        return result
     committed, pending = read_head(root)
     if committed is None:
         if state.editions:
