@@ -233,7 +233,7 @@ def _build_record(slug: str, path: Path, pdf, tool: str, build: str) -> tuple[di
             raise BriefError(f"the attached {name} does not match the checksum in {BUILD_RECORD}", path)
     if brief_name not in attached:
         raise BriefError(f"the archive file does not carry its brief {brief_name} as a source", path)
-    if build_id(sources, tool, str(record.get("build_epoch", ""))) != build:
+    if build_id(sources, tool, str(record.get("build_epoch", ""))) != build or record.get("build_id", build) != build:
         raise BriefError(f"the attached sources do not hash to the build id {build[:12]} the files carry", path)
     return record, attached[brief_name].decode("utf-8", errors="replace")
 
