@@ -459,6 +459,7 @@ def test_archive_carries_its_sources_byte_for_byte(sample_build):
 MAP_USING_OWN_LAYER = """kind = "map"
 title = "Route"
 caption = "A route."
+alt = "A map of the southern Baltic with the brief's own route."
 source = "Made with Natural Earth; route: the brief's own layer."
 size = "column"
 height = 60
