@@ -392,13 +392,15 @@ class Gazetteer:
 
 # ------------------------------------------------------------------ layers
 
-def annotation_layers(brief_dir: str | Path | None = None) -> dict[str, Path]:
+def annotation_layers(brief_dir: str | Path | None = None, *,
+                      bundled: str | Path | None = None) -> dict[str, Path]:
     """Name (file stem) -> path of every annotation layer: bundled
-    geodata/layers/* (GeoJSON and TOML), extended/overridden by
+    geodata/layers/* (GeoJSON and TOML; or those in ``bundled``), extended/overridden by
     briefs/<slug>/layers/*.geojson."""
     out: dict[str, Path] = {}
-    if BUNDLED_LAYERS.is_dir():
-        for p in sorted(BUNDLED_LAYERS.iterdir()):
+    root = Path(bundled) if bundled is not None else BUNDLED_LAYERS
+    if root.is_dir():
+        for p in sorted(root.iterdir()):
             if p.suffix in (".geojson", ".toml") and p.is_file():
                 out[p.stem] = p
     bd = _brief_dir(brief_dir)

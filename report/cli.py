@@ -28,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="which edition to build (default: all)")
     b.add_argument("--styles", type=Path, default=None,
                    help="folder of house styles (default: the project's styles/)")
+    b.add_argument("--geodata", type=Path, default=None, metavar="DIR",
+                   help="take the bundled gazetteer and annotation layers from DIR (e.g. the geodata/ an "
+                        "archive edition's sources were extracted to) instead of the installed ones")
     b.add_argument("--saddle-stitch", action="store_true",
                    help="pad the print edition with blank pages to a multiple of 4")
     b.add_argument("--watch", action="store_true",
@@ -96,7 +99,8 @@ def _build(args) -> int:
 
     def run():
         return build(args.brief_dir, args.out, variants, progress=say,
-                     styles_dir=args.styles or STYLES_DIR, pad_to=4 if args.saddle_stitch else 1)
+                     styles_dir=args.styles or STYLES_DIR, pad_to=4 if args.saddle_stitch else 1,
+                     geodata_dir=args.geodata)
 
     if args.watch:
         from .watch import watch

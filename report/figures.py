@@ -14,7 +14,7 @@ import json
 import multiprocessing
 import os
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from geodata.look import FigureError, Look
@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CODE = [ROOT / "geodata" / n for n in ("maps.py", "labels.py", "scalebar.py", "look.py", "base.py", "spec.py")] + [
     ROOT / "report" / "charts.py", ROOT / "report" / "figures.py", ROOT / "report" / "cidfonts.py"]
 DATA = [ROOT / "geodata" / "MANIFEST.json"]
+DATA_ROLES = ("gazetteer", "places", "layer", "bundled-layer")  # inputs a figure may draw from
 
 
 
@@ -72,7 +73,7 @@ def prepare(brief: Brief, style: Style, cache_dir: Path | None = None,
     cache_dir = Path(cache_dir or cache.root() / "figures")
     look = look_from(style)
     column, full, height = widths(style)
-    code_and_data = _digest_files(CODE + DATA + _layer_files(brief))
+    code_and_data = _digest_files(CODE + DATA) + _data_digest(brief)
     jobs, result = [], {}
     for fid, fig in brief.figures.items():
         _check_roles(fig, look)
@@ -184,12 +185,13 @@ def _check_roles(fig: FigureDef, look: Look) -> None:
             raise BriefError(str(exc), fig.path, line) from None
 
 
-def _layer_files(brief: Brief) -> list[Path]:
-    from geodata.places import BUNDLED_GAZETTEER, annotation_layers
-
-    files = [BUNDLED_GAZETTEER, *annotation_layers(brief.directory).values()]
-    own = brief.directory / "places.toml"
-    return files + ([own] if own.is_file() else [])
+def _data_digest(brief: Brief) -> str:
+    """The gazetteers and annotation layers the brief used, by project path and content (so
+    the same data extracted elsewhere, e.g. by an archive rebuild, hits the same entries)."""
+    h = hashlib.sha256()
+    for item in sorted((i for i in brief.inputs if i.role in DATA_ROLES), key=lambda i: i.name):
+        h.update(item.name.encode() + b"\0" + item.path.read_bytes())
+    return h.hexdigest()
 
 
 def _digest_files(paths: list[Path]) -> str:
@@ -203,7 +205,8 @@ def _digest_files(paths: list[Path]) -> str:
 def _key(fig: FigureDef, look: Look, code_and_data: str) -> str:
     h = hashlib.sha256()
     h.update(fig.text.encode())
-    h.update(repr(fig.spec).encode())
+    # layer files by content (in the data digest), not by where they lie
+    h.update(repr(replace(fig.spec, layer_files={}) if getattr(fig.spec, "layer_files", None) else fig.spec).encode())
     h.update(json.dumps(asdict(look), sort_keys=True, default=str).encode())
     for font in sorted({*look.fonts.values(), *( [look.cjk_font] if look.cjk_font else [])}):
         h.update(Path(font).name.encode())

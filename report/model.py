@@ -98,6 +98,16 @@ class Footnote:
 
 
 @dataclass(frozen=True)
+class Input:
+    """One file the build read: its project path (``briefs/<slug>/brief.md``,
+    ``geodata/gazetteer.toml`` …, the name it is attached and rebuilt under), the file, and
+    its role (``brief``, ``figure``, ``places``, ``layer``, ``gazetteer``, ``style`` …)."""
+    name: str
+    path: Path
+    role: str
+
+
+@dataclass(frozen=True)
 class Brief:
     path: Path  # the brief.md file
     meta: Meta
@@ -106,6 +116,7 @@ class Brief:
     sources: tuple[Source, ...] = ()
     figure_specs: dict[str, Path] = field(default_factory=dict)  # id -> spec file
     figures: dict = field(default_factory=dict)  # id -> report.figspec.FigureDef, in reading order
+    inputs: tuple[Input, ...] = ()  # every file the source stage read, in reading order (report.inputs)
 
     @property
     def directory(self) -> Path:

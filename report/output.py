@@ -1,35 +1,229 @@
-"""Atomic output: every file of a build is written beside its target and renamed into
-place only when all of them are ready, so a failed build leaves the previous edition."""
+"""Output: an edition folder is put in place as one unit, or not at all.
+
+``publish(out/<slug>, files, about)`` runs under an exclusive lock on ``out/.<slug>.lock``
+(``flock``; two builds of one brief into one ``--out`` queue, the later one wins whole):
+
+1. it repairs what a killed build left (see below) and refuses a folder holding anything
+   but regular files (a folder named like an edition file, a link): the edition folder is
+   replaced as a whole, and nothing the build did not write is ever deleted;
+2. it makes a staging folder ``out/.<slug>.stage-XXXX/`` with hard links to the files it
+   keeps (other variants, with their ``edition.json`` entries), writes each new file and
+   fsyncs it, then writes ``edition.json`` last: per file its variant, SHA-256, size and
+   build id;
+3. it swaps the staging folder and ``out/<slug>/`` in one ``renameat2(RENAME_EXCHANGE)``
+   (Linux); where the file system cannot, ``out/<slug>`` is renamed to
+   ``out/.<slug>.old-XXXX`` and the staging folder into its place;
+4. it removes the old folder.
+
+A build that fails or is killed before step 3 changes nothing; one killed in the two-rename
+fallback between its renames leaves ``out/<slug>`` absent and the old folder beside it, and
+the next build puts the old folder back before it starts. The next build also removes every
+stale staging or old folder and the ``.*.tmp`` files of earlier versions. Readers
+(``brief archive add``) refuse a folder whose files do not match its ``edition.json``.
+
+``BRIEF_FAULT`` (comma-separated; for tests) kills the process with SIGKILL at a point:
+``staged`` (before the swap), ``between-renames`` (fallback only), ``swapped`` (before the
+old folder is removed); ``no-exchange`` makes the fallback run.
+"""
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import hashlib
+import json
 import os
+import shutil
+import signal
+import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
+from .errors import BriefError
 
-def write_all(files: dict[Path, bytes]) -> None:
-    """Write each ``path: data`` to a temporary file, fsync, then rename them all."""
-    staged: list[tuple[Path, Path]] = []
-    mode = 0o666 & ~_umask()  # what an ordinary write would give (mkstemp makes files private)
+try:
+    import fcntl
+except ImportError:  # not POSIX: no lock (the swap is still whole)
+    fcntl = None
+
+MANIFEST = "edition.json"
+FORMAT = 1
+
+
+def publish(folder: Path, files: dict[str, bytes], about: dict[str, dict]) -> list[Path]:
+    """Put ``files`` (name: bytes) into ``folder`` as one unit; ``about[name]`` goes into the
+    file's ``edition.json`` entry (variant, build id). Returns the stale paths it removed."""
+    folder = Path(folder).absolute()
     try:
-        for path, data in files.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            os.fchmod(fd, mode)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            staged.append((Path(tmp), path))
-        for tmp, path in staged:
-            os.replace(tmp, path)
-        for directory in {p.parent for _, p in staged}:
-            _fsync_dir(directory)
+        return _publish(folder, files, about)
+    except OSError as exc:
+        raise BriefError(f"cannot write the edition: {exc.strerror or exc}", exc.filename or folder) from None
+
+
+def _publish(folder: Path, files: dict[str, bytes], about: dict[str, dict]) -> list[Path]:
+    parent = folder.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    with _locked(parent / f".{folder.name}.lock"):
+        removed = _recover(folder)
+        keep = _kept(folder, files)
+        old_entries = read_manifest(folder).get("files", {}) if keep else {}
+        stage = Path(tempfile.mkdtemp(prefix=f".{folder.name}.stage-", dir=parent))
+        try:
+            os.chmod(stage, 0o777 & ~_umask())
+            entries = {}
+            for name in keep:
+                _link_or_copy(folder / name, stage / name)
+                if name in old_entries:
+                    entries[name] = old_entries[name]
+            for name, data in files.items():
+                _write(stage / name, data)
+                entries[name] = {**about.get(name, {}), "sha256": hashlib.sha256(data).hexdigest(),
+                                 "bytes": len(data)}
+            manifest = {"format": FORMAT, "files": dict(sorted(entries.items()))}
+            _write(stage / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True).encode() + b"\n")
+            _fsync_dir(stage)
+            _fault("staged")
+            _swap(stage, folder)
+            _fault("swapped")
+        finally:
+            if stage.exists():
+                shutil.rmtree(stage)
+        _fsync_dir(parent)
+    return removed
+
+
+def read_manifest(folder: Path) -> dict:
+    """The folder's ``edition.json`` ({} if absent); a BriefError if it is not valid."""
+    path = Path(folder) / MANIFEST
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_bytes())
+    except ValueError as exc:
+        raise BriefError(f"not a valid edition manifest: {exc}", path) from None
+    if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
+        raise BriefError("not a valid edition manifest (no \"files\" map)", path)
+    return data
+
+
+@contextmanager
+def _locked(path: Path):
+    if fcntl is None:
+        yield
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # blocks: builds of one brief into one folder queue
+        yield
     finally:
-        for tmp, _ in staged:
-            if tmp.exists():
+        os.close(fd)
+
+
+def _recover(folder: Path) -> list[Path]:
+    """Undo what a killed build left: put back an old folder it had moved aside, then
+    remove its staging and old folders and older versions' temporary files."""
+    parent, name = folder.parent, folder.name
+    olds = sorted(parent.glob(f".{name}.old-*"), key=lambda p: p.stat().st_mtime)
+    if olds and not os.path.lexists(folder):
+        os.rename(olds.pop(), folder)
+    removed = [*olds, *parent.glob(f".{name}.stage-*")]
+    for path in removed:
+        shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+    if folder.is_dir() and not folder.is_symlink():
+        for tmp in folder.glob(".*.tmp"):
+            if tmp.is_file() and not tmp.is_symlink():
                 tmp.unlink()
+                removed.append(tmp)
+    return removed
+
+
+def _kept(folder: Path, files: dict[str, bytes]) -> list[str]:
+    """The files of the current folder that the new one keeps; refuses what it cannot keep."""
+    if not os.path.lexists(folder):
+        return []
+    if folder.is_symlink() or not folder.is_dir():
+        raise BriefError("the edition folder is not a folder (a file or a symbolic link is in its place); "
+                         "move it away", folder)
+    keep = []
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        if not entry.is_file(follow_symlinks=False):
+            kind = "a folder" if entry.is_dir(follow_symlinks=False) else \
+                "a symbolic link" if entry.is_symlink() else "not a regular file"
+            raise BriefError(f"{kind} is in the edition folder; brief build replaces the folder as a whole "
+                             f"and never deletes what it did not write: move it away", entry.path)
+        if entry.name not in files and entry.name != MANIFEST:
+            keep.append(entry.name)
+    return keep
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """One file put in place whole (a temporary beside it, fsynced, renamed over it), with the
+    mode an ordinary write gives: for a file kept in the user's folder, such as a lock."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        _write(tmp, data)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    _fsync_dir(path.parent)
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def _write(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # mode less umask
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _swap(stage: Path, folder: Path) -> None:
+    """Make ``stage`` the folder; afterwards ``stage`` holds the old content (if any)."""
+    if not os.path.lexists(folder):
+        os.rename(stage, folder)
+        return
+    if _exchange(stage, folder):
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old-", dir=folder.parent))
+    os.rename(folder, old)  # replaces the empty placeholder folder
+    _fault("between-renames")
+    os.rename(stage, folder)
+    os.rename(old, stage)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (``renameat2(RENAME_EXCHANGE)``); False where unsupported."""
+    if not sys.platform.startswith("linux") or "no-exchange" in _faults():
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _faults() -> list[str]:
+    return os.environ.get("BRIEF_FAULT", "").split(",")
+
+
+def _fault(point: str) -> None:
+    if point in _faults():
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _umask() -> int:

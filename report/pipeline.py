@@ -22,10 +22,11 @@ from .figforms import trusted
 from .figures import prepare
 from .layout import layout
 from .model import Brief
-from .output import write_all
+from .output import publish
 from .preflight import check
 from .pdf import VARIANTS, FinishInput
 from .pdf.common import build_epoch
+from .provenance import gather
 from .source import load_brief
 from .style import STYLES_DIR, Style, load_style
 
@@ -40,8 +41,8 @@ class Built:
     size: int
 
 
-def load(brief_dir: Path, styles_dir: Path = STYLES_DIR) -> tuple[Brief, Style]:
-    brief = load_brief(brief_dir)
+def load(brief_dir: Path, styles_dir: Path = STYLES_DIR, geodata_dir: Path | None = None) -> tuple[Brief, Style]:
+    brief = load_brief(brief_dir, geodata_dir)
     style = load_style(brief.meta.style, styles_dir, referrer=brief.path,
                        referrer_line=brief.meta.lines.get("style"))
     return brief, style
@@ -49,8 +50,9 @@ def load(brief_dir: Path, styles_dir: Path = STYLES_DIR) -> tuple[Brief, Style]:
 
 def build(brief_dir: Path, out_dir: Path, variants: Sequence[str] = ("screen",),
           progress: Callable[[str], None] | None = None,
-          styles_dir: Path = STYLES_DIR, pad_to: int = 1) -> list[Built]:
-    """Build the requested editions of one brief into ``out_dir/<slug>/``."""
+          styles_dir: Path = STYLES_DIR, pad_to: int = 1, geodata_dir: Path | None = None) -> list[Built]:
+    """Build the requested editions of one brief into ``out_dir/<slug>/``; ``geodata_dir``
+    replaces the bundled gazetteer and annotation layers (see :func:`report.source.load_brief`)."""
     started = time.perf_counter()
     report = progress or (lambda _msg: None)
 
@@ -60,9 +62,10 @@ def build(brief_dir: Path, out_dir: Path, variants: Sequence[str] = ("screen",),
     unknown = [v for v in variants if v not in VARIANTS]
     if unknown:
         raise BriefError(f"unknown variant(s) {', '.join(unknown)} (known: {', '.join(VARIANTS)})")
-    brief, style = load(Path(brief_dir), Path(styles_dir))
+    brief, style = load(Path(brief_dir), Path(styles_dir), geodata_dir)
     say(f"source: {brief.path} ({len(brief.blocks)} blocks), style {style.name}")
     epoch = build_epoch(brief)
+    sources = gather(brief, style, TOOL, epoch)
     figures = prepare(brief, style, progress=say, warn=lambda msg: print(msg, file=sys.stderr))
     if figures:
         say(f"figures: {len(figures)} ready")
@@ -77,7 +80,7 @@ def build(brief_dir: Path, out_dir: Path, variants: Sequence[str] = ("screen",),
                 say(f"layout ({colour}): {laid_by_colour[colour].pages} pages")
         jobs = [(name, laid_by_colour[VARIANTS[name].colour]) for name in variants]
         edition = functools.partial(_edition, brief=brief, style=style, epoch=epoch, pad_to=pad_to,
-                                    figures=figures, out_dir=Path(out_dir))
+                                    figures=figures, out_dir=Path(out_dir), provenance=sources)
         outcomes = _in_parallel(edition, jobs)
     for (name, laid), outcome in zip(jobs, outcomes):
         if outcome[0] == "error":
@@ -87,19 +90,23 @@ def build(brief_dir: Path, out_dir: Path, variants: Sequence[str] = ("screen",),
         say(f"preflight {name}: {rules} rules pass")
         files[path] = pdf
         built.append(Built(name, path, laid.pages, len(pdf)))
-    write_all(files)
-    say(f"output: {len(files)} file(s) written")
+    folder = Path(out_dir) / brief.meta.slug
+    about = {b.path.name: {"variant": b.variant, "build_id": sources.build_id, "tool": TOOL} for b in built}
+    stale = publish(folder, {p.name: data for p, data in files.items()}, about)
+    if stale:
+        say(f"output: removed {len(stale)} stale file(s) of an interrupted build, e.g. {stale[0]}")
+    say(f"output: {len(files)} file(s) in place, build {sources.build_id[:12]}")
     return built
 
 
-def _edition(job, *, brief, style, epoch, pad_to, figures, out_dir):
+def _edition(job, *, brief, style, epoch, pad_to, figures, out_dir, provenance):
     """Finish one edition and check it: ("ok", path, bytes, rules passed) or ("error", ...)."""
     name, laid = job
     variant = VARIANTS[name]
     path = out_dir / brief.meta.slug / f"{brief.meta.slug}-{name}.pdf"
     try:
         pdf = variant.finish(FinishInput(laid=laid, brief=brief, style=style, epoch=epoch, tool=TOOL,
-                                         extra={"pad_to": pad_to}, figures=figures))
+                                         extra={"pad_to": pad_to}, figures=figures, provenance=provenance))
         checked = trusted(figures, variant.profile, lambda fig: variant.figure_pdf(fig, style))
         results = check(pdf, profile=variant.profile, trusted=checked)
     except BriefError as exc:

@@ -30,7 +30,7 @@ from geodata.world import WorldIndexError
 
 from . import cache
 from .errors import BriefError
-from .output import write_all
+from .output import write_file
 
 LOCK_NAME = "places.lock.json"
 ABOUT = ("Written by `brief build`: the place each figure reference resolved to, pinned so that later "
@@ -139,6 +139,6 @@ class PlaceResolver:
         if text == self._old_text:
             return
         try:
-            write_all({self.path: text.encode("utf-8")})
+            write_file(self.path, text.encode("utf-8"))
         except OSError as exc:
             raise BriefError(f"cannot write the place lock: {exc.strerror}", self.path) from None

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from .errors import BriefError
-from .output import write_all
+from .output import write_file
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -110,5 +110,6 @@ def new_brief(slug: str, directory: Path, today: dt.date | None = None) -> Path:
         home / "figures" / "map.toml": MAP,
         home / "places.toml": PLACES.replace("{date}", fill["date"]),
     }
-    write_all({path: text.encode("utf-8") for path, text in files.items()})
+    for path, text in files.items():
+        write_file(path, text.encode("utf-8"))
     return home

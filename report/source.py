@@ -8,6 +8,7 @@ that reads the Markdown; every later stage reads the model.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import replace
 import tomllib
@@ -18,6 +19,7 @@ from markdown_it.token import Token
 
 from . import typography
 from .errors import BriefError, line_of
+from .inputs import brief_input, unique
 from .model import (
     Author, Block, Brief, BulletList, FigureRef, Footnote, Heading, Meta, Paragraph,
     PullQuote, Run, Source,
@@ -45,12 +47,15 @@ def read_text(path: Path) -> str:
                          path, line) from None
 
 
-def load_brief(brief_dir: Path) -> Brief:
-    """Parse ``brief_dir/brief.md`` into the typed model."""
+def load_brief(brief_dir: Path, geodata_dir: Path | None = None) -> Brief:
+    """Parse ``brief_dir/brief.md`` into the typed model, recording every file read in
+    ``Brief.inputs``. ``geodata_dir`` replaces the bundled gazetteer and annotation layers
+    (an archive rebuild passes the copies attached to the archive file)."""
     brief_dir = Path(brief_dir)
     path = brief_dir / "brief.md"
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise BriefError("no brief.md in this folder", brief_dir)
+    inputs = [brief_input(path, brief_dir, "brief")]
     text = read_text(path)
     front, body, body_line = _split_front_matter(text, path)
     meta = _parse_meta(front, path, slug=brief_dir.resolve().name)
@@ -59,12 +64,22 @@ def load_brief(brief_dir: Path) -> Brief:
     if brief.figure_specs:
         from .figspec import load_figure, load_resolver
 
-        places = load_resolver(brief_dir)
-        figures = {fid: load_figure(spec, places, brief_dir, language=meta.language)
-                   for fid, spec in brief.figure_specs.items()}
+        places, used = load_resolver(brief_dir, geodata_dir)
+        inputs += used
+        figures = {}
+        for fid, spec in brief.figure_specs.items():
+            inputs.append(brief_input(spec, brief_dir, "figure", path, _ref_line(brief, fid)))
+            figures[fid] = load_figure(spec, places, brief_dir, geodata_dir, language=meta.language)
+            inputs += figures[fid].inputs
         places.save()
+        if places.path.is_file():  # the lock pinning every place the figures name
+            inputs.append(brief_input(places.path, brief_dir, "place-lock"))
         brief = replace(brief, figures=figures)
-    return brief
+    return replace(brief, inputs=unique(inputs))
+
+
+def _ref_line(brief: Brief, fid: str) -> int | None:
+    return next((b.line for b in brief.blocks if isinstance(b, FigureRef) and b.figure_id == fid), None)
 
 
 def read_meta(text: str, path: Path, slug: str) -> Meta:
@@ -258,7 +273,7 @@ def _figure_ref(inline: Token, path: Path, line: int, figure_dir: Path) -> Figur
     if not _FIGURE_ID.match(fid):
         raise BriefError(f"figure id '{fid}' must be lower-case letters, digits, '-' or '_'", path, line)
     spec = figure_dir / f"{fid}.toml"
-    if not spec.is_file():
+    if not os.path.lexists(spec):
         raise BriefError(f"figure '{fid}' has no spec: expected {spec}", path, line)
     return FigureRef(line, fid)
 

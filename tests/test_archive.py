@@ -15,7 +15,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from conftest import ROOT, run_brief
+from conftest import ROOT, SAMPLE, run_brief
 from report.archive.core import Archive, decide
 from report.archive.edition import read_edition
 from report.errors import BriefError
@@ -41,6 +41,21 @@ def variant_copy(src: Path, dest_root: Path, label: str, only: tuple[str, ...] =
                 pdf.docinfo["/Creator"] = pdf.docinfo["/Producer"] = creator
             pdf.save(path)
     return dest
+
+
+def build_edition(root: Path, label: str, out: Path | None = None) -> Path:
+    """The sample brief with its subject changed to ``label``, really built (all three files):
+    another genuine edition, e.g. a correction."""
+    src = root / label / "src" / SLUG
+    if not src.exists():
+        shutil.copytree(SAMPLE, src)
+        text = (src / "brief.md").read_text(encoding="utf-8")
+        (src / "brief.md").write_text(text.replace("\nseries = ", f'\nsubject = "corrected: {label}"\nseries = ', 1),
+                                      encoding="utf-8")
+    out = out or root / label / "dist"
+    proc = run_brief("build", src, "--out", out, "-q")
+    assert proc.returncode == 0, proc.stderr
+    return out / SLUG
 
 
 def listed(archive: Path) -> list[dict]:
@@ -93,11 +108,11 @@ def test_add_then_list_and_identical_readd_is_a_noop(sample_build, archive):
 
 def test_editions_are_immutable_and_a_correction_is_the_next_edition(sample_build, archive, tmp_path):
     assert archive_cmd(archive, "add", sample_build).returncode == 0
-    corrected = variant_copy(sample_build, tmp_path, "fix", only=("screen",))
+    corrected = build_edition(tmp_path, "fix")
 
     refused = archive_cmd(archive, "add", corrected, "--edition", "1")
     line = one_clean_error(refused)
-    assert f"{SLUG}@1 is already archived" in line and "screen" in line and "edition 2" in line
+    assert f"{SLUG}@1 is already archived" in line and "print, screen, archive" in line and "edition 2" in line
 
     no_note = archive_cmd(archive, "add", corrected)
     assert "--note" in one_clean_error(no_note)
@@ -109,8 +124,9 @@ def test_editions_are_immutable_and_a_correction_is_the_next_edition(sample_buil
     eds = {e["id"]: e for e in listed(archive)}
     assert set(eds) == {f"{SLUG}@1", f"{SLUG}@2"}
     assert eds[f"{SLUG}@2"]["note"] == "typo on page 2 corrected" and eds[f"{SLUG}@1"]["note"] == ""
-    # the unchanged print file is stored once and shared
-    assert stored(archive, eds[f"{SLUG}@1"], "print") == stored(archive, eds[f"{SLUG}@2"], "print")
+    # a correction is a new build: three new files, stored beside the first edition's
+    assert all(stored(archive, eds[f"{SLUG}@1"], v) != stored(archive, eds[f"{SLUG}@2"], v)
+               for v in ("print", "screen", "archive"))
     again = archive_cmd(archive, "add", corrected)
     assert again.returncode == 0 and f"{SLUG}@2" in again.stdout and "nothing to do" in again.stdout
 
@@ -185,7 +201,7 @@ def test_garbage_or_truncated_catalogue_is_one_clear_error(sample_build, archive
 
 
 def test_concurrent_adds_both_land(sample_build, archive, tmp_path):
-    folders = [variant_copy(sample_build, tmp_path, f"c{i}") for i in range(3)]
+    folders = [build_edition(tmp_path, f"c{i}") for i in range(3)]
     procs = [subprocess.Popen([sys.executable, "-m", "report.cli", "archive", "add", str(f), "--note", f"run {i}",
                                "--archive", str(archive)], cwd=ROOT, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for i, f in enumerate(folders)]
@@ -273,7 +289,7 @@ def test_rebuild_from_the_archive_file_alone_is_identical(sample_build, archive,
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for variant in ("print", "screen", "archive"):
         assert f"{variant}: identical" in proc.stdout
-    assert "geodata/MANIFEST.json matches" in proc.stdout
+    assert "inputs: all" in proc.stdout and "MANIFEST.json match" in proc.stdout
 
 
 def test_decide_edition_numbers():

@@ -248,7 +248,8 @@ def test_bad_input_one_clear_error_previous_edition_intact(case, brief_copy, tmp
     assert "Traceback" not in err
     assert where in err and words in err, err
     assert pdf.read_bytes() == before
-    assert [p.name for p in pdf.parent.iterdir()] == [pdf.name]  # no temporary left behind
+    assert sorted(p.name for p in pdf.parent.iterdir()) == ["arctic-notes-screen.pdf", "edition.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".arctic-notes.lock", "arctic-notes"]  # no staging left
 
 
 def _style_copy(tmp_path):

@@ -10,6 +10,7 @@ import io
 import json
 import os
 import shutil
+import stat
 import subprocess
 from decimal import Decimal
 
@@ -419,17 +420,24 @@ def test_archive_is_pdfa3b_with_an_srgb_intent(sample_build):
 
 
 def test_archive_carries_its_sources_byte_for_byte(sample_build):
-    from report.pdf.pdfa import _geodata_dir
+    import tomllib
 
     brief, style = load(SAMPLE)
+    geodata = ROOT / "geodata"
     want = {
         f"briefs/{SLUG}/brief.md": SAMPLE / "brief.md",
         "styles/house.toml": style.path,
-        "geodata/MANIFEST.json": _geodata_dir() / "MANIFEST.json",
+        "geodata/MANIFEST.json": geodata / "MANIFEST.json",
+        "geodata/gazetteer.toml": geodata / "gazetteer.toml",
     }
-    extra = [*brief.figure_specs.values(), *SAMPLE.glob("places.toml"), *SAMPLE.glob("places.lock.json"),
-             *SAMPLE.glob("layers/*.geojson")]
+    extra = [*brief.figure_specs.values(), *SAMPLE.glob("places.toml"), *SAMPLE.glob("places.lock.json")]
     want |= {f"briefs/{SLUG}/{p.relative_to(SAMPLE).as_posix()}": p for p in extra}
+    # the bundled annotation layers the maps draw, and no other
+    named = {entry["layer"] for spec in brief.figure_specs.values()
+             for entry in tomllib.loads(spec.read_text()).get("layer", [])}
+    layers = {p for p in (geodata / "layers").glob("*.geojson") if p.stem in named}
+    assert layers and len(layers) < len(list((geodata / "layers").glob("*.geojson")))
+    want |= {f"geodata/layers/{p.name}": p for p in layers}
     with pikepdf.open(edition(sample_build, "archive")) as pdf:
         got = attachments(pdf)
         assert set(got) == set(want) | {"brief-build.json"}
@@ -448,37 +456,120 @@ def test_archive_carries_its_sources_byte_for_byte(sample_build):
         assert record["tool"] == TOOL and record["brief"] == f"briefs/{SLUG}/brief.md"
 
 
-def test_archive_attaches_figure_specs_places_and_layers(tmp_path, brief_copy):
+MAP_USING_OWN_LAYER = """kind = "map"
+title = "Route"
+caption = "A route."
+alt = "A map of the southern Baltic with the brief's own route."
+source = "Made with Natural Earth; route: the brief's own layer."
+size = "column"
+height = 60
+[extent]
+bbox = [10, 50, 30, 60]
+[[layer]]
+layer = "land"
+role = "land"
+[[layer]]
+layer = "route"
+role = "route"
+"""
+
+
+def _brief_with_map(brief_copy):
+    """The test brief with one map drawing its own layers/route.geojson; beside it an unused
+    layer and an unused file that must never be attached."""
+    text = (brief_copy / "brief.md").read_text(encoding="utf-8")
+    (brief_copy / "brief.md").write_text(text + "\n![](figure:route)\n", encoding="utf-8")
     (brief_copy / "figures").mkdir()
-    (brief_copy / "figures" / "islands.toml").write_text('title = "Islands"\n', encoding="utf-8")
+    (brief_copy / "figures" / "route.toml").write_text(MAP_USING_OWN_LAYER, encoding="utf-8")
     (brief_copy / "places.toml").write_text("# own places\n", encoding="utf-8")
     (brief_copy / "layers").mkdir()
     (brief_copy / "layers" / "route.geojson").write_text('{"type": "FeatureCollection", "features": []}\n')
+    (brief_copy / "layers" / "unused.geojson").write_text('{"type": "FeatureCollection", "features": []}\n')
+    (brief_copy / "notes.txt").write_text("private notes\n")
+
+
+def test_archive_attaches_exactly_the_files_the_build_used(tmp_path, brief_copy):
+    _brief_with_map(brief_copy)
     brief, style = load(brief_copy)
-    brief = dataclasses.replace(brief, figure_specs={"islands": brief_copy / "figures" / "islands.toml"})
-    out = pdfa.finish(finish_input(brief, style, layout(brief, style)))
+    slug = brief.meta.slug
+    assert {i.name: i.role for i in brief.inputs} == {
+        f"briefs/{slug}/brief.md": "brief", f"briefs/{slug}/figures/route.toml": "figure",
+        f"briefs/{slug}/places.toml": "places", f"briefs/{slug}/layers/route.geojson": "layer",
+        "geodata/gazetteer.toml": "gazetteer"}
+    text_only = dataclasses.replace(brief, blocks=tuple(b for b in brief.blocks if type(b).__name__ != "FigureRef"))
+    out = pdfa.finish(finish_input(text_only, style, layout(text_only, style)))
     path = tmp_path / "archive.pdf"
     path.write_bytes(out)
-    slug = brief.meta.slug
     with pikepdf.open(path) as pdf:
         got = attachments(pdf)
-        for rel in ("brief.md", "figures/islands.toml", "places.toml", "layers/route.geojson"):
+        assert set(got) == {i.name for i in brief.inputs} | {"styles/house.toml", "geodata/MANIFEST.json",
+                                                             "brief-build.json"}
+        for rel in ("brief.md", "figures/route.toml", "places.toml", "layers/route.geojson"):
             assert got[f"briefs/{slug}/{rel}"].EF.F.read_bytes() == (brief_copy / rel).read_bytes()
         assert str(got[f"briefs/{slug}/layers/route.geojson"].EF.F.Subtype) == "/application/geo+json"
     written = pdfa.extract_sources(path, tmp_path / "out")
     assert {p.relative_to(tmp_path / "out").as_posix() for p in written} >= {
-        f"briefs/{slug}/figures/islands.toml", f"briefs/{slug}/layers/route.geojson"}
+        f"briefs/{slug}/figures/route.toml", f"briefs/{slug}/layers/route.geojson"}
     assert all(r.ok for r in _check(out, "archive"))
+
+
+def test_a_symlink_out_of_the_brief_a_fifo_or_a_device_is_refused(tmp_path, brief_copy):
+    _brief_with_map(brief_copy)
+    secret = tmp_path / "id_rsa"
+    secret.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n")
+    # a link to a file outside that no figure uses is never read nor attached
+    (brief_copy / "layers" / "k.geojson").symlink_to(secret)
+    brief, _ = load(brief_copy)
+    assert all(i.path.resolve() != secret for i in brief.inputs)
+    # a link inside the brief folder is fine and attached under its own name
+    (brief_copy / "layers" / "route.geojson").rename(brief_copy / "layers" / "real.geojson")
+    (brief_copy / "layers" / "route.geojson").symlink_to("real.geojson")
+    brief, _ = load(brief_copy)
+    assert f"briefs/{brief.meta.slug}/layers/route.geojson" in {i.name for i in brief.inputs}
+    # the used layer is a link to the secret: one line naming the file and why, exit 1
+    (brief_copy / "layers" / "route.geojson").unlink()
+    (brief_copy / "layers" / "route.geojson").symlink_to(secret)
+    out = tmp_path / "dist"
+    cases = {"layers/route.geojson": "symbolic link to", "figures/route.toml": "FIFO", "places.toml": "outside the brief folder"}
+    for rel, says in cases.items():
+        if rel == "figures/route.toml":
+            (brief_copy / "layers" / "route.geojson").unlink()
+            (brief_copy / "layers" / "real.geojson").rename(brief_copy / "layers" / "route.geojson")
+            (brief_copy / rel).unlink()
+            os.mkfifo(brief_copy / rel)
+        elif rel == "places.toml":
+            (brief_copy / "figures" / "route.toml").unlink()
+            (brief_copy / "figures" / "route.toml").write_text(MAP_USING_OWN_LAYER, encoding="utf-8")
+            (brief_copy / rel).unlink()
+            (brief_copy / rel).symlink_to("/dev/null")  # a device, and outside
+        proc = run_brief("build", brief_copy, "--out", out, "--variant", "archive", "-q")
+        assert proc.returncode == 1, proc.stderr
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+        assert rel in lines[0] and cases[rel] in lines[0], lines[0]
+        assert not (out / brief_copy.name).exists()
+    assert "PRIVATE KEY" not in "".join(p.read_text(errors="ignore") for p in tmp_path.rglob("*.pdf"))
+    try:  # a device node inside the brief folder (needs the privilege to make one)
+        (brief_copy / "places.toml").unlink()
+        os.mknod(brief_copy / "places.toml", stat.S_IFCHR | 0o600, os.makedev(1, 3))
+    except PermissionError:
+        return
+    proc = run_brief("build", brief_copy, "--out", out, "--variant", "archive", "-q")
+    assert proc.returncode == 1 and "places.toml is a character device, not a regular file" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
 
 
 def test_the_archive_rebuilds_itself_from_its_attachments(sample_build, tmp_path):
     src = tmp_path / "src"
     pdfa.extract_sources(edition(sample_build, "archive"), src)
     proc = run_brief("build", src / "briefs" / SLUG, "--out", tmp_path / "out", "--variant", "archive",
-                     "--styles", src / "styles", "-q", cwd=tmp_path)
+                     "--styles", src / "styles", "--geodata", src / "geodata", "-q", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     rebuilt = tmp_path / "out" / SLUG / f"{SLUG}-archive.pdf"
     assert rebuilt.read_bytes() == edition(sample_build, "archive").read_bytes()
+    with pikepdf.open(rebuilt) as pdf:
+        how = json.loads(pdf.attachments["brief-build.json"].get_file().read_bytes())["rebuild"]
+    assert "--styles styles --geodata geodata --variant archive" in how
 
 
 def test_extract_sources_refuses_names_that_leave_the_folder(sample_build, tmp_path):

@@ -231,12 +231,12 @@ def test_a_pinned_bundled_place_stays_as_pinned_with_a_warning(tmp_path):
     from report.figspec import load_gazetteer
     from report.placelock import LOCK_NAME, PlaceResolver
 
-    current = load_gazetteer(tmp_path).get("iturup")
+    current = load_gazetteer(tmp_path)[0].get("iturup")
     pinned = {"id": "iturup", "kind": "island", "lat": current.lat + 1.0, "lon": current.lon,
               "names": {"en": "Iturup (as published)"}, "source": "…", "data": "geodata/gazetteer.toml sha256 old"}
     (tmp_path / LOCK_NAME).write_text(json.dumps({"about": "", "places": {"iturup": pinned}}), encoding="utf-8")
     warnings = []
-    resolver = PlaceResolver(load_gazetteer(tmp_path), tmp_path, warn=warnings.append)
+    resolver = PlaceResolver(load_gazetteer(tmp_path)[0], tmp_path, warn=warnings.append)
     place = resolver.find("iturup")
     assert (place.lat, place.names["en"]) == (current.lat + 1.0, "Iturup (as published)")
     assert place.area_km2 is None  # pinned without an area: none, whatever the data says now

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import tempfile
 from contextlib import contextmanager
@@ -24,8 +25,20 @@ from .store import fsync_dir
 
 NAME = "catalogue.sqlite"
 APPLICATION_ID = 0x42524946  # "BRIF"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: sealed records (version 1 catalogues are sealed on their next add)
 BUSY_MS = 30_000
+
+SEALS = """
+CREATE TABLE seals (
+    edition_id  INTEGER PRIMARY KEY REFERENCES editions(id),
+    seq         INTEGER NOT NULL UNIQUE,          -- 1, 2, 3 … in the order editions were added
+    prev        TEXT    NOT NULL,                 -- the previous record's hash (GENESIS for the first)
+    hash        TEXT    NOT NULL                  -- SHA-256 of {seq, prev, record} as canonical JSON
+);
+CREATE TRIGGER seals_no_update BEFORE UPDATE ON seals BEGIN SELECT RAISE(ABORT, 'editions are immutable'); END;
+CREATE TRIGGER seals_no_delete BEFORE DELETE ON seals BEGIN SELECT RAISE(ABORT, 'editions are immutable'); END;
+"""
+GENESIS = "0" * 64
 
 SCHEMA = """
 CREATE TABLE editions (
@@ -59,7 +72,7 @@ CREATE TRIGGER editions_no_update BEFORE UPDATE ON editions BEGIN SELECT RAISE(A
 CREATE TRIGGER editions_no_delete BEFORE DELETE ON editions BEGIN SELECT RAISE(ABORT, 'editions are immutable'); END;
 CREATE TRIGGER files_no_update BEFORE UPDATE ON files BEGIN SELECT RAISE(ABORT, 'editions are immutable'); END;
 CREATE TRIGGER files_no_delete BEFORE DELETE ON files BEGIN SELECT RAISE(ABORT, 'editions are immutable'); END;
-"""
+""" + SEALS
 
 
 @dataclass(frozen=True)
@@ -92,7 +105,9 @@ class Catalogue:
         self.conn = conn
 
     @classmethod
-    def open(cls, root: Path, create: bool = False) -> "Catalogue":
+    def open(cls, root: Path, create: bool = False, readonly: bool = False) -> "Catalogue":
+        """Open for writing, or ``readonly`` (``mode=ro``; on a read-only folder or mount, where
+        SQLite cannot make its WAL index, ``immutable=1``): a reader never changes a byte."""
         path = Path(root) / NAME
         if not path.exists():
             if not create:
@@ -100,23 +115,82 @@ class Catalogue:
             _create(path)
         _check_header(path)
         try:
-            conn = sqlite3.connect(path, timeout=BUSY_MS / 1000, isolation_level=None)
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
+            conn = _connect(path, readonly)
             app, version = (conn.execute("PRAGMA application_id").fetchone()[0],
                             conn.execute("PRAGMA user_version").fetchone()[0])
             if app != APPLICATION_ID:
                 raise BriefError("not a brief archive catalogue (another SQLite database)", path)
-            if version != SCHEMA_VERSION:
+            if version not in (1, SCHEMA_VERSION):
                 raise BriefError(f"catalogue schema version {version}; this brief reads {SCHEMA_VERSION}", path)
             problems = [r[0] for r in conn.execute("PRAGMA quick_check")]
             if problems != ["ok"]:
                 raise BriefError(f"the catalogue is damaged: {problems[0]}", path)
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = FULL")
-            conn.execute("PRAGMA foreign_keys = ON")
+            if not readonly:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = FULL")
+                conn.execute("PRAGMA foreign_keys = ON")
+                if version == 1:
+                    _upgrade(conn)
         except sqlite3.DatabaseError as exc:
             raise BriefError(f"the catalogue is damaged or not a catalogue: {exc}", path) from None
         return cls(path, conn)
+
+    @property
+    def version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def schema_cookie(self) -> int:
+        """SQLite's schema version: it grows on every CREATE/DROP (a re-created trigger shows)."""
+        return self.conn.execute("PRAGMA schema_version").fetchone()[0]
+
+    def schema_problems(self) -> list[str]:
+        """Triggers and tables that are missing or differ from the schema this code made."""
+        have = {name: sql for name, sql in self.conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type IN ('table', 'trigger', 'index') AND sql IS NOT NULL")}
+        out = []
+        for name, sql in _expected_schema().items():
+            if name not in have:
+                out.append(f"{name} is missing from the catalogue's schema (dropped)")
+            elif _norm(have[name]) != sql:
+                out.append(f"{name} differs from the catalogue's schema (altered)")
+        out += [f"{name} is not part of the catalogue's schema (added)" for name in sorted(set(have) - set(_expected_schema()))]
+        return out
+
+    def sealed(self) -> list[tuple[Edition, tuple[int, str, str] | None]]:
+        """Every edition in the order it was added (row id), with its seal (seq, prev, hash)."""
+        seals = {rid: (seq, prev, h) for rid, seq, prev, h in
+                 self.conn.execute("SELECT edition_id, seq, prev, hash FROM seals")}
+        return [(ed, seals.get(rid)) for rid, ed in self._rows("", (), "e.id, f.variant").items()]
+
+    def orphan_seals(self) -> list[int]:
+        """Seal numbers whose edition row is gone."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT seq FROM seals WHERE edition_id NOT IN (SELECT id FROM editions) ORDER BY seq")]
+
+    def tip_count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM editions").fetchone()[0]
+
+    def tip(self) -> tuple[int, str]:
+        """(number of editions, hash of the newest seal): where the chain ends, cheaply."""
+        count = self.tip_count()
+        last = self.conn.execute("SELECT hash FROM seals ORDER BY seq DESC LIMIT 1").fetchone()
+        return count, last[0] if last else GENESIS
+
+    def last_seal(self) -> tuple[int, tuple[str, int, str, str] | None]:
+        """(number of seals, (edition id, seq, prev, hash) of the newest one or None)."""
+        count = self.conn.execute("SELECT count(*) FROM seals").fetchone()[0]
+        row = self.conn.execute("SELECT e.brief_id, e.edition, s.seq, s.prev, s.hash FROM seals s "
+                                "JOIN editions e ON e.id = s.edition_id ORDER BY s.seq DESC LIMIT 1").fetchone()
+        return count, (edition_id(row[0], row[1]), *row[2:]) if row else None
+
+    def seal(self, rowid: int, seq: int, prev: str, digest: str) -> None:
+        self.conn.execute("INSERT INTO seals (edition_id, seq, prev, hash) VALUES (?, ?, ?, ?)",
+                          (rowid, seq, prev, digest))
+
+    def rowid(self, wanted: str) -> int:
+        brief_id, _, number = wanted.rpartition("@")
+        return self.conn.execute("SELECT id FROM editions WHERE brief_id = ? AND edition = ?",
+                                 (brief_id, int(number))).fetchone()[0]
 
     def close(self) -> None:
         self.conn.close()
@@ -142,6 +216,7 @@ class Catalogue:
         return out
 
     def insert(self, meta: BriefMeta, edition: int, note: str, files: list[FileRecord], now: str) -> None:
+        """Insert one edition's rows (the caller seals it, see :mod:`.seal`)."""
         cur = self.conn.execute(
             "INSERT INTO editions (brief_id, edition, series, number, title, authors, date, note, added_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -161,11 +236,17 @@ class Catalogue:
             if not brief_id or not number.isdigit():
                 raise BriefError(f"an edition id looks like <brief>@<edition>, e.g. japan-russia-2018@1; got {wanted!r}")
             where, args = "WHERE e.brief_id = ? AND e.edition = ?", (brief_id, int(number))
+        out = self._rows(where, args, "e.brief_id, e.edition, f.variant")
+        if wanted is not None and not out:
+            raise BriefError(f"no edition {wanted} in the archive ('brief archive list' shows them)", self.path)
+        return list(out.values())
+
+    def _rows(self, where: str, args: tuple, order: str) -> dict[int, Edition]:
         rows = self.conn.execute(
             "SELECT e.id, e.brief_id, e.edition, e.series, e.number, e.title, e.authors, e.date, e.note, "
             "e.added_at, f.variant, f.sha256, f.bytes, f.pages, f.standard, f.source_hash, f.tool, "
             f"f.build_epoch, f.added_at FROM editions e JOIN files f ON f.edition_id = e.id {where} "
-            "ORDER BY e.brief_id, e.edition, f.variant", args)
+            f"ORDER BY {order}", args)
         out: dict[int, Edition] = {}
         for (rid, brief_id, ed, series, number, title, authors, date, note, added,
              variant, *frec) in rows:
@@ -173,9 +254,57 @@ class Catalogue:
                 meta = BriefMeta(brief_id, series, number, title, tuple(json.loads(authors)), date)
                 out[rid] = Edition(edition_id(brief_id, ed), meta, ed, note, added, {})
             out[rid].files[variant] = StoredFile(variant, *frec)
-        if wanted is not None and not out:
-            raise BriefError(f"no edition {wanted} in the archive ('brief archive list' shows them)", self.path)
-        return list(out.values())
+        return out
+
+
+def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
+    if not readonly:
+        conn = sqlite3.connect(path, timeout=BUSY_MS / 1000, isolation_level=None)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
+        return conn
+    uri = path.resolve().as_uri()
+    if not os.path.exists(f"{path}-wal"):  # no writer has it open and nothing is uncheckpointed:
+        return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)  # read, create nothing
+    try:
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_MS / 1000, isolation_level=None)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:  # cannot make the -shm WAL index: a read-only folder or medium
+        return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+
+
+def _norm(sql: str) -> str:
+    """SQL without comments, whitespace collapsed, no trailing semicolon."""
+    text = " ".join(" ".join(line.split("--")[0] for line in sql.splitlines()).split())
+    return text.rstrip(";").rstrip()
+
+
+def _statements(script: str) -> list[str]:
+    return [stmt for stmt in script.strip().split(";\n") if stmt.strip()]
+
+
+def _expected_schema() -> dict[str, str]:
+    """name: normalised SQL of every table, index and trigger the catalogue must have."""
+    out = {}
+    for stmt in _statements(SCHEMA):
+        m = re.match(r"CREATE (?:TABLE|INDEX|TRIGGER) (\w+)", _norm(stmt))
+        if m:
+            out[m.group(1)] = _norm(stmt)
+    return out
+
+
+def _upgrade(conn: sqlite3.Connection) -> None:
+    """Version 1 → 2: add the seals table (the records are sealed by the next add)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if conn.execute("PRAGMA user_version").fetchone()[0] == 1:
+            for stmt in _statements(SEALS):
+                conn.execute(stmt)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 def _check_header(path: Path) -> None:

@@ -33,6 +33,8 @@ def add_archive_parser(sub) -> None:
     show.add_argument("--json", action="store_true")
     ver = cmds.add_parser("verify", parents=[common], help="re-hash stored files; exit 1 if any is missing or altered")
     ver.add_argument("id", nargs="?", default=None)
+    ver.add_argument("--expect", metavar="HASH", default=None,
+                     help="a head hash kept elsewhere (printed by an earlier verify): the chain must pass through it")
     exp = cmds.add_parser("export", parents=[common], help="write one edition as a BagIt bag")
     exp.add_argument("id")
     exp.add_argument("--bagit", type=Path, required=True, metavar="DIR", help="the bag folder to create")
@@ -98,7 +100,7 @@ def _show(archive, args) -> int:
 
 
 def _verify(archive, args) -> int:
-    report = archive.verify(args.id)
+    report = archive.verify(args.id, expect=args.expect)
     for p in report.problems:
         print(f"{p.state.upper()}: {p.edition} {p.variant} file {p.path}")
     if report.unreferenced:
@@ -109,7 +111,18 @@ def _verify(archive, args) -> int:
               f"(safe to delete while no add runs)")
     bad = len(report.problems)
     print(f"{report.checked - bad} of {report.checked} stored files intact" + (f", {bad} missing or altered" if bad else ""))
-    return 1 if bad else 0
+    sealed = report.seal
+    for problem in sealed.problems:
+        print(f"TAMPERED: {problem}")
+    if sealed.reaches:
+        print(f"catalogue: the chain passes through {args.expect} (record {sealed.reaches})")
+    if sealed.pending:
+        print("note: the last add committed but did not finish its head file; the next add completes it")
+    state = sealed.state
+    verdict = f"{len(sealed.problems)} seal problem(s)" if sealed.problems else "chain intact"
+    print(f"catalogue: {state.editions} sealed record(s), {verdict}; head {state.head} "
+          f"(keep this hash elsewhere to prove the catalogue later)")
+    return 0 if report.ok else 1
 
 
 def _export(archive, args) -> int:

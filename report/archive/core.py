@@ -1,11 +1,15 @@
 """The archive's operations: add an edition (immutable), list, show, verify.
 
-``add`` takes the catalogue's write lock (BEGIN IMMEDIATE), decides the edition number,
-stores the files (temp, fsync, rename) and only then inserts and commits the rows, all in
-that one transaction. A crash before the commit leaves stored objects no row names; they
-are harmless (``verify`` mentions them, never fails on them) and the next add of the same
-bytes reuses them. Adding an archived edition again changes no row but restores any of
-its stored files that went missing or bad.
+``add`` takes the catalogue's write lock (BEGIN IMMEDIATE), checks the chain's end against
+the head file (a catalogue that fails :func:`.seal.check` takes nothing; ``verify`` checks
+every record), decides the edition number, stores the files
+(temp, fsync, rename) and only then inserts and seals the rows, writes the head file with
+the new state pending and commits, all in that one transaction; then, under the lock
+again, it writes the head file with the new state alone. A crash before the commit leaves
+stored objects no row names; they are harmless (``verify`` mentions them, never fails on
+them) and the next add of the same bytes reuses them. Adding an archived edition again
+changes no row but restores any of its stored files that went missing or bad. Readers
+(list, show, verify) open the catalogue read-only.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from pathlib import Path
 
 from ..errors import BriefError
 from . import VARIANTS
-from .catalogue import NAME as CATALOGUE, Catalogue, Edition, edition_id
+from . import seal
+from .catalogue import GENESIS, NAME as CATALOGUE, Catalogue, Edition, edition_id
 from .edition import Incoming
 from .store import Store
 
@@ -42,6 +47,11 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     unreferenced: list[Path] = field(default_factory=list)
     leftovers: list[Path] = field(default_factory=list)
+    seal: "seal.Check | None" = None  # the catalogue's seal check
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not (self.seal and self.seal.problems)
 
 
 def now() -> str:
@@ -79,8 +89,8 @@ class Archive:
         self.root = Path(root)
         self.store = Store(self.root)
 
-    def catalogue(self, create: bool = False) -> Catalogue:
-        return Catalogue.open(self.root, create=create)
+    def catalogue(self, create: bool = False, readonly: bool = False) -> Catalogue:
+        return Catalogue.open(self.root, create=create, readonly=readonly)
 
     def add(self, incoming: Incoming, edition: int | None = None, note: str = "") -> Added:
         if set(incoming.files) != set(VARIANTS):
@@ -90,28 +100,55 @@ class Archive:
         cat = self.catalogue(create=True)
         try:
             with cat.writing():
+                checked, first_seal = self._sealable(cat)
                 number, new = decide(cat.hashes_by_edition(brief_id), shas, brief_id, edition, note)
                 states = {v: self.store.put(data, rec.sha256) for v, (rec, data) in incoming.files.items()}
                 if new:
                     cat.insert(incoming.meta, number, note.strip(), [incoming.files[v][0] for v in VARIANTS], now())
+                ids = first_seal + ([edition_id(brief_id, number)] if new else [])
+                start = seal.State(0, GENESIS, "", checked.state.schema) if first_seal else checked.state
+                end = seal.seal_new(cat, start, ids)
+                if ids:  # the head names both states until the commit is durable
+                    seal.write_head(self.root, checked.state, pending=end)
+            if ids or checked.pending or not (self.root / seal.HEAD).exists():
+                with cat.writing():  # under the lock again, unless a later add already moved on
+                    if cat.tip() == (end.editions, end.head):
+                        seal.write_head(self.root, end)
             # re-adding an archived edition restores stored copies that went missing or bad
             repaired = tuple(v for v, s in states.items() if s == "repaired" or (s == "stored" and not new))
             return Added(edition_id(brief_id, number), new, repaired)
         finally:
             cat.close()
 
+    def _sealable(self, cat: Catalogue) -> tuple[seal.Check, list[str]]:
+        """The seal check an add starts from, and the editions of a never-sealed (version 1)
+        catalogue to seal first. A catalogue that fails the check takes no new edition."""
+        checked = seal.check(cat, self.root, full=False)  # the chain's end; verify checks every record
+        if cat.tip()[0] and cat.last_seal()[0] == 0 and seal.read_head(self.root)[0] is None:
+            return checked, [ed.id for ed, _ in cat.sealed()]  # first seal of an upgraded catalogue
+        if checked.problems:
+            raise BriefError(f"the catalogue fails its seal check, so nothing is added: {checked.problems[0]} "
+                             f"('brief archive verify' lists every problem)", cat.path)
+        return checked, []
+
     def editions(self, wanted: str | None = None) -> list[Edition]:
-        cat = self.catalogue()
+        cat = self.catalogue(readonly=True)
         try:
             return cat.editions(wanted)
         finally:
             cat.close()
 
-    def verify(self, wanted: str | None = None) -> Report:
-        """Re-hash every stored file of every edition (or of one); name the missing and altered."""
+    def verify(self, wanted: str | None = None, expect: str | None = None) -> Report:
+        """Check the catalogue's seals and re-hash every stored file of every edition (or of
+        one); name the missing and altered. Reads only: works on a read-only copy or mount."""
         report = Report()
         seen: dict[str, str] = {}
-        editions = self.editions(wanted)
+        cat = self.catalogue(readonly=True)
+        try:
+            report.seal = seal.check(cat, self.root, expect)
+            editions = cat.editions(wanted)
+        finally:
+            cat.close()
         for ed in editions:
             for variant, rec in ed.files.items():
                 if rec.sha256 not in seen:
@@ -121,5 +158,6 @@ class Archive:
                     report.problems.append(Problem(ed.id, variant, seen[rec.sha256], self.store.path(rec.sha256)))
         if wanted is None:
             report.unreferenced = sorted(self.store.path(h) for h in self.store.all_hashes() - set(seen))
-            report.leftovers = self.store.leftovers() + sorted(self.root.glob(f".{CATALOGUE}.*"))
+            report.leftovers = self.store.leftovers() + sorted(self.root.glob(f".{CATALOGUE}.*")) + \
+                sorted(self.root.glob(f".{seal.HEAD}.*"))
         return report

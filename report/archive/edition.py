@@ -9,8 +9,18 @@ An edition folder ``dist/<slug>/`` is one of ours when:
    version in all three, and all three carry the same title;
 4. each claims the standard of its variant: print a PDF/X version (Info or XMP
    ``GTS_PDFXVersion``), archive PDF/A (XMP ``pdfaid:part``), screen neither;
-5. the archive file carries ``brief-build.json`` naming the same tool and the brief
-   ``briefs/<slug>/brief.md``, attached with a SHA-256 that matches that record.
+5. the folder's ``edition.json`` (written last by the build, see :mod:`report.output`)
+   lists all three with their SHA-256, and the bytes match: no file was changed after the
+   build or left by another one;
+6. all three carry the same build id in their XMP (``xmpMM:DocumentID``, see
+   :mod:`report.provenance`), the one ``edition.json`` gives them: one build, not a torn
+   folder;
+7. each passes its own variant's preflight (:func:`report.preflight.check`), so a file
+   edited to add JavaScript, say, is refused even with a consistent manifest;
+8. the archive file carries ``brief-build.json`` naming the same tool and the brief
+   ``briefs/<slug>/brief.md``; every ``/Source`` attachment hashes to the SHA-256 that
+   record gives it (no more, no fewer), and the record's sources, tool and epoch hash to
+   the build id.
 
 The catalogue record is read from the files: title (Info/XMP), series, number, date and
 authors (the attached brief's front matter, parsed by :mod:`report.source`), tool
@@ -76,6 +86,9 @@ def read_edition(folder: Path) -> Incoming:
     import pikepdf
 
     folder = Path(folder)
+    if not folder.exists() and any(folder.parent.glob(f".{folder.name}.old-*")):
+        raise BriefError("the edition folder is missing: an interrupted build was replacing it (the next "
+                         "brief build puts the previous edition back first)", folder)
     if not folder.is_dir():
         raise BriefError("not an edition folder: give the folder 'brief build' wrote (dist/<slug>/)", folder)
     slug = folder.resolve().name
@@ -114,7 +127,9 @@ def _record(slug: str, paths: dict[str, Path], opened: dict) -> Incoming:
         raise BriefError(f"the three files are not one edition (tools {sorted(tools)}, titles {sorted(titles)})",
                          paths["archive"].parent)
     tool = tools.pop()
-    record, front = _build_record(slug, paths["archive"], opened["archive"][1], tool)
+    build = _same_build(paths, opened)
+    _preflight(paths, opened)
+    record, front = _build_record(slug, paths["archive"], opened["archive"][1], tool, build)
     meta = _front_matter(front, paths["archive"], slug)
     brief = BriefMeta(brief_id=slug, series=meta.series, number=meta.number, title=titles.pop(),
                       authors=tuple(a.name for a in meta.authors), date=meta.date)
@@ -151,8 +166,51 @@ def _standard(pdf) -> str:
     return str(pdfx) if pdfx else "none"
 
 
-def _build_record(slug: str, path: Path, pdf, tool: str) -> tuple[dict, str]:
-    """``brief-build.json`` and the attached brief.md text, checked against each other."""
+def _same_build(paths: dict[str, Path], opened: dict) -> str:
+    """The build id all three files carry, checked against the folder's ``edition.json``."""
+    from ..output import MANIFEST, read_manifest
+    from ..provenance import URN
+
+    folder = paths["archive"].parent
+    listed = read_manifest(folder).get("files", {})
+    if not listed:
+        raise BriefError(f"no {MANIFEST}: not a folder that brief build wrote whole (files copied one by one, "
+                         f"or built by an older brief); build the edition again", folder)
+    ids = {}
+    for variant, (data, pdf) in opened.items():
+        entry = listed.get(paths[variant].name)
+        if not isinstance(entry, dict) or entry.get("sha256") != hashlib.sha256(data).hexdigest():
+            raise BriefError(f"does not match {MANIFEST} (changed after the build, or left by another build)",
+                             paths[variant])
+        doc_id = str(pdf.open_metadata().get("xmpMM:DocumentID", "") or "")
+        if not doc_id.startswith(URN) or doc_id[len(URN):] != entry.get("build_id"):
+            raise BriefError(f"carries build id {doc_id[len(URN):][:12] or 'none'} in its XMP, "
+                             f"but {MANIFEST} says {str(entry.get('build_id'))[:12]}", paths[variant])
+        ids[variant] = entry["build_id"]
+    if len(set(ids.values())) > 1:
+        detail = ", ".join(f"{v} {b[:12]}" for v, b in ids.items())
+        odd = next(v for v in ids if list(ids.values()).count(ids[v]) == 1)
+        raise BriefError(f"the files come from different builds ({detail}): a torn edition; build it again",
+                         paths[odd])
+    return ids["archive"]
+
+
+def _preflight(paths: dict[str, Path], opened: dict) -> None:
+    """Each file must pass its variant's own preflight profile (as the build ran it)."""
+    from ..pdf import VARIANTS as FINISHERS
+    from ..preflight import check
+
+    for variant, (data, _) in opened.items():
+        failed = [r for r in check(data, profile=FINISHERS[variant].profile) if not r.ok]
+        if failed:
+            detail = "; ".join(f"{r.rule} ({r.where}): {r.message}" for r in failed[:3])
+            raise BriefError(f"fails the {variant} preflight: {detail}", paths[variant])
+
+
+def _build_record(slug: str, path: Path, pdf, tool: str, build: str) -> tuple[dict, str]:
+    """``brief-build.json`` and the attached brief.md text, checked against each other and
+    against the build id: every attached source hashes to the record, the record to the id."""
+    from ..provenance import build_id
     files = pdf.attachments
     if BUILD_RECORD not in files:
         raise BriefError(f"the archive file carries no {BUILD_RECORD}; it was not written by brief build", path)
@@ -167,10 +225,29 @@ def _build_record(slug: str, path: Path, pdf, tool: str) -> tuple[dict, str]:
                          f"brief {brief_name!r}, found {record.get('tool')!r}, {record.get('brief')!r})", path)
     if brief_name not in files:
         raise BriefError(f"the archive file does not carry its brief {brief_name}", path)
-    data = files[brief_name].get_file().read_bytes()
-    if hashlib.sha256(data).hexdigest() != sources.get(brief_name):
-        raise BriefError(f"the attached {brief_name} does not match the checksum in {BUILD_RECORD}", path)
-    return record, data.decode("utf-8", errors="replace")
+    attached = _sources(pdf)
+    for name in sorted(set(attached) | set(sources)):
+        if name not in attached:
+            raise BriefError(f"{BUILD_RECORD} lists {name}, which is not attached", path)
+        if hashlib.sha256(attached[name]).hexdigest() != sources.get(name):
+            raise BriefError(f"the attached {name} does not match the checksum in {BUILD_RECORD}", path)
+    if brief_name not in attached:
+        raise BriefError(f"the archive file does not carry its brief {brief_name} as a source", path)
+    if build_id(sources, tool, str(record.get("build_epoch", ""))) != build or record.get("build_id", build) != build:
+        raise BriefError(f"the attached sources do not hash to the build id {build[:12]} the files carry", path)
+    return record, attached[brief_name].decode("utf-8", errors="replace")
+
+
+def _sources(pdf) -> dict[str, bytes]:
+    """The ``/AFRelationship /Source`` attachments by name."""
+    import pikepdf
+
+    out = {}
+    for spec in pdf.Root.get("/AF", pikepdf.Array()):
+        if spec.get("/AFRelationship") == pikepdf.Name.Source:
+            stream = spec.EF.get("/UF", spec.EF.get("/F"))
+            out[str(spec.get("/UF", spec.get("/F")))] = stream.read_bytes()
+    return out
 
 
 def _front_matter(text: str, path: Path, slug: str):

@@ -1,11 +1,14 @@
 """Rebuild an archived edition from its archive file alone and compare the bytes.
 
 The sources attached to the stored archive file are written into a temporary folder laid
-out like the project (``briefs/<slug>/…``, ``styles/…``, ``geodata/MANIFEST.json``) and
-built there with the current code at the recorded build epoch. Fonts and the geodata
-themselves come from the installed project: if the installed ``geodata/MANIFEST.json``
-differs from the attached one, or the tool version differs, the report says so, since
-either can explain a difference. A print edition built with ``--saddle-stitch`` (its page
+out like the project (``briefs/<slug>/…``, ``styles/…``, ``geodata/gazetteer.toml``,
+``geodata/layers/…``, ``geodata/MANIFEST.json``) and built there with the current code at
+the recorded build epoch, with the attached style, gazetteer and annotation layers, so a
+change to the installed ones does not change the rebuild. The report names each attached
+input whose installed counterpart differs (for the gazetteer: which entries the edition
+uses changed), and each base layer (``geodata/base/*``, not attached: fonts and base layers
+come from the installed project) whose SHA-256 differs from the attached ``MANIFEST.json``,
+and a different tool version, since each can explain a difference. A print edition built with ``--saddle-stitch`` (its page
 count a multiple of 4) is retried with that padding. The build runs with
 ``SOURCE_DATE_EPOCH`` set to the recorded epoch (which gives the same bytes as a build that
 took its epoch from the brief's date).
@@ -13,6 +16,7 @@ took its epoch from the brief's date).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -61,7 +65,7 @@ def _sha(path: Path) -> str:
 def rebuild(archive: Archive, wanted: str, say=lambda _msg: None) -> Outcome:
     import pikepdf
 
-    from ..pdf.pdfa import _geodata_dir, extract_sources
+    from ..pdf.pdfa import extract_sources
     from ..pipeline import TOOL, build
 
     ed = archive.editions(wanted)[0]
@@ -75,21 +79,16 @@ def rebuild(archive: Archive, wanted: str, say=lambda _msg: None) -> Outcome:
     epoch = int(dt.datetime.fromisoformat(record["build_epoch"]).timestamp())
     if record["tool"] != TOOL:
         out.notes.append(f"tool: built by {record['tool']}, rebuilding with {TOOL}")
-    manifest = _geodata_dir() / "MANIFEST.json"
-    attached = record["sources"].get("geodata/MANIFEST.json")
-    if attached and manifest.is_file() and _sha(manifest) != attached:
-        out.notes.append("geodata: the installed geodata/MANIFEST.json differs from the attached one "
-                         "(maps and the archive file may differ)")
-    elif attached:
-        out.notes.append("geodata: the installed geodata/MANIFEST.json matches the attached one")
     with tempfile.TemporaryDirectory(prefix="brief-rebuild-") as tmp:
         work = Path(tmp)
         names = extract_sources(stored["archive"], work)
         say(f"sources: {len(names)} files extracted from {ed.id}'s archive file into {work}")
+        out.notes += compare_inputs(work, record)
         brief_dir = work / "briefs" / ed.meta.brief_id
+        geodata_dir = work / "geodata" if (work / "geodata" / "gazetteer.toml").is_file() else None
         with _epoch(epoch):
             try:
-                _build_and_compare(ed, work, brief_dir, build, out)
+                _build_and_compare(ed, work, brief_dir, build, out, geodata_dir)
             except BriefError as exc:
                 where = exc.path.relative_to(work) if exc.path and exc.path.is_relative_to(work) else exc.path
                 raise BriefError(f"the current code cannot rebuild {ed.id}: {exc.message}",
@@ -97,10 +96,81 @@ def rebuild(archive: Archive, wanted: str, say=lambda _msg: None) -> Outcome:
     return out
 
 
-def _build_and_compare(ed, work: Path, brief_dir: Path, build, out: Outcome) -> None:
-    built = {b.variant: b.path for b in build(brief_dir, work / "dist", list(VARIANTS), styles_dir=work / "styles")}
+def compare_inputs(work: Path, record: dict) -> list[str]:
+    """One line per attached input that differs from the installed project's copy (the
+    rebuild uses the attached one), and per base layer that differs from the attached
+    MANIFEST.json (base layers are not attached: the rebuild uses the installed ones)."""
+    from geodata import places
+
+    from ..provenance import geodata_manifest
+    from ..style import STYLES_DIR
+
+    installed = {"geodata/gazetteer.toml": places.BUNDLED_GAZETTEER, "geodata/MANIFEST.json": geodata_manifest()}
+    notes, same = [], 0
+    for name in sorted(record["sources"]):
+        if name.startswith("styles/"):
+            mine = STYLES_DIR / name.removeprefix("styles/")
+        elif name.startswith("geodata/layers/"):
+            mine = places.BUNDLED_LAYERS / name.removeprefix("geodata/layers/")
+        elif name in installed:
+            mine = installed[name]
+        else:
+            continue  # the brief's own files exist only in the archive
+        if not mine.is_file():
+            notes.append(f"{name}: no longer installed; rebuilt with the attached copy")
+        elif _sha(mine) != record["sources"][name]:
+            detail = _changed_places(work / name, mine, record) if name == "geodata/gazetteer.toml" else ""
+            notes.append(f"{name}: the installed file differs from the attached one{detail}; "
+                         + ("maps may differ" if name == "geodata/MANIFEST.json" else "rebuilt with the attached copy"))
+        else:
+            same += 1
+    notes += _base_layers(work / "geodata" / "MANIFEST.json", geodata_manifest().parent)
+    if not notes:
+        notes.append(f"inputs: all {same} installed counterparts of the attached files and every base layer "
+                     f"in the attached geodata/MANIFEST.json match")
+    return notes
+
+
+def _changed_places(attached: Path, installed: Path, record: dict) -> str:
+    from geodata.places import GazetteerError, read_places
+
+    try:
+        old = {p.id: p for p in read_places(attached)}
+        new = {p.id: p for p in read_places(installed)}
+    except GazetteerError as exc:
+        return f" (cannot compare entries: {exc})"
+    used = record.get("places") or sorted(old)
+
+    def entry(places: dict, pid: str):
+        return dataclasses.replace(places[pid], origin="") if pid in places else None
+
+    changed = [pid for pid in used if entry(old, pid) != entry(new, pid)]
+    if not changed:
+        return " (no entry this edition uses changed)"
+    return f" (entries this edition uses that changed: {', '.join(changed)})"
+
+
+def _base_layers(attached_manifest: Path, geodata_dir: Path) -> list[str]:
+    if not attached_manifest.is_file():
+        return []
+    files = json.loads(attached_manifest.read_bytes()).get("files", {})
+    notes = []
+    for rel, entry in sorted(files.items()):
+        path = geodata_dir / rel
+        if not path.is_file():
+            notes.append(f"geodata/{rel}: base layer no longer installed; maps cannot be drawn as they were")
+        elif "sha256" in entry and _sha(path) != entry["sha256"]:
+            notes.append(f"geodata/{rel}: the installed base layer differs from the one in the attached "
+                         f"MANIFEST.json (base layers are not attached; maps may differ)")
+    return notes
+
+
+def _build_and_compare(ed, work: Path, brief_dir: Path, build, out: Outcome, geodata_dir: Path | None) -> None:
+    built = {b.variant: b.path for b in build(brief_dir, work / "dist", list(VARIANTS), styles_dir=work / "styles",
+                                              geodata_dir=geodata_dir)}
     if not _same(built["print"], ed.files["print"].sha256) and ed.files["print"].pages % 4 == 0:
-        built["print"] = build(brief_dir, work / "padded", ["print"], styles_dir=work / "styles", pad_to=4)[0].path
+        built["print"] = build(brief_dir, work / "padded", ["print"], styles_dir=work / "styles", pad_to=4,
+                               geodata_dir=geodata_dir)[0].path
     for variant in VARIANTS:
         out.rebuilt[variant] = (_sha(built[variant]), built[variant].stat().st_size)
         out.identical[variant] = out.rebuilt[variant][0] == ed.files[variant].sha256

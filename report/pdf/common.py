@@ -12,6 +12,7 @@ import pikepdf
 
 from ..layout import Laid
 from ..model import Brief
+from ..provenance import URN, Provenance, gather
 from ..style import Style
 
 
@@ -24,6 +25,10 @@ class FinishInput:
     tool: str
     extra: dict = field(default_factory=dict)
     figures: dict = field(default_factory=dict)  # figure id -> report.figures.Figure
+    provenance: Provenance | None = None  # the files the build used and its build id
+
+    def sources(self) -> Provenance:
+        return self.provenance or gather(self.brief, self.style, self.tool, self.epoch)
 
 
 def build_epoch(brief: Brief) -> dt.datetime:
@@ -81,6 +86,7 @@ def set_metadata(pdf: pikepdf.Pdf, fin: FinishInput, extra_xmp: dict[str, object
         xmp["xmp:CreateDate"] = iso
         xmp["xmp:ModifyDate"] = iso
         xmp["xmp:MetadataDate"] = iso
+        xmp["xmpMM:DocumentID"] = URN + fin.sources().build_id  # one id for all editions of a build
         for key, value in (extra_xmp or {}).items():
             xmp[key] = value
     pdf.Root.Lang = pikepdf.String(meta.language)

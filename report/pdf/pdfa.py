@@ -10,17 +10,18 @@ carrying its own sources.
   references; every annotation is printable (``/F 4``).
 - Associated files (``/AF`` in the catalog + the EmbeddedFiles name tree), each with
   ``/AFRelationship /Source``, ``/F`` + ``/UF``, a MIME ``/Subtype``, and ``/Params`` with
-  ``/ModDate`` (the build epoch), ``/Size`` and ``/CheckSum`` (MD5): the brief, its figure
-  specs, its ``places.toml``, ``places.lock.json`` and ``layers/*.geojson``, the house style and the geodata
-  manifest, named by their path in the project; plus ``brief-build.json`` (tool version,
-  build epoch, SHA-256 of every source) as ``/Supplement``. :func:`extract_sources` writes
-  them back out, so the edition can be rebuilt from this one file.
+  ``/ModDate`` (the build epoch), ``/Size`` and ``/CheckSum`` (MD5): exactly the files the
+  build used (``Brief.inputs``, see :mod:`report.inputs`): the brief, its figure specs, its
+  ``places.toml``, its ``places.lock.json`` and the layers its maps draw, the bundled gazetteer and annotation layers
+  it used, the house style and the geodata manifest, named by their path in the project;
+  plus ``brief-build.json`` (tool version, build epoch, build id, SHA-256 of every source,
+  the gazetteer ids used) as ``/Supplement``. :func:`extract_sources` writes them back out,
+  so the edition can be rebuilt from this one file.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 from pathlib import Path, PurePosixPath
 
@@ -55,52 +56,17 @@ def finish(fin: FinishInput) -> bytes:
     return save(pdf, version="1.7")
 
 
-def source_files(fin: FinishInput) -> list[tuple[str, Path]]:
-    """(name in the project, file) of every source an archive rebuild needs, in a fixed order."""
-    brief = fin.brief
-    home = brief.directory.resolve()
-    prefix = f"briefs/{brief.meta.slug}"
-
-    def own(path: Path) -> tuple[str, Path]:
-        try:
-            rel = path.resolve().relative_to(home).as_posix()
-        except ValueError:
-            rel = f"figures/{path.name}"
-        return f"{prefix}/{rel}", path
-
-    out = [own(brief.path)]
-    out += [own(brief.figure_specs[fid]) for fid in sorted(brief.figure_specs)]
-    for name in ("places.toml", "places.lock.json"):  # the brief's places and the lock pinning the rest
-        if (home / name).is_file():
-            out.append(own(home / name))
-    out += [own(p) for p in sorted((home / "layers").glob("*.geojson"))]
-    out.append((f"styles/{fin.style.path.name}", fin.style.path))
-    manifest = _geodata_dir() / "MANIFEST.json"
-    if manifest.is_file():
-        out.append(("geodata/MANIFEST.json", manifest))
-    return out
-
-
-def _geodata_dir() -> Path:
-    spec = importlib.util.find_spec("geodata")
-    if spec is None or not spec.submodule_search_locations:
-        return Path(__file__).resolve().parents[2] / "geodata"
-    return Path(list(spec.submodule_search_locations)[0])
-
-
 def _attach(pdf: pikepdf.Pdf, fin: FinishInput) -> None:
-    files = []
-    for name, path in source_files(fin):
-        try:
-            files.append((name, path.read_bytes(), "/Source", f"source of the brief: {name}"))
-        except OSError as exc:
-            raise BriefError(f"cannot read a source to attach to the archive edition: {exc}", path) from None
+    prov = fin.sources()
+    files = [(item.name, data, "/Source", f"source of the brief: {item.name}") for item, data in prov.files]
     record = {
-        "tool": fin.tool, "edition": "archive", "build_epoch": iso_date(fin.epoch),
+        "tool": fin.tool, "edition": "archive", "build_epoch": prov.epoch, "build_id": prov.build_id,
         "brief": files[0][0], "style": f"styles/{fin.style.path.name}",
-        "sources": {name: hashlib.sha256(data).hexdigest() for name, data, _, _ in files},
+        "sources": prov.sources, "places": list(prov.places),
         "rebuild": f"in the folder extract_sources() wrote: SOURCE_DATE_EPOCH={int(fin.epoch.timestamp())} "
-                   f"brief build briefs/{fin.brief.meta.slug} --styles styles --variant archive",
+                   f"brief build briefs/{fin.brief.meta.slug} --styles styles"
+                   f"{' --geodata geodata' if any(i.role == 'gazetteer' for i, _ in prov.files) else ''}"
+                   f" --variant archive",
     }
     files.append((BUILD_RECORD, json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False).encode() + b"\n",
                   "/Supplement", f"how this edition was built ({fin.tool})"))

@@ -1,0 +1,71 @@
+"""The files a build reads, recorded as :class:`report.model.Input`s before they are read.
+
+A brief's own files (``brief.md``, figure specs, ``places.toml``, ``layers/*.geojson``)
+must be regular files inside the brief folder: a symbolic link that leads outside it, a
+device, a FIFO or a socket is refused with one line naming it, before anything reads it
+(so a FIFO never hangs the build and a link to ``~/.ssh/id_rsa`` is never attached).
+Bundled data (gazetteer, annotation layers) is named by its path under ``geodata/``.
+Only what the build actually used is recorded; the archive edition attaches exactly these
+files, and :mod:`report.provenance` hashes them into the build id.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from .errors import BriefError
+from .model import Input
+
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def brief_input(path: Path, brief_dir: Path, role: str, referrer: Path | None = None,
+                line: int | None = None) -> Input:
+    """``path`` (inside ``brief_dir``) as an input, or a BriefError if it may not be read."""
+    path, home = Path(path), Path(brief_dir)
+    rel = os.path.relpath(os.path.abspath(path), os.path.abspath(home))
+    where = (referrer, line) if referrer is not None else (path, None)
+    if rel.startswith(".."):
+        raise BriefError(f"{path} is outside the brief folder {home}", *where)
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise BriefError(f"{rel} does not exist" + (" (a broken symbolic link)" if path.is_symlink() else ""),
+                         *where) from None
+    if not target.is_relative_to(home.resolve()):
+        raise BriefError(f"{rel} is a symbolic link to {target}, outside the brief folder; a brief may only "
+                         f"use files inside its own folder", *where)
+    mode = os.stat(target).st_mode
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+        raise BriefError(f"{rel} is {kind}, not a regular file; a brief may only use regular files", *where)
+    slug = home.resolve().name
+    return Input(name=f"briefs/{slug}/{Path(rel).as_posix()}", path=path, role=role)
+
+
+def bundled(geodata_dir: Path | None = None) -> tuple[Path, Path]:
+    """(gazetteer file, annotation layer folder) of the bundled data: the installed ones, or
+    those under ``geodata_dir`` (laid out like ``geodata/``, e.g. extracted from an archive file)."""
+    from geodata import places
+
+    if geodata_dir is None:
+        return places.BUNDLED_GAZETTEER, places.BUNDLED_LAYERS
+    return Path(geodata_dir) / "gazetteer.toml", Path(geodata_dir) / "layers"
+
+
+def bundled_input(path: Path, role: str) -> Input:
+    """A file of the bundled geodata as an input: ``geodata/gazetteer.toml``, ``geodata/layers/x``."""
+    path = Path(path)
+    name = "geodata/gazetteer.toml" if role == "gazetteer" else f"geodata/layers/{path.name}"
+    return Input(name=name, path=path, role=role)
+
+
+def unique(inputs) -> tuple[Input, ...]:
+    """Each input once (by project path), first occurrence kept."""
+    seen: dict[str, Input] = {}
+    for item in inputs:
+        seen.setdefault(item.name, item)
+    return tuple(seen.values())
