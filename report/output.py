@@ -161,6 +161,7 @@ def write_file(path: Path, data: bytes) -> None:
     """One file put in place whole (a temporary beside it, fsynced, renamed over it), with the
     mode an ordinary write gives: for a file kept in the user's folder, such as a lock."""
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         _write(tmp, data)

@@ -111,5 +111,8 @@ def new_brief(slug: str, directory: Path, today: dt.date | None = None) -> Path:
         home / "places.toml": PLACES.replace("{date}", fill["date"]),
     }
     for path, text in files.items():
-        write_file(path, text.encode("utf-8"))
+        try:
+            write_file(path, text.encode("utf-8"))
+        except OSError as exc:
+            raise BriefError(f"cannot write the new brief: {exc.strerror}", path) from None
     return home

@@ -92,8 +92,8 @@ def test_add_then_list_and_identical_readd_is_a_noop(sample_build, archive):
     assert ed["title"].endswith("The Kremlin has the upper hand")
     files = {f["variant"]: f for f in ed["files"]}
     assert set(files) == {"print", "screen", "archive"}
-    assert files["print"]["standard"].startswith("PDF/X-1a") and files["archive"]["standard"] == "PDF/A-3b"
-    assert files["screen"]["standard"] == "none"
+    assert files["print"]["standard"].startswith("PDF/X-1a") and files["archive"]["standard"] == "PDF/A-3b + PDF/UA-1"
+    assert files["screen"]["standard"] == "PDF/UA-1"
     assert files["archive"]["bytes"] == (sample_build / f"{SLUG}-archive.pdf").stat().st_size
     assert all(f["tool"].startswith("brief ") and f["pages"] >= 1 for f in files.values())
     assert len({f["source_hash"] for f in files.values()}) == 1

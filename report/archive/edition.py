@@ -63,7 +63,7 @@ class FileRecord:
     sha256: str
     bytes: int
     pages: int
-    standard: str  # "PDF/X-1a:2003", "PDF/A-3b" or "none"
+    standard: str  # "PDF/X-1a:2003", "PDF/A-3b + PDF/UA-1", "PDF/UA-1" or "none"
     source_hash: str
     tool: str
     build_epoch: str
@@ -137,7 +137,7 @@ def _record(slug: str, paths: dict[str, Path], opened: dict) -> Incoming:
     shash = source_hash(record["sources"])
     for variant, (data, pdf) in opened.items():
         standard = _standard(pdf)
-        want = {"print": "PDF/X", "archive": "PDF/A", "screen": "none"}[variant]
+        want = {"print": "PDF/X", "archive": "PDF/A", "screen": "PDF/UA"}[variant]
         if not standard.startswith(want):
             raise BriefError(f"the {variant} file claims {standard!r}, expected {want}", paths[variant])
         rec = FileRecord(variant=variant, sha256=hashlib.sha256(data).hexdigest(), bytes=len(data),
@@ -156,11 +156,16 @@ def _title(pdf) -> str:
 
 
 def _standard(pdf) -> str:
-    """The PDF standard the file claims: PDF/X from Info or XMP, PDF/A from XMP, else 'none'."""
+    """The PDF standards the file claims: PDF/X from Info or XMP, PDF/A and PDF/UA from XMP,
+    else 'none'."""
     xmp = pdf.open_metadata()
     part, conf = xmp.get("pdfaid:part"), xmp.get("pdfaid:conformance")
+    ua = xmp.get("pdfuaid:part")
+    ua = f"PDF/UA-{ua}" if ua else ""
     if part:
-        return f"PDF/A-{part}{(conf or '').lower()}"
+        return f"PDF/A-{part}{(conf or '').lower()}" + (f" + {ua}" if ua else "")
+    if ua:
+        return ua
     pdfx = pdf.docinfo.get("/GTS_PDFXConformance") or pdf.docinfo.get("/GTS_PDFXVersion") \
         or xmp.get("pdfx:GTS_PDFXConformance") or xmp.get("pdfx:GTS_PDFXVersion")
     return str(pdfx) if pdfx else "none"
