@@ -149,3 +149,4 @@ class Report:
     crs: str | None = None
     view: tuple[float, float, float, float] | None = None  # projected x0, y0, x1, y1 of the frame
     warnings: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)  # what the labels that found no room name

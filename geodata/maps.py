@@ -15,6 +15,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import shapely
+import shapely.ops
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -23,7 +24,7 @@ from pyproj import CRS, Transformer
 from shapely.geometry import LineString, box as shapely_box
 
 from . import base
-from .labels import Box, LabelRequest, place_labels
+from .labels import PRIORITY, Box, Ink, LabelRequest, knockout, place_labels
 from .look import FigureError, Look, Report, check_glyphs, save_pdf, setup_matplotlib
 from .scalebar import draw_scalebar
 from .spec import CalloutSpec, LabelSpec, MapSpec
@@ -147,6 +148,11 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
     legend_handles = []
     land_union = None
     warnings = []
+    ax.apply_aspect()
+    m = ax.transData.get_affine().get_matrix()
+    fb = ax.get_window_extent(canvas.get_renderer())
+    ink = Ink((m[0, 0], m[0, 1], m[1, 0], m[1, 1], m[0, 2], m[1, 2]), MEASURE_DPI / 72, (fb.x0, fb.y0, fb.x1, fb.y1))
+    fills: list[tuple[object, str]] = []  # (union of a layer's polygons, fill colour), in drawing order
     for layer in spec.layers:
         gdf = _layer(layer, spec, extent, crs, look, scale, load)
         if layer.clip_to:
@@ -159,6 +165,7 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
         if gdf.empty:
             warnings.append(f"layer '{layer.layer}' ({layer.role}) has no data in this map's extent")
         handle = _draw_layer(ax, gdf, layer.role, look, layer.legend)
+        _layer_ink(ink, fills, gdf, layer.role, look)
         if handle is not None:
             legend_handles.append(handle)
 
@@ -167,7 +174,7 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
     report = Report(width_mm=W, height_mm=H, crs=crs.to_wkt(), view=view,
                     frame=(left, bottom, left + fw, bottom + fh), warnings=warnings)
     if spec.graticule:
-        _graticule(ax, spec.graticule, extent, crs, look)
+        _graticule(ax, spec.graticule, extent, crs, look, ink)
 
     renderer = canvas.get_renderer()
     px_per_mm = MEASURE_DPI / 25.4
@@ -175,9 +182,8 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
     obstacles: list[Box] = []
     requests: list[LabelRequest] = []
 
-    for item in [*spec.labels, *spec.callouts]:
-        lon, lat = getattr(item, "at", None) or (item.place.lon, item.place.lat)
-        x, y = _project(crs, lon, lat)
+    for item in spec.callouts:
+        x, y = _project(crs, item.place.lon, item.place.lat)
         if not (view[0] <= x <= view[2] and view[1] <= y <= view[3]):
             raise FigureError(f"'{item.place.id}' lies outside this map's frame; widen the extent or drop it")
     callout_places = {c.place.id for c in spec.callouts}
@@ -186,13 +192,14 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
         if c.place.id not in labelled:
             obstacles.append(_marker_box(ax, LabelSpec(place=c.place), look, crs, True))
     for lab in spec.labels:
-        requests.append(_label_request(ax, lab, spec, look, crs, lab.place.id in callout_places))
+        requests.append(_label_request(ax, lab, spec, look, crs, lab.place.id in callout_places, view,
+                                       extent, scale, load, ink))
         if lab.marker:
             obstacles.append(_marker_box(ax, lab, look, crs, lab.place.id in callout_places))
     for c in spec.countries:
-        requests.append(_country_request(c, look, crs, extent, load))
+        requests.append(_country_request(c, look, crs, extent, view, ink, load, mm_per_unit))
     for c in spec.callouts:
-        obstacles.extend(_callout(ax, renderer, c, look, crs, mm_per_unit))
+        obstacles.append(_callout(ax, renderer, c, look, crs, mm_per_unit, ink))
     for tb in spec.textboxes:
         obstacles.append(_textbox(ax, renderer, tb, look))
     if spec.legend and legend_handles:
@@ -219,13 +226,22 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
     report.scalebar = {k: v for k, v in bar.items() if k != "artists"}
 
     _check_no_overlap(obstacles, frame_box)
-    boxes = place_labels(ax, renderer, requests, obstacles, frame_box, MEASURE_DPI)
+    ink.freeze()
+    placed, dropped = place_labels(ax, renderer, requests, obstacles, frame_box, MEASURE_DPI, ink)
+    for req in dropped:
+        report.warnings.append(f"label '{req.text.splitlines()[0]}' ({req.name}) dropped: no room clear of "
+                               f"other labels, boxes and lines that must not be covered")
+    bar_box = next(b for b in obstacles if b.what == "the scale bar")
+    knockout(ax, [b for _, b, knock in placed if knock] + [bar_box], fills,
+             look.colour(look.role("water").get("fill", "water")), frame_box, MEASURE_DPI)
 
     def mm(b: Box):
         return [round(b.x0 / px_per_mm, 3), round(b.y0 / px_per_mm, 3),
                 round(b.x1 / px_per_mm, 3), round(b.y1 / px_per_mm, 3)]
 
-    report.labels = [{"text": r.text, "box": mm(b), "kind": r.kind} for r, b in zip(requests, boxes)]
+    report.labels = [{"text": r.text, "box": mm(b), "kind": r.kind, "name": r.name, "knockout": k}
+                     for r, b, k in placed]
+    report.dropped = [r.name for r in dropped]
     report.boxes = [{"what": b.what, "box": mm(b)} for b in obstacles if not b.what.startswith("marker")]
     save_pdf(fig, out)
     out.with_suffix(".json").write_text(json.dumps(report.__dict__, indent=1, default=list))
@@ -332,6 +348,35 @@ def _borders(extent, crs, look: Look, scale, load) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"id": ["borders"] * len(lines)}, geometry=list(lines), crs=crs)
 
 
+def _add_line_ink(ink: Ink, geoms, what: str, role: str, look: Look) -> None:
+    """Lines of a role as label obstacles: soft (a label may knock them out) or hard."""
+    r = look.role(role)
+    soft = bool(r.get("knockout"))
+    weight = 0.05 if role == "graticule" else 1.0  # the graticule yields to any label
+    ink.add_lines(geoms, what, float(r.get("width", 0.5)), weight, hard=not soft)
+
+
+def _layer_ink(ink: Ink, fills: list, gdf, role: str, look: Look) -> None:
+    """What a drawn layer puts on paper, as obstacles: its lines and edges, its hatching, its fill."""
+    if gdf.empty:
+        return
+    r = look.role(role)
+    geoms = [g for g in gdf.geometry if g is not None and not g.is_empty]
+    polygons = [g for g in geoms if g.geom_type in ("Polygon", "MultiPolygon")]
+    lines = [g for g in geoms if g.geom_type not in ("Polygon", "MultiPolygon")]
+    if lines:
+        _add_line_ink(ink, lines, f"layer {role}", role, look)
+    if not polygons:
+        return
+    if r.get("edge", "none") != "none" and r.get("width", 0) > 0:
+        _add_line_ink(ink, polygons, f"edges of {role}", role, look)
+    if "hatch" in r:
+        ink.add_areas(polygons, f"hatching of {role}", 0.02 if r.get("knockout") else 1e6)
+    if r.get("fill", "none") != "none":
+        fills.append((shapely.get_parts(np.asarray(polygons, dtype=object)), look.colour(r["fill"])))
+        ink.add_fills(polygons)
+
+
 def _keys(gdf):
     for col in ("id", "name"):
         if col in gdf.columns:
@@ -346,7 +391,8 @@ def _draw_layer(ax, gdf, role: str, look: Look, legend: str | None):
     geom_types = set(gdf.geom_type)
     if geom_types <= {"LineString", "MultiLineString"}:
         props = look.line_props(role)
-        gdf.plot(ax=ax, zorder=10, **props)
+        # lines a label may knock out sit under the knockouts (9.5); the others above them
+        gdf.plot(ax=ax, zorder=9 if r.get("knockout") else 10, **props)
         return Line2D([], [], label=legend, **props) if legend else None
     fill = look.colour(r.get("fill", "none"))
     edge = look.colour(r.get("edge", "none"))
@@ -364,7 +410,7 @@ def _draw_layer(ax, gdf, role: str, look: Look, legend: str | None):
     return None
 
 
-def _graticule(ax, step: float, extent, crs, look: Look) -> None:
+def _graticule(ax, step: float, extent, crs, look: Look, ink: Ink) -> None:
     """Meridians and parallels, labelled outside the frame (meridians below, parallels left)."""
     w, s, e, n = unwrap(extent)
     props = look.line_props("graticule")
@@ -379,11 +425,11 @@ def _graticule(ax, step: float, extent, crs, look: Look) -> None:
     for lon in lons:
         lat = np.linspace(max(s, -89.5), min(n, 89.5), 90)
         xs, ys = fwd.transform(np.full_like(lat, lon), lat)
-        _graticule_line(ax, xs, ys, frame, props, _deg(lon, "lon"), "bottom", text, taken)
+        _graticule_line(ax, xs, ys, frame, props, _deg(lon, "lon"), "bottom", text, taken, ink, look)
     for lat in lats:
         lon = np.linspace(w, e, 180)
         xs, ys = fwd.transform(lon, np.full_like(lon, lat))
-        _graticule_line(ax, xs, ys, frame, props, _deg(lat, "lat"), "left", text, taken)
+        _graticule_line(ax, xs, ys, frame, props, _deg(lat, "lat"), "left", text, taken, ink, look)
 
 
 def _deg(v: float, axis: str) -> str:
@@ -395,12 +441,13 @@ def _deg(v: float, axis: str) -> str:
     return f"{abs(v):g}°{'E' if v > 0 else 'W' if v < 0 else ''}"
 
 
-def _graticule_line(ax, xs, ys, frame, props, label, edge, text, taken) -> None:
+def _graticule_line(ax, xs, ys, frame, props, label, edge, text, taken, ink: Ink, look: Look) -> None:
     ok = np.isfinite(xs) & np.isfinite(ys)
     if ok.sum() < 2:
         return
     line = LineString(np.column_stack([xs[ok], ys[ok]]))
     ax.plot(xs[ok], ys[ok], zorder=5, **props)
+    _add_line_ink(ink, [line.intersection(frame)], "the graticule", "graticule", look)
     x0, y0, x1, y1 = frame.bounds
     edge_line = LineString([(x0, y0), (x1, y0)]) if edge == "bottom" else LineString([(x0, y0), (x0, y1)])
     hit = line.intersection(edge_line)
@@ -423,8 +470,9 @@ def _graticule_line(ax, xs, ys, frame, props, label, edge, text, taken) -> None:
         ax.annotate(label, (p.x, y0), xytext=(0, -2.2), textcoords="offset points", ha="center",
                     va="top", annotation_clip=False, zorder=41, **text)
     else:
-        ax.annotate(label, (x0, p.y), xytext=(-2.2, 0), textcoords="offset points", ha="right",
-                    va="center", rotation=90, rotation_mode="anchor", annotation_clip=False, zorder=41,
+        # read upwards, centred on the parallel, its baseline side 2.2 pt clear of the frame
+        ax.annotate(label, (x0, p.y), xytext=(-2.2, 0), textcoords="offset points", ha="center",
+                    va="bottom", rotation=90, rotation_mode="anchor", annotation_clip=False, zorder=41,
                     **text)
 
 
@@ -448,42 +496,86 @@ def place_name(place, naming: str, kanji: bool, language: str = "en") -> str:
     return text
 
 
+_FORWARD: dict = {}
+
+
 def _project(crs, lon, lat):
-    return Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, lat)
+    """lon/lat -> map units (one transformer per CRS and render: creating one costs ~10 ms)."""
+    key = id(crs)
+    if key not in _FORWARD or _FORWARD[key][0] is not crs:
+        _FORWARD[key] = (crs, Transformer.from_crs("EPSG:4326", crs, always_xy=True))
+    return _FORWARD[key][1].transform(lon, lat)
 
 
-def _label_request(ax, lab: LabelSpec, spec: MapSpec, look: Look, crs, is_site: bool) -> LabelRequest:
+def _label_request(ax, lab: LabelSpec, spec: MapSpec, look: Look, crs, is_site: bool, view, extent, scale,
+                   load, ink: Ink) -> LabelRequest:
     text = lab.text or place_name(lab.place, spec.naming, spec.kanji, spec.language)
     if lab.area and lab.place.area_km2:
         text += f"\n{lab.place.area_km2:,.0f} km²"
     check_glyphs(text, look, f"label of {lab.place.id}")
-    lon, lat = lab.at if lab.at else (lab.place.lon, lab.place.lat)
-    xy = _project(crs, lon, lat)
+    xy = _anchor(lab, crs, view, extent, scale, load, look)
     marker_role = "site" if is_site else "place"
     kind = "point" if lab.marker else "centre"
     props = look.text_props(lab.role)
     props["multialignment"] = "center" if kind == "centre" else "left"
-    halo = None  # a stroked halo turns every glyph into an outline path: 3-4x the map's size
     leader = {"color": look.colour("text"), "linewidth": 0.3}
     stacked = text.replace(" (", "\n(", 1) if " (" in text.split("\n")[0] else None
     wordings = [text] + ([stacked] if stacked else [])
     if stacked and kind == "centre" and len(text.split("\n")[0]) > 24:
         wordings.reverse()  # a long dual name on an area reads better stacked
+    priority = PRIORITY.get(lab.place.kind, 50) + (5 if lab.role.endswith("_major") else 0)
+    beyond = None
+    if not (view[0] <= xy[0] <= view[2] and view[1] <= xy[1] <= view[3]):
+        beyond = tuple(ax.transData.transform(xy))
     return LabelRequest(text=wordings[0], xy=xy, props=props, kind=kind,
                         marker_pt=look.role(marker_role).get("size", 2.0) if lab.marker else 0.0,
-                        halo=halo, leader=leader, alternatives=tuple(wordings[1:]))
+                        leader=leader, alternatives=tuple(wordings[1:]), name=lab.place.id, priority=priority,
+                        required=lab.required, home="water" if lab.place.kind in WATER else None,
+                        open_water=lab.place.kind in ("sea", "ocean"), beyond=beyond)
 
 
-def _country_request(c, look: Look, crs, extent, load) -> LabelRequest:
-    countries = load("countries", extent)
+def _anchor(lab: LabelSpec, crs, view, extent, scale, load, look: Look):
+    """Where a label is anchored, in map units: a marked place at its point; an island at the pole
+    of inaccessibility of its visible outline (from the land layer); a water name at its gazetteer
+    label point, or where the frame's visible part of the map comes nearest to it."""
+    frame = shapely_box(*view)
+    x, y = _project(crs, lab.place.lon, lab.place.lat)
+    inside = frame.contains(shapely.Point(x, y))
+    if not lab.marker and lab.place.polygon:
+        land = load("land", extent, crs=crs, simplify_mm=look.simplify_mm, scale=scale)
+        row = land[land["id"] == lab.place.polygon]
+        if not row.empty:
+            visible = row.geometry.iloc[0].intersection(frame)
+            if not visible.is_empty:
+                part = max(shapely.get_parts(visible), key=lambda g: g.area)
+                p = shapely.ops.polylabel(part, tolerance=(view[2] - view[0]) / 400)
+                return p.x, p.y
+    if inside:
+        return x, y
+    if lab.place.kind in WATER:
+        return x, y  # the placer looks for room in the frame, nearest the label point
+    raise FigureError(f"'{lab.place.id}' lies outside this map's frame; widen the extent or drop it")
+
+
+def _country_request(c, look: Look, crs, extent, view, ink: Ink, load, mm_per_unit) -> LabelRequest:
+    """A country's name inside its visible part: anchored at the pole of inaccessibility of the
+    largest visible piece, and kept inside the visible outline by the placer."""
+    countries = load("countries", extent, crs=crs, simplify_mm=look.simplify_mm, scale=1000 / mm_per_unit)
     row = countries[countries["id"] == c.country]
     if row.empty:
-        raise FigureError(f"no country '{c.country}' in this map's extent")
+        raise FigureError(f"no country '{c.country}' in this map's extent (`brief places --countries` lists them)")
+    visible = row.geometry.iloc[0].intersection(shapely_box(*view))
+    if visible.is_empty:
+        raise FigureError(f"country '{c.country}' is not in this map's frame")
     text = str(row["name"].iloc[0]).upper()
     check_glyphs(text, look, f"label of {c.country}")
+    part = max(shapely.get_parts(visible), key=lambda g: g.area)
+    p = shapely.ops.polylabel(part, tolerance=2.0 / mm_per_unit)
     props = look.text_props(c.role)
     props["multialignment"] = "center"
-    return LabelRequest(text=text, xy=_project(crs, *c.at), props=props, kind="centre", halo=None)
+    shown = shapely.affinity.affine_transform(visible, ink._affine)
+    return LabelRequest(text=text, xy=(p.x, p.y), props=props, kind="centre", name=c.country,
+                        priority=PRIORITY["country"], required=c.required, home="inside", inside=shown)
 
 
 def _marker_box(ax, lab: LabelSpec, look: Look, crs, is_site: bool) -> Box:
@@ -497,7 +589,7 @@ def _marker_box(ax, lab: LabelSpec, look: Look, crs, is_site: bool) -> Box:
     return Box(cx - r, cy - r, cx + r, cy + r, f"marker {lab.place.id}")
 
 
-def _callout(ax, renderer, c: CalloutSpec, look: Look, crs, mm_per_unit) -> list[Box]:
+def _callout(ax, renderer, c: CalloutSpec, look: Look, crs, mm_per_unit, ink: Ink) -> Box:
     """A boxed note set off from its place, joined to it by a leader line."""
     check_glyphs(c.note, look, f"callout at {c.place.id}")
     x, y = _project(crs, c.place.lon, c.place.lat)
@@ -518,13 +610,10 @@ def _callout(ax, renderer, c: CalloutSpec, look: Look, crs, mm_per_unit) -> list
     inv = ax.transData.inverted()
     (lx0, ly0), (lx1, ly1) = inv.transform([(px, py), (tx, ty)])
     ax.plot([lx0, lx1], [ly0, ly1], color=look.colour("text"), linewidth=0.4, zorder=34)
-    # the leader is an obstacle for labels too: small boxes every ~1.5 mm along it
-    step = 1.5 * MEASURE_DPI / 25.4
-    n = max(2, int(((tx - px) ** 2 + (ty - py) ** 2) ** 0.5 / step))
-    r = 0.6 * MEASURE_DPI / 72
-    leader = [Box(px + (tx - px) * i / n - r, py + (ty - py) * i / n - r, px + (tx - px) * i / n + r,
-                  py + (ty - py) * i / n + r, f"marker-leader {c.place.id}") for i in range(2, n)]
-    return [bb if bb.x1 - bb.x0 > fig_box.x1 - fig_box.x0 else fig_box, *leader]
+    # the leader is an obstacle that no label may cover
+    ink.add_lines([LineString([(lx0, ly0), (lx1, ly1)])], f"the leader of the callout at {c.place.id}", 0.4,
+                  1.0, hard=True)
+    return bb if bb.x1 - bb.x0 > fig_box.x1 - fig_box.x0 else fig_box
 
 
 def _wrap(text: str, width_mm: float, size_pt: float) -> str:
@@ -599,14 +688,20 @@ def _inset(fig, ax, renderer, spec: MapSpec, look: Look, crs, view, extent) -> B
     bx, by = fwd.transform(*inv.transform(xs, ys))
     iax.fill(bx, by, facecolor="none", edgecolor=look.colour("highlight"), linewidth=0.8, zorder=5)
     small = look.text_props("small")
+    boxes = []
     for cid, label in inset.countries:
         row = countries[countries["id"] == cid]
         if row.empty:
             raise FigureError(f"inset: no country '{cid}' in the inset's extent")
         visible = row.geometry.iloc[0].intersection(shapely_box(*iview_raw))
-        parts = list(getattr(visible, "geoms", [visible]))
-        pt = max(parts, key=lambda g: g.area).representative_point()  # on the main landmass
-        iax.text(pt.x, pt.y, label, ha="center", va="center", zorder=6, **small)
+        part = max(shapely.get_parts(visible), key=lambda g: g.area)  # the main landmass
+        pt = shapely.ops.polylabel(part, tolerance=(iview_raw[2] - iview_raw[0]) / 200)
+        t = iax.text(pt.x, pt.y, label, ha="center", va="center", zorder=6, **small)
+        boxes.append(_disp_box(t.get_window_extent(renderer), label))
+    # the names sit on a knockout of the coasts and borders, under the main map's outline
+    knockout(iax, boxes, [(shapely.get_parts(countries.geometry.values), look.colour(r.get("fill")))],
+             look.colour(look.role("water").get("fill", "water")), _disp_box(iax.get_window_extent(renderer), ""),
+             MEASURE_DPI, zorder=4)
     iax.set_xlabel("")
     iax.set_ylabel("")
     bb = iax.get_window_extent(renderer)

@@ -19,6 +19,7 @@ class Point:
     kind: str
     names: dict[str, str]
     area_km2: float | None = None
+    polygon: str | None = None  # id of the place's outline in the land layer (islands)
 
 
 @dataclass(frozen=True)
@@ -33,11 +34,12 @@ class LayerSpec:
 
 @dataclass(frozen=True)
 class CountryLabel:
-    """A country's name from the countries layer, set at a chosen position."""
+    """A country's name from the countries layer, set inside the visible part of the country
+    (its pole of inaccessibility, then wherever the placer finds room nearby)."""
 
     country: str  # id in the countries layer, e.g. "country-russia"
-    at: tuple[float, float]
     role: str = "country_label"
+    required: bool = False
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,8 @@ class LabelSpec:
     role: str = "label"
     marker: bool = True  # draw the place's dot and place the label beside it
     area: bool = False  # add the island's area on a second line
-    at: tuple[float, float] | None = None  # lon/lat where the label sits (water bodies)
     text: str | None = None  # only for descriptive labels; names come from the gazetteer
+    required: bool = False  # the map fails rather than drop this label
 
 
 @dataclass(frozen=True)

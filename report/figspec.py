@@ -9,6 +9,7 @@ text box must carry its source; places and layers carry theirs in the data.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 import tomllib
@@ -28,6 +29,8 @@ from .inputs import brief_input, bundled, bundled_input
 from .model import Input
 from .typography import plain
 
+# kinds named without a town dot: water, straits, capes, areas
+UNMARKED = frozenset({"sea", "ocean", "gulf", "strait", "cape", "peninsula", "region", "island", "island-group"})
 BASE_LAYERS = ("land", "countries", "borders", "admin1", "military_districts")
 COMMON = {"kind", "title", "caption", "source", "size", "height", "alt"}
 MAP_KEYS = COMMON | {"naming", "kanji", "projection", "graticule", "legend", "scalebar", "extent",
@@ -173,7 +176,8 @@ def _point(place_id: str, gazetteer, s: _Spec, country: str | None = None) -> Po
         raise s.fail(f"the map names GeoNames places ({p.name}): its source line must credit "
                      f"\"GeoNames ({LICENCE})\"", "source")
     s.places.append(p.id)
-    return Point(id=p.id, lon=p.lon, lat=p.lat, kind=p.kind, names=dict(p.names), area_km2=p.area_km2)
+    return Point(id=p.id, lon=p.lon, lat=p.lat, kind=p.kind, names=dict(p.names), area_km2=p.area_km2,
+                 polygon=getattr(p, "polygon", None) or None)
 
 
 def _corner(value, s: _Spec, key: str) -> str:
@@ -200,10 +204,13 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
     if "bbox" in extent:
         bbox = _bbox(extent["bbox"], s, "bbox")
     else:
-        pts = [_point(pid, gaz, s) for pid in extent["fit"]]
-        margin = float(extent.get("margin", 0.5))
-        lons, lats = [p.lon for p in pts], [p.lat for p in pts]
-        bbox = (min(lons) - margin, max(min(lats) - margin, -89.0), max(lons) + margin, min(max(lats) + margin, 89.0))
+        if not isinstance(extent["fit"], list) or not extent["fit"]:
+            raise s.fail("fit must be a list of place ids", "fit")
+        pts = [_point(str(pid), gaz, s) for pid in extent["fit"]]
+        margin = extent.get("margin", 50)
+        if not isinstance(margin, (int, float)) or isinstance(margin, bool) or not 0 <= margin <= 5000:
+            raise s.fail("margin must be a distance in kilometres (0 to 5000)", "margin")
+        bbox = fit_bbox([(p.lon, p.lat) for p in pts], float(margin))
     layer_files = {name: path for name, path in annotation_layers(brief_dir, bundled=bundled(geodata_dir)[1]).items()
                    if path.suffix == ".geojson"}
     for entry in data.get("layer", []):  # the brief's own layers are checked when used
@@ -234,20 +241,22 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
                                 clip_to=clip, legend=entry.get("legend")))
     labels = []
     for entry in data.get("label", []):
+        if "at" in entry:
+            raise s.fail("a label takes no 'at': its anchor comes from the gazetteer (a water or area name's "
+                         "label point belongs there, with its source)", "at =")
         point = _point(str(entry.get("place", "")), gaz, s, entry.get("country"))
         role = str(entry.get("role", "label"))
         roles.append((role, s.line(f'role = "{role}"') if "role" in entry else s.line(f'place = "{entry.get("place")}"')))
-        at = entry.get("at")
-        labels.append(LabelSpec(place=point, role=role, marker=bool(entry.get("marker", True)),
-                                area=bool(entry.get("area", False)), at=tuple(at) if at else None))
+        labels.append(LabelSpec(place=point, role=role, marker=bool(entry.get("marker", point.kind not in UNMARKED)),
+                                area=bool(entry.get("area", False)), required=bool(entry.get("required", False))))
     countries = []
     for entry in data.get("country", []):
-        at = entry.get("at")
-        if not str(entry.get("id", "")).startswith("country-") or not isinstance(at, list) or len(at) != 2:
-            raise s.fail("a [[country]] label needs id = \"country-…\" and at = [lon, lat]", "[[country]]")
+        if not str(entry.get("id", "")).startswith("country-") or set(entry) - {"id", "role", "required"}:
+            raise s.fail("a [[country]] label takes id = \"country-…\" (see `brief places --countries`), "
+                         "role and required", "[[country]]")
         role = str(entry.get("role", "country_label"))
         roles.append((role, s.line(f'id = "{entry["id"]}"')))
-        countries.append(CountryLabel(country=entry["id"], at=(float(at[0]), float(at[1])), role=role))
+        countries.append(CountryLabel(country=entry["id"], role=role, required=bool(entry.get("required", False))))
     callouts = []
     for entry in data.get("callout", []):
         point = _point(str(entry.get("place", "")), gaz, s, entry.get("country"))
@@ -283,6 +292,31 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
                    scalebar_km=bar.get("km"), scalebar_at=_corner(bar.get("at", "lower left"), s, "at"),
                    north_arrow=_north_arrow(data.get("north_arrow", False), s), layer_files=used_files,
                    language=language)
+
+
+KM_PER_DEGREE = 111.2  # one degree of latitude on the ground, km
+
+
+def fit_bbox(points: list[tuple[float, float]], margin_km: float) -> tuple[float, float, float, float]:
+    """The smallest [w, s, e, n] holding every (lon, lat), the short way round the globe (so places
+    on both sides of 180° give west > east), grown by ``margin_km`` on the ground on every side."""
+    lons = sorted(((lon + 180) % 360) - 180 for lon, _ in points)
+    lats = [lat for _, lat in points]
+    # the widest gap between neighbouring longitudes (around the circle) is what the map leaves out
+    gaps = [(lons[(i + 1) % len(lons)] - lons[i]) % 360 for i in range(len(lons))]
+    i = max(range(len(lons)), key=lambda k: gaps[k]) if len(lons) > 1 else 0
+    west, east = (lons[(i + 1) % len(lons)], lons[i]) if len(lons) > 1 else (lons[0], lons[0])
+    south, north = min(lats), max(lats)
+    dlat = margin_km / KM_PER_DEGREE
+    widest = max(abs(south - dlat), abs(north + dlat), 0.0)
+    dlon = min(dlat / max(math.cos(math.radians(min(widest, 85.0))), 0.05), 60.0)
+    wrap = lambda v: ((v + 180) % 360) - 180  # noqa: E731
+    w, e = wrap(west - dlon), wrap(east + dlon)
+    if (east - west) % 360 + 2 * dlon >= 359:
+        w, e = -180.0, 180.0
+    elif w == e:
+        e = wrap(e + 1e-6)
+    return (w, max(south - dlat, -89.0), e, min(north + dlat, 89.0))
 
 
 def _north_arrow(value, s: _Spec) -> str | None:

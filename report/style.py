@@ -37,7 +37,8 @@ LABELS = ("notes", "sources", "map", "figure", "page")
 FIGURE_KEYS = {"font": str, "cjk_font": str, "simplify_mm": float, "frame_width": float, "margin": float,
                "roles": dict}
 ROLE_KEYS = {"fill": str, "edge": str, "width": float, "dash": list, "hatch": str, "hatch_colour": str,
-             "colour": str, "size": float, "weight": str, "style": str}
+             "colour": str, "size": float, "weight": str, "style": str,
+             "knockout": bool}
 ROLE_COLOUR_KEYS = ("fill", "edge", "hatch_colour", "colour")
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 

@@ -1,0 +1,68 @@
+"""Measure, in a rendered figure PDF, how close each text's glyphs come to foreign ink.
+
+The page is rasterised twice without anti-aliasing (so every fill keeps its exact colour): as it
+is, and with its text objects removed. Glyph pixels are those the text changes; ink pixels are
+those of the text-less rendering whose colour is not one of the style's fills (paper, water, land
+and the like): lines, edges, hatching, markers. A glyph pixel with ink within ``clear_mm`` is a
+conflict, unless a halo or knockout separates them (then the ink is not there to be found).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_raw
+
+FILL_ROLES = ("paper", "water", "land", "land_context", "district", "district_alt")
+
+
+def _render(page, scale: float) -> np.ndarray:
+    bitmap = page.render(scale=scale, no_smoothtext=True, no_smoothpath=True, no_smoothimage=True,
+                         may_draw_forms=True)
+    return np.asarray(bitmap.to_numpy())[..., 2::-1].copy()  # pdfium gives BGR(A)
+
+
+def _disk(r: int):
+    return [(dy, dx) for dy in range(-r, r + 1) for dx in range(-r, r + 1) if dx * dx + dy * dy <= r * r]
+
+
+def glyph_ink_conflicts(pdf: Path, style, clear_mm: float = 0.25, dpi: float = 400) -> list[tuple[str, float, float]]:
+    """[(text, x_mm, y_mm)] for each text object with a glyph pixel within clear_mm of foreign ink."""
+    scale = dpi / 72
+    doc = pdfium.PdfDocument(str(pdf))
+    page = doc[0]
+    full = _render(page, scale)
+    textpage = page.get_textpage()
+    texts = []
+    for obj in list(page.get_objects(filter=[pdfium_raw.FPDF_PAGEOBJ_TEXT], max_depth=1, textpage=textpage)):
+        texts.append((obj.extract(), obj.get_bounds()))
+        page.remove_obj(obj)
+    page.gen_content()
+    bare = _render(page, scale)
+    h = full.shape[0]
+    fills = {tuple(style.colours[r].rgb)
+             for r in FILL_ROLES if r in style.colours}
+    glyph = (full != bare).any(axis=2)
+    ink = np.ones(glyph.shape, dtype=bool)
+    packed = bare.astype(np.int32) @ np.array([65536, 256, 1])
+    for rgb in fills:
+        ink &= packed != (rgb[0] * 65536 + rgb[1] * 256 + rgb[2])
+    r = max(1, round(clear_mm / 25.4 * dpi))
+    near = np.zeros_like(ink)
+    padded = np.pad(ink, r)
+    for dy, dx in _disk(r):
+        near |= padded[r + dy:r + dy + ink.shape[0], r + dx:r + dx + ink.shape[1]]
+    bad = glyph & near
+    out = []
+    px_mm = 25.4 / dpi
+    for text, (l, b, rr, t) in texts:
+        x0, x1 = int(l * scale), int(np.ceil(rr * scale)) + 1
+        y0, y1 = int(h - t * scale), int(np.ceil(h - b * scale)) + 1
+        sub = bad[max(y0, 0):y1, max(x0, 0):x1]
+        if sub.any():
+            ys, xs = np.nonzero(sub)
+            out.append((text.strip(), round((x0 + xs[0]) * px_mm, 2), round((h - y0 - ys[0]) * px_mm, 2)))
+    doc.close()
+    return out
