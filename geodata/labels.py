@@ -87,6 +87,7 @@ class LabelRequest:
     inside: object = None  # shapely geometry in display units
     open_water: bool = False  # prefers open water, away from coasts (seas, oceans)
     beyond: tuple[float, float] | None = None  # the true anchor when it lies outside the frame
+    avoid: object = None  # what the label names, which it must not cover (a small island; display units)
     placed: Box | None = field(default=None, init=False)
 
 
@@ -95,7 +96,7 @@ class Ink:
 
     def __init__(self, affine, px_per_pt: float, frame: tuple[float, float, float, float]):
         self.frame = frame  # display units
-        self._affine = affine  # shapely affine_transform parameters: data -> display
+        self.affine = affine  # shapely affine_transform parameters: data -> display
         self.pt = px_per_pt
         self._lines: list = []
         self._line_meta: list = []  # (weight per pt, hard, half width px, what)
@@ -114,7 +115,7 @@ class Ink:
             if len(coords) < 2:
                 continue
             if not display:
-                coords = _apply(coords, self._affine)
+                coords = _apply(coords, self.affine)
             for start in range(0, len(coords) - 1, PIECE_VERTICES - 1):
                 piece = coords[start:start + PIECE_VERTICES]
                 if len(piece) >= 2:
@@ -125,13 +126,13 @@ class Ink:
         """Hatched areas; ``weight``: cost per square point covered."""
         for g in shapely.get_parts(np.asarray(list(geoms), dtype=object)):
             if shapely.get_type_id(g) in (3, 6):
-                self._areas.append(shapely.affinity.affine_transform(g, self._affine))
+                self._areas.append(shapely.affinity.affine_transform(g, self.affine))
                 self._area_meta.append((weight, what))
 
     def add_fills(self, geoms) -> None:
         for g in shapely.get_parts(np.asarray(list(geoms), dtype=object)):
             if shapely.get_type_id(g) in (3, 6) and not g.is_empty:
-                self._fills.append(shapely.affinity.affine_transform(g, self._affine))
+                self._fills.append(shapely.affinity.affine_transform(g, self.affine))
 
     def freeze(self) -> None:
         self.lines = np.array(self._lines, dtype=object)
@@ -172,6 +173,17 @@ class Ink:
                 covered = shapely.area(shapely.intersection(boxes[bi], self.areas[ai])) / self.pt ** 2
                 np.add.at(cost, bi, covered * self.area_w[ai])
         return cost, blocked
+
+    def crosses_hard(self, anchor, xs, ys) -> np.ndarray:
+        """For each point, whether the straight line from the anchor to it crosses a hard line."""
+        out = np.zeros(len(xs), dtype=bool)
+        if not len(self.lines) or not self.line_hard.any():
+            return out
+        segs = shapely.linestrings(np.stack([np.column_stack([np.full(len(xs), anchor[0]), xs]),
+                                             np.column_stack([np.full(len(ys), anchor[1]), ys])], axis=2))
+        si, li = self.line_tree.query(segs, predicate="intersects")
+        out[si[self.line_hard[li]]] = True
+        return out
 
     def fill_share(self, x0, y0, x1, y1) -> np.ndarray:
         """Share of each box (arrays of corners) covered by filled polygons (land)."""
@@ -250,7 +262,7 @@ def place_labels(ax, renderer, requests: list[LabelRequest], obstacles: list[Box
             text.remove()
             if req.required:
                 near = [b.what for b in taken if b.what and _dist(b, anchor) < 40 * pt][:4]
-                raise FigureError(f"no room for the required label '{req.text}' clear of "
+                raise FigureError(f"no room for the required label '{' '.join(req.text.split())}' clear of "
                                   f"{', '.join(near) or 'the lines and the frame'}; move, shorten or drop a label")
             dropped.append(req)
             continue
@@ -260,7 +272,7 @@ def place_labels(ax, renderer, requests: list[LabelRequest], obstacles: list[Box
         text.set_ha(ha)
         text.set_va(va)
         text.set_position(inv.transform((x, y)))
-        box.what = f"label '{wording}'"
+        box.what = f"label '{' '.join(wording.split())}'"
         req.placed = box
         placed.append((req, box, knock))
         taken.append(box.grow(GAP_PT * pt))
@@ -325,6 +337,12 @@ def _best(req: LabelRequest, anchor, size, taken: list[Box], inner: Box, ink: In
     pref = np.array([cands[i][4] for i in idx]) + extra
     total = pref + cost
     total[blocked >= 0] = np.inf
+    if req.avoid is not None:
+        total[shapely.intersects(boxes, shapely.buffer(req.avoid, clear_px))] = np.inf
+    if req.beyond is None and req.home != "inside":
+        # never across a boundary, a route or a claim line from what it names
+        cx, cy = (x0[idx] + x1[idx]) / 2, (y0[idx] + y1[idx]) / 2
+        total[ink.crosses_hard(anchor, cx, cy)] = np.inf
     bx0, by0, bx1, by1 = x0[idx], y0[idx], x1[idx], y1[idx]
     if req.home == "water":
         land = ink.fill_share(bx0, by0, bx1, by1)

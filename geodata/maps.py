@@ -229,7 +229,7 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
     ink.freeze()
     placed, dropped = place_labels(ax, renderer, requests, obstacles, frame_box, MEASURE_DPI, ink)
     for req in dropped:
-        report.warnings.append(f"label '{req.text.splitlines()[0]}' ({req.name}) dropped: no room clear of "
+        report.warnings.append(f"label '{' '.join(req.text.split())}' ({req.name}) dropped: no room clear of "
                                f"other labels, boxes and lines that must not be covered")
     bar_box = next(b for b in obstacles if b.what == "the scale bar")
     knockout(ax, [b for _, b, knock in placed if knock] + [bar_box], fills,
@@ -513,9 +513,22 @@ def _label_request(ax, lab: LabelSpec, spec: MapSpec, look: Look, crs, is_site: 
     if lab.area and lab.place.area_km2:
         text += f"\n{lab.place.area_km2:,.0f} km²"
     check_glyphs(text, look, f"label of {lab.place.id}")
-    xy = _anchor(lab, crs, view, extent, scale, load, look)
+    xy, feature = _anchor(lab, crs, view, extent, scale, load, look)
     marker_role = "site" if is_site else "place"
+    props = look.text_props(lab.role)
+    marker_pt = look.role(marker_role).get("size", 2.0) if lab.marker else 0.0
     kind = "point" if lab.marker else "centre"
+    avoid = None
+    if not lab.marker and lab.place.kind in ("strait", "cape"):
+        kind = "point"  # named beside the point, without a town dot
+    elif feature is not None:
+        shown = shapely.affinity.affine_transform(feature, ink.affine)
+        x0, y0, x1, y1 = shown.bounds
+        size_pt = max(x1 - x0, y1 - y0) / ink.pt
+        width_pt = max(len(line) for line in text.split("\n")) * props["fontsize"] * 0.5
+        if size_pt < width_pt:
+            # an island smaller than its name: named beside it, never over it, a leader if far
+            kind, marker_pt, avoid = "point", min(size_pt, 24.0), shown
     props = look.text_props(lab.role)
     props["multialignment"] = "center" if kind == "centre" else "left"
     leader = {"color": look.colour("text"), "linewidth": 0.3}
@@ -527,17 +540,17 @@ def _label_request(ax, lab: LabelSpec, spec: MapSpec, look: Look, crs, is_site: 
     beyond = None
     if not (view[0] <= xy[0] <= view[2] and view[1] <= xy[1] <= view[3]):
         beyond = tuple(ax.transData.transform(xy))
-    return LabelRequest(text=wordings[0], xy=xy, props=props, kind=kind,
-                        marker_pt=look.role(marker_role).get("size", 2.0) if lab.marker else 0.0,
+    return LabelRequest(text=wordings[0], xy=xy, props=props, kind=kind, marker_pt=marker_pt, avoid=avoid,
                         leader=leader, alternatives=tuple(wordings[1:]), name=lab.place.id, priority=priority,
                         required=lab.required, home="water" if lab.place.kind in WATER else None,
                         open_water=lab.place.kind in ("sea", "ocean"), beyond=beyond)
 
 
 def _anchor(lab: LabelSpec, crs, view, extent, scale, load, look: Look):
-    """Where a label is anchored, in map units: a marked place at its point; an island at the pole
-    of inaccessibility of its visible outline (from the land layer); a water name at its gazetteer
-    label point, or where the frame's visible part of the map comes nearest to it."""
+    """Where a label is anchored, in map units, and the outline of what it names if known: a marked
+    place at its point; an island at the pole of inaccessibility of its visible outline (from the
+    land layer); a water name at its gazetteer label point, even off the map (the placer then
+    looks for open water nearest to it)."""
     frame = shapely_box(*view)
     x, y = _project(crs, lab.place.lon, lab.place.lat)
     inside = frame.contains(shapely.Point(x, y))
@@ -549,11 +562,11 @@ def _anchor(lab: LabelSpec, crs, view, extent, scale, load, look: Look):
             if not visible.is_empty:
                 part = max(shapely.get_parts(visible), key=lambda g: g.area)
                 p = shapely.ops.polylabel(part, tolerance=(view[2] - view[0]) / 400)
-                return p.x, p.y
+                return (p.x, p.y), visible
     if inside:
-        return x, y
+        return (x, y), None
     if lab.place.kind in WATER:
-        return x, y  # the placer looks for room in the frame, nearest the label point
+        return (x, y), None  # the placer looks for room in the frame, nearest the label point
     raise FigureError(f"'{lab.place.id}' lies outside this map's frame; widen the extent or drop it")
 
 
@@ -573,7 +586,7 @@ def _country_request(c, look: Look, crs, extent, view, ink: Ink, load, mm_per_un
     p = shapely.ops.polylabel(part, tolerance=2.0 / mm_per_unit)
     props = look.text_props(c.role)
     props["multialignment"] = "center"
-    shown = shapely.affinity.affine_transform(visible, ink._affine)
+    shown = shapely.affinity.affine_transform(visible, ink.affine)
     return LabelRequest(text=text, xy=(p.x, p.y), props=props, kind="centre", name=c.country,
                         priority=PRIORITY["country"], required=c.required, home="inside", inside=shown)
 

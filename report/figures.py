@@ -150,6 +150,13 @@ def _render_locked(fig: FigureDef, out: Path, look: Look) -> tuple[str | None, l
         return None, list(report.warnings)
     except FigureError as exc:
         return str(exc), []
+    except Exception as exc:  # a GEOS or PROJ failure is the spec's problem: one line, not a traceback
+        origin = type(exc).__module__.split(".")[0]
+        if origin not in ("shapely", "pyproj"):
+            raise
+        detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        what = "projection" if origin == "pyproj" else "geometry"
+        return f"the map's {what} cannot be computed ({type(exc).__name__}: {detail}); check extent and projection", []
     finally:
         for leftover in (Path(tmp), Path(tmp).with_suffix(".json")):
             if leftover.exists():

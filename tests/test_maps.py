@@ -17,18 +17,19 @@ import pytest
 from conftest import ROOT, SAMPLE, pdf_text, run_brief
 
 NORTH_PACIFIC = ROOT / "tests" / "briefs" / "north-pacific"
+BERING_STRAIT = ROOT / "tests" / "briefs" / "bering-strait"
 PT_PER_MM = 72 / 25.4
 
 
 @pytest.fixture(scope="session")
 def rendered(tmp_path_factory):
-    """Every figure of the sample and of the north-pacific test brief, rendered into a fresh cache."""
+    """Every figure of the sample and of the two test briefs, rendered into a fresh cache."""
     from report.figures import prepare
     from report.pipeline import load
 
     cache = tmp_path_factory.mktemp("figure-cache")
     out = {}
-    for brief_dir in (SAMPLE, NORTH_PACIFIC):
+    for brief_dir in (SAMPLE, NORTH_PACIFIC, BERING_STRAIT):
         brief, style = load(brief_dir)
         out.update(prepare(brief, style, cache_dir=cache))
     return out
@@ -71,6 +72,95 @@ def test_no_label_overlaps_another_label_callout_or_frame(rendered):
             assert fx0 <= box[0] and box[2] <= fx1 and fy0 <= box[1] and box[3] <= fy1, (fid, text, "leaves the frame")
             for other, obox in labels[i + 1:] + boxes:
                 assert not _overlap(box, obox, tol=0.0), (fid, text, "overlaps", other)
+
+
+def test_no_glyph_comes_within_a_quarter_millimetre_of_foreign_ink(rendered):
+    """Measured on the rendered PDFs, with and without their text: no label, legend entry, scale
+    or graticule figure touches a line, an edge, hatching or a marker within 0.25 mm, unless a
+    knockout has cleared the ink under it."""
+    from maps_ink import glyph_ink_conflicts
+
+    from report.style import load_style
+
+    style = load_style("house")
+    for fid, fig in maps(rendered).items():
+        assert glyph_ink_conflicts(fig.pdf, style) == [], fid
+
+
+def test_ink_measure_finds_a_label_set_over_a_line(tmp_path):
+    """The measure itself: a label drawn across a line, with no knockout, is found."""
+    import matplotlib
+
+    matplotlib.use("pdf", force=True)
+    from matplotlib.figure import Figure
+
+    from maps_ink import glyph_ink_conflicts
+
+    from report.style import load_style
+
+    fig = Figure(figsize=(2, 1))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    ax.plot([0, 1], [0.5, 0.5], color="#000000", linewidth=0.5)
+    ax.text(0.5, 0.5, "Over", ha="center", va="center", fontsize=8)
+    ax.text(0.1, 0.85, "Clear", fontsize=8)
+    fig.savefig(tmp_path / "f.pdf")
+    assert [c[0] for c in glyph_ink_conflicts(tmp_path / "f.pdf", load_style("house"))] == ["Over"]
+
+
+def test_every_label_is_placed_by_the_engine_not_by_hand():
+    """No figure spec of the sample or the test briefs sets a label's position."""
+    for spec in [*SAMPLE.glob("figures/*.toml"), *NORTH_PACIFIC.glob("figures/*.toml"),
+                 *BERING_STRAIT.glob("figures/*.toml")]:
+        import tomllib
+
+        data = tomllib.loads(spec.read_text())
+        for table in ("label", "country"):
+            assert all("at" not in entry for entry in data.get(table, [])), (spec.name, table)
+
+
+def test_fit_across_180_goes_the_short_way_round(rendered):
+    from report.figspec import fit_bbox
+
+    w, s, e, n = fit_bbox([(177.517, 64.733), (-165.406, 64.501)], 60)
+    assert w > e and (e - w) % 360 < 20  # across 180°, about 17° wide, not 343°
+    assert fit_bbox([(10, 50), (20, 55)], 0) == (10, 50, 20, 55)
+    rep = report_of(rendered["strait"])
+    names = {lab["name"] for lab in rep["labels"]}
+    assert {"anadyr", "nome", "country-russia", "country-united-states-of-america"} <= names, names
+
+
+def test_labels_stay_on_their_side_of_a_boundary(rendered):
+    """Big Diomede (west of the 1990 line) and Little Diomede (east of it), 4 km apart."""
+    from pyproj import CRS, Transformer
+
+    rep = report_of(rendered["diomedes"])
+    x0, y0, x1, y1 = rep["view"]
+    fwd = Transformer.from_crs("EPSG:4326", CRS.from_wkt(rep["crs"]), always_xy=True)
+    bx, _ = fwd.transform(-168.976944, 65.77)
+    line_mm = rep["frame"][0] + (bx - x0) / (x1 - x0) * (rep["frame"][2] - rep["frame"][0])
+    boxes = {lab["name"]: lab["box"] for lab in rep["labels"]}
+    assert boxes["big-diomede"][2] < line_mm < boxes["little-diomede"][0], (boxes, line_mm)
+
+
+def test_a_label_without_room_is_dropped_with_a_warning_unless_required(tmp_path):
+    brief = tmp_path / "bering-strait"
+    shutil.copytree(BERING_STRAIT, brief)
+    spec = brief / "figures" / "diomedes.toml"
+    crowded = spec.read_text().replace("height = 60", "height = 14") + "".join(
+        f'\n[[label]]\nplace = "{p}"\n' for p in ("bering-strait", "chukchi-sea", "bering-sea"))
+    spec.write_text(crowded)
+    env = {"BRIEF_CACHE": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
+    proc = run_brief("build", brief, "--out", tmp_path / "out", "-q", "--variant", "screen", env=env)
+    assert proc.returncode == 0, proc.stderr
+    dropped = re.findall(r"diomedes\.toml: label '([^']+)' \((\S+)\) dropped", proc.stderr)
+    assert dropped, proc.stderr
+    name = dropped[0][1]
+    spec.write_text(crowded.replace(f'place = "{name}"\n', f'place = "{name}"\nrequired = true\n', 1))
+    proc = run_brief("build", brief, "--out", tmp_path / "out", "-q", "--variant", "screen", env=env)
+    assert proc.returncode == 1
+    err = proc.stderr.strip()
+    assert len(err.splitlines()) == 1 and "diomedes.toml" in err and "no room for the required label" in err, err
 
 
 def test_text_objects_in_the_figure_pdfs_do_not_collide(rendered):
@@ -282,6 +372,14 @@ def test_bad_figure_spec_one_error_with_file_and_line(tmp_path, old, new, words)
     err = proc.stderr.strip()
     assert len(err.splitlines()) == 1 and "Traceback" not in err, err
     assert f"{path.name}:{line}:" in err and words in err, err
+
+
+def test_projection_error_is_one_line_naming_the_figure(tmp_path):
+    proc, path, _ = _spec_case(tmp_path, 'legend = "none"', 'legend = "none"\nprojection = "+proj=nonsense +units=m"')
+    assert proc.returncode == 1
+    err = proc.stderr.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err and "bering.toml" in err, err
+    assert "projection cannot be computed" in err, err
 
 
 def test_callout_without_source_is_refused(tmp_path):
