@@ -1,5 +1,11 @@
-"""Charts of the figures a brief quotes: horizontal bars, grouped by source, on a linear
-or logarithmic scale, drawn with matplotlib in the figure look (palette, fonts)."""
+"""Charts of the figures a brief quotes, grouped by source, drawn with matplotlib in the figure
+look (palette, fonts).
+
+Honest by construction: on a linear scale each value is a bar from zero, so bar lengths are in
+the ratio of the values; on a logarithmic scale there is no zero to start a bar from, so each value
+is a dot on the scale with its value printed beside it (a bar from an arbitrary baseline would show
+a ratio the data do not have). Colours come from the bars' style roles; a brief names its actors
+with roles such as ``actor.japan`` so that one actor keeps one colour in every figure."""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from geodata.look import FigureError, Look, Report, check_glyphs, save_pdf, setup_matplotlib
+from geodata.look import Look, Report, check_glyphs, save_pdf, setup_matplotlib
 
 
 @dataclass(frozen=True)
@@ -56,14 +62,15 @@ def render_chart(spec: ChartSpec, look: Look, out: Path) -> Report:
     bottom = 8.0 if spec.axis_label else 5.0  # mm for tick labels (and the axis label)
     ax = fig.add_axes((3.0 / W, bottom / H, 1 - 8.0 / W, 1 - (bottom + 1.0) / H))
     values = [b.value for _, b in rows if b]
-    if spec.scale == "log":
-        # a log bar needs a baseline: one decade below the smallest value
-        low = 10 ** (math.floor(math.log10(min(values))) - 1)
+    log = spec.scale == "log"
+    if log:
+        low = 10 ** math.floor(math.log10(min(values)))
         ax.set_xscale("log")
-        ax.set_xlim(low, spec.max or 10 ** math.ceil(math.log10(max(values) * 3)))
+        ax.set_xlim(low / 2, spec.max or 10 ** math.ceil(math.log10(max(values) * 3)))
     else:
         low = 0
         ax.set_xlim(0, spec.max or max(values) * 1.15)
+    start = ax.get_xlim()[0]
     ax.set_ylim(n - 0.45, -0.55)
     for spine in ("top", "right", "left"):
         ax.spines[spine].set_visible(False)
@@ -72,16 +79,25 @@ def render_chart(spec: ChartSpec, look: Look, out: Path) -> Report:
     ax.tick_params(axis="x", length=2, width=0.4, labelsize=small["fontsize"], colors=look.colour("muted"))
     ax.set_yticks([])
     ax.xaxis.set_major_formatter(_formatter(spec))
+    ax.xaxis.set_minor_formatter(_blank())
     for i, (label, bar) in enumerate(rows):
         if bar is None:
-            ax.text(low, i, label, va="center", ha="left", **{**text, "fontweight": "bold"})
+            ax.text(start, i, label, va="center", ha="left", **{**text, "fontweight": "bold"})
             continue
-        r = look.role(bar.role)
-        ax.barh(i + 0.12, bar.value - (0 if spec.scale == "linear" else 0), left=low if spec.scale == "log" else 0,
-                height=0.42, color=look.colour(r.get("fill", "bar")), linewidth=0, zorder=2)
-        ax.text(low, i - 0.3, label, va="center", ha="left", **small)
+        colour = look.colour(look.role(bar.role).get("fill", "bar"))
         shown = bar.display or f"{bar.value:g}{spec.unit}"
-        ax.text(bar.value, i + 0.12, f" {shown}", va="center", ha="left", **{**text, "fontweight": "bold"})
+        value_props = {**text, "fontweight": "bold"}
+        ha, pad = "left", " "
+        if log:
+            ax.plot([bar.value], [i + 0.12], marker="o", markersize=5, color=colour, linestyle="none", zorder=3)
+            pad = "   "
+        else:
+            ax.barh(i + 0.12, bar.value, left=0, height=0.42, color=colour, linewidth=0, zorder=2)
+            if bar.value > 0.7 * ax.get_xlim()[1]:  # no room after the bar: the value goes inside its end
+                ha, value_props["color"] = "right", look.colour(look.paper)
+        ax.text(start, i - 0.3, label, va="center", ha="left", **small)
+        ax.text(bar.value, i + 0.12, f"{pad}{shown}{pad if ha == 'right' else ''}", va="center", ha=ha,
+                zorder=4, **value_props)
     if spec.axis_label:
         ax.set_xlabel(spec.axis_label, fontsize=small["fontsize"], color=look.colour("muted"), labelpad=1.5)
     report = Report(width_mm=W, height_mm=H)
@@ -95,10 +111,7 @@ def _formatter(spec: ChartSpec):
     return FuncFormatter(lambda v, _pos: f"{v:,g}{spec.unit}")
 
 
-def validate(spec: ChartSpec) -> None:
-    if spec.scale not in ("linear", "log"):
-        raise FigureError("scale must be 'linear' or 'log'")
-    for g in spec.groups:
-        for b in g.bars:
-            if spec.scale == "log" and b.value <= 0:
-                raise FigureError(f"bar '{b.label}': a log scale needs positive values")
+def _blank():
+    from matplotlib.ticker import NullFormatter
+
+    return NullFormatter()

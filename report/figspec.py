@@ -346,8 +346,18 @@ def _chart(fid: str, data: dict, s: _Spec, roles: list) -> ChartSpec:
         groups.append(Group(name=str(g.get("name", "")), bars=tuple(bars)))
     if not groups:
         raise s.fail("a chart needs at least one [[group]] with [[group.bar]] entries", "kind")
+    scale = str(data.get("scale", "linear"))
+    if scale not in ("linear", "log"):
+        raise s.fail("scale must be \"linear\" (bars from zero) or \"log\" (dots with their values)", "scale")
+    for g in groups:
+        for b in g.bars:
+            if scale == "log" and b.value <= 0:
+                raise s.fail(f"bar '{b.label}': a log scale needs positive values", f'label = "{b.label}"')
+            if scale == "linear" and b.value < 0:
+                raise s.fail(f"bar '{b.label}': bars start at zero; a negative value needs another chart",
+                             f'label = "{b.label}"')
     return ChartSpec(id=fid, width_mm=0.0, height_mm=0.0, groups=tuple(groups),
-                     scale=str(data.get("scale", "linear")), unit=str(data.get("unit", "")),
+                     scale=scale, unit=str(data.get("unit", "")),
                      axis_label=str(data.get("axis_label", "")), max=data.get("max"))
 
 
