@@ -1,4 +1,5 @@
-"""Measure, in a rendered figure PDF, how close each text's glyphs come to foreign ink.
+"""Measurements on rendered figure PDFs: how close each text's glyphs come to foreign ink
+(:func:`glyph_ink_conflicts`), and the filled paths of a page (:func:`filled_paths`).
 
 The page is rasterised twice without anti-aliasing (so every fill keeps its exact colour): as it
 is, and with its text objects removed. Glyph pixels are those the text changes; ink pixels are
@@ -12,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pikepdf
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_raw
 
@@ -65,4 +67,27 @@ def glyph_ink_conflicts(pdf: Path, style, clear_mm: float = 0.25, dpi: float = 4
             ys, xs = np.nonzero(sub)
             out.append((text.strip(), round((x0 + xs[0]) * px_mm, 2), round((h - y0 - ys[0]) * px_mm, 2)))
     doc.close()
+    return out
+
+
+def filled_paths(pdf: Path) -> list[tuple[tuple[float, ...] | None, list[float]]]:
+    """(fill colour as rounded RGB, x coordinates of its vertices) of every filled path on page 1."""
+    out, xs, fill = [], [], None
+    with pikepdf.open(pdf) as doc:
+        for operands, op in pikepdf.parse_content_stream(doc.pages[0]):
+            name = str(op)
+            if name == "rg":
+                fill = tuple(round(float(v), 3) for v in operands)
+            elif name in ("m", "l"):
+                xs.append(float(operands[0]))
+            elif name == "c":
+                xs.extend(float(operands[i]) for i in (0, 2, 4))
+            elif name == "re":
+                xs.extend([float(operands[0]), float(operands[0]) + float(operands[2])])
+            elif name in ("f", "f*", "B", "B*"):
+                if xs:
+                    out.append((fill, xs))
+                xs = []
+            elif name in ("S", "n"):
+                xs = []
     return out

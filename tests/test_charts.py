@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-import pikepdf
 import pytest
 
 from conftest import SAMPLE
@@ -25,25 +24,9 @@ def sample():
 
 def _filled_extents(pdf: Path) -> list[tuple[tuple[float, ...], float, float]]:
     """(fill colour, x0, x1) of every filled path on the page."""
-    out, xs, fill = [], [], None
-    with pikepdf.open(pdf) as doc:
-        for operands, op in pikepdf.parse_content_stream(doc.pages[0]):
-            name = str(op)
-            if name == "rg":
-                fill = tuple(round(float(v), 3) for v in operands)
-            elif name in ("m", "l"):
-                xs.append(float(operands[0]))
-            elif name == "c":
-                xs.extend(float(operands[i]) for i in (0, 2, 4))
-            elif name == "re":
-                xs.extend([float(operands[0]), float(operands[0]) + float(operands[2])])
-            elif name in ("f", "f*", "B", "B*"):
-                if xs:
-                    out.append((fill, min(xs), max(xs)))
-                xs = []
-            elif name in ("S", "n"):
-                xs = []
-    return out
+    from maps_ink import filled_paths
+
+    return [(fill, min(xs), max(xs)) for fill, xs in filled_paths(pdf)]
 
 
 def _rgb(style, role_colour: str) -> tuple[float, ...]:

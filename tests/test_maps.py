@@ -234,24 +234,10 @@ def test_naming_switch_gives_japanese_names_with_kanji(rendered):
 
 def _land_fill_x(pdf: Path, rgb: tuple[int, int, int]) -> list[float]:
     """x coordinates of every vertex of paths filled with the given colour."""
+    from maps_ink import filled_paths
+
     target = tuple(round(v / 255, 3) for v in rgb)
-    xs, path, fill = [], [], None
-    with pikepdf.open(pdf) as doc:
-        for operands, op in pikepdf.parse_content_stream(doc.pages[0]):
-            name = str(op)
-            if name == "rg":
-                fill = tuple(round(float(v), 3) for v in operands)
-            elif name in ("m", "l"):
-                path.append(float(operands[0]))
-            elif name == "c":
-                path.append(float(operands[4]))
-            elif name in ("f", "f*", "B", "B*"):
-                if fill == target:
-                    xs.extend(path)
-                path = []
-            elif name in ("S", "n"):
-                path = []
-    return xs
+    return [x for fill, xs in filled_paths(pdf) if fill == target for x in xs]
 
 
 def test_map_across_180_degrees_draws_both_coasts(rendered):
