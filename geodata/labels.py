@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
+from matplotlib.backends.backend_pdf import Op, Verbatim
+from matplotlib.text import Text
 
 from .look import FigureError
 
@@ -88,6 +90,7 @@ class LabelRequest:
     open_water: bool = False  # prefers open water, away from coasts (seas, oceans)
     beyond: tuple[float, float] | None = None  # the true anchor when it lies outside the frame
     avoid: object = None  # what the label names, which it must not cover (a small island; display units)
+    tracking: float = 0.0  # letter spacing in em (spaced italic for seas, spaced capitals for countries)
     placed: Box | None = field(default=None, init=False)
 
 
@@ -105,7 +108,8 @@ class Ink:
         self._fills: list = []  # fill polygons (for "water" homes)
         self.frozen = False
 
-    def add_lines(self, geoms, what: str, width_pt: float, weight: float, hard: bool, display=False) -> None:
+    def add_lines(self, geoms, what: str, width_pt: float, weight: float, hard: bool, display=False,
+                  divides: bool = False) -> None:
         """Lines (or polygon outlines) drawn ``width_pt`` wide; ``weight``: cost per point of length."""
         parts = shapely.get_parts(np.asarray(list(geoms), dtype=object))
         polys = shapely.get_type_id(parts) == 3
@@ -120,7 +124,7 @@ class Ink:
                 piece = coords[start:start + PIECE_VERTICES]
                 if len(piece) >= 2:
                     self._lines.append(shapely.linestrings(piece))
-                    self._line_meta.append((weight, hard, width_pt / 2 * self.pt, what))
+                    self._line_meta.append((weight, hard, width_pt / 2 * self.pt, what, divides))
 
     def add_areas(self, geoms, what: str, weight: float) -> None:
         """Hatched areas; ``weight``: cost per square point covered."""
@@ -140,6 +144,7 @@ class Ink:
         self.line_hard = np.array([m[1] for m in self._line_meta], dtype=bool)
         self.line_hw = np.array([m[2] for m in self._line_meta], dtype=float)
         self.line_what = [m[3] for m in self._line_meta]
+        self.line_divides = np.array([m[4] for m in self._line_meta], dtype=bool)
         self.line_tree = shapely.STRtree(self.lines)
         self.areas = np.array(self._areas, dtype=object)
         self.area_w = np.array([m[0] for m in self._area_meta], dtype=float)
@@ -175,14 +180,15 @@ class Ink:
         return cost, blocked
 
     def crosses_hard(self, anchor, xs, ys) -> np.ndarray:
-        """For each point, whether the straight line from the anchor to it crosses a hard line."""
+        """For each point, whether the straight line from the anchor to it crosses a line that
+        divides (a boundary, a claim line: what lies across it is another side)."""
         out = np.zeros(len(xs), dtype=bool)
-        if not len(self.lines) or not self.line_hard.any():
+        if not len(self.lines) or not self.line_divides.any():
             return out
         segs = shapely.linestrings(np.stack([np.column_stack([np.full(len(xs), anchor[0]), xs]),
                                              np.column_stack([np.full(len(ys), anchor[1]), ys])], axis=2))
         si, li = self.line_tree.query(segs, predicate="intersects")
-        out[si[self.line_hard[li]]] = True
+        out[si[self.line_divides[li]]] = True
         return out
 
     def fill_share(self, x0, y0, x1, y1) -> np.ndarray:
@@ -247,14 +253,19 @@ def place_labels(ax, renderer, requests: list[LabelRequest], obstacles: list[Box
     for i in order:
         req = requests[i]
         anchor = ax.transData.transform(req.xy)
-        text = ax.text(req.xy[0], req.xy[1], req.text, zorder=30, **req.props)
+        text = _new_text(ax, req)
         best = None  # (cost, wording, x, y, ha, va, box, leader, knock)
         for rank, wording in enumerate((req.text, *req.alternatives)):
             text.set_text(wording)
             text.set_ha("left")
             text.set_va("bottom")
             bb = text.get_window_extent(renderer)
-            size = (bb.width, bb.height, bb.x0 - anchor[0], bb.y0 - anchor[1])
+            width = bb.width
+            if _spaced(req, wording):
+                width += req.tracking * req.props["fontsize"] * pt * (len(wording) - 1)
+            if req.props.get("fontstyle") == "italic":
+                width += 0.12 * req.props["fontsize"] * pt  # the slant overhangs the measured extent
+            size = (width, bb.height, bb.x0 - anchor[0], bb.y0 - anchor[1])
             found = _best(req, anchor, size, taken, inner, ink, pt, clear_px, rank * 2.0)
             if found and (best is None or found[0] < best[0]):
                 best = (found[0], wording, *found[1:])
@@ -272,6 +283,15 @@ def place_labels(ax, renderer, requests: list[LabelRequest], obstacles: list[Box
         text.set_ha(ha)
         text.set_va(va)
         text.set_position(inv.transform((x, y)))
+        if isinstance(text, SpacedText):
+            if _spaced(req, wording):
+                # the spacing widens the text to the right of where matplotlib aligns it: set it
+                # from its left edge, where the box begins
+                text.set_ha("left")
+                text.set_position(inv.transform((box.x0, y)))
+                text.tc = req.tracking * req.props["fontsize"]
+            else:
+                text.tc = 0.0
         box.what = f"label '{' '.join(wording.split())}'"
         req.placed = box
         placed.append((req, box, knock))
@@ -280,6 +300,45 @@ def place_labels(ax, renderer, requests: list[LabelRequest], obstacles: list[Box
             taken.extend(_leader(ax, inv, anchor, box, req, pt))
     placed.sort(key=lambda p: requests.index(p[0]))
     return placed, dropped
+
+
+def _spaced(req: LabelRequest, wording: str) -> bool:
+    """Whether a wording is set letter-spaced (one line only)."""
+    return bool(req.tracking) and "\n" not in wording
+
+
+class SpacedText(Text):
+    """Text set with PDF character spacing (Tc): letter-spaced, yet one text object whose letters
+    a reader's search and copy still find as one word (matplotlib has no letter spacing)."""
+
+    tc = 0.0  # points added after each character
+
+    def draw(self, renderer):
+        pdf = getattr(renderer, "file", None) if self.tc else None
+        if pdf is None:
+            return super().draw(renderer)
+        output = pdf.output
+
+        def spaced(*data):  # the spacing goes inside the text object, after BT and the font
+            output(*data)
+            if data and data[0] is Op.begin_text:
+                output(Verbatim(b"%.3f Tc" % self.tc))
+
+        pdf.output = spaced
+        try:
+            super().draw(renderer)
+        finally:
+            del pdf.output
+        output(Verbatim(b"0 Tc"))
+
+
+def _new_text(ax, req: LabelRequest):
+    """The label's text artist (a letter-spaced one for a role with tracking)."""
+    if not req.tracking:
+        return ax.text(req.xy[0], req.xy[1], req.text, zorder=30, **req.props)
+    t = SpacedText(req.xy[0], req.xy[1], req.text, zorder=30, transform=ax.transData, clip_on=False, **req.props)
+    ax._add_text(t)
+    return t
 
 
 def _candidates(req: LabelRequest, anchor, size, pt, inner: Box):
@@ -340,7 +399,7 @@ def _best(req: LabelRequest, anchor, size, taken: list[Box], inner: Box, ink: In
     if req.avoid is not None:
         total[shapely.intersects(boxes, shapely.buffer(req.avoid, clear_px))] = np.inf
     if req.beyond is None and req.home != "inside":
-        # never across a boundary, a route or a claim line from what it names
+        # never across a boundary or a claim line from what it names
         cx, cy = (x0[idx] + x1[idx]) / 2, (y0[idx] + y1[idx]) / 2
         total[ink.crosses_hard(anchor, cx, cy)] = np.inf
     bx0, by0, bx1, by1 = x0[idx], y0[idx], x1[idx], y1[idx]

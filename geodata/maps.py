@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -353,7 +354,7 @@ def _add_line_ink(ink: Ink, geoms, what: str, role: str, look: Look) -> None:
     r = look.role(role)
     soft = bool(r.get("knockout"))
     weight = 0.05 if role == "graticule" else 1.0  # the graticule yields to any label
-    ink.add_lines(geoms, what, float(r.get("width", 0.5)), weight, hard=not soft)
+    ink.add_lines(geoms, what, float(r.get("width", 0.5)), weight, hard=not soft, divides=bool(r.get("divides")))
 
 
 def _layer_ink(ink: Ink, fills: list, gdf, role: str, look: Look) -> None:
@@ -476,6 +477,17 @@ def _graticule_line(ax, xs, ys, frame, props, label, edge, text, taken, ink: Ink
                     **text)
 
 
+# generic terms that make two names of one place differ in form only ("Habomai Islands" and
+# "Habomai-gunto" are one name: a dual label would repeat it)
+GENERIC = re.compile(r"[\s-]+(islands?|island group|strait|peninsula|gunto|shoto|retto|jima|shima|to|"
+                     r"kaikyo|suido|hanto|misaki|zaki|saki|mura|machi|cho|shi)$", re.IGNORECASE)
+
+
+def _core(name: str) -> str:
+    """A name without its generic term, for comparing two conventions' names."""
+    return GENERIC.sub("", name.strip()).casefold()
+
+
 def place_name(place, naming: str, kanji: bool, language: str = "en") -> str:
     """The label of a place in the spec's naming convention; its main name is the one in
     the brief's language where the data has it (for Japanese, the Japanese-script name)."""
@@ -490,7 +502,7 @@ def place_name(place, naming: str, kanji: bool, language: str = "en") -> str:
     elif naming == "russia":
         text = en
     else:
-        text = f"{en} ({ja})" if ja and ja.casefold() != en.casefold() else en
+        text = f"{en} ({ja})" if ja and _core(ja) != _core(en) else en
     if kanji and names.get("ja_kanji"):
         text = f"{text} {names['ja_kanji']}"
     return text
@@ -543,7 +555,8 @@ def _label_request(ax, lab: LabelSpec, spec: MapSpec, look: Look, crs, is_site: 
     return LabelRequest(text=wordings[0], xy=xy, props=props, kind=kind, marker_pt=marker_pt, avoid=avoid,
                         leader=leader, alternatives=tuple(wordings[1:]), name=lab.place.id, priority=priority,
                         required=lab.required, home="water" if lab.place.kind in WATER else None,
-                        open_water=lab.place.kind in ("sea", "ocean"), beyond=beyond)
+                        open_water=lab.place.kind in ("sea", "ocean"), beyond=beyond,
+                        tracking=float(look.role(lab.role).get("tracking", 0.0)))
 
 
 def _anchor(lab: LabelSpec, crs, view, extent, scale, load, look: Look):
@@ -587,7 +600,13 @@ def _country_request(c, look: Look, crs, extent, view, ink: Ink, load, mm_per_un
     props = look.text_props(c.role)
     props["multialignment"] = "center"
     shown = shapely.affinity.affine_transform(visible, ink.affine)
+    words = text.split()
+    # a long name may also go on two lines, split where the lines come out most even
+    splits = sorted((abs(len(" ".join(words[:i])) - len(" ".join(words[i:]))), i) for i in range(1, len(words)))
+    alternatives = tuple(" ".join(words[:i]) + "\n" + " ".join(words[i:]) for _, i in splits[:1])
     return LabelRequest(text=text, xy=(p.x, p.y), props=props, kind="centre", name=c.country,
+                        alternatives=alternatives,
+                        tracking=float(look.role(c.role).get("tracking", 0.0)),
                         priority=PRIORITY["country"], required=c.required, home="inside", inside=shown)
 
 

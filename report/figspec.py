@@ -31,6 +31,9 @@ from .typography import plain
 
 # kinds named without a town dot: water, straits, capes, areas
 UNMARKED = frozenset({"sea", "ocean", "gulf", "strait", "cape", "peninsula", "region", "island", "island-group"})
+# the type class of a place's name by its kind, where the spec names no role
+DEFAULT_ROLE = {"sea": "water_label", "ocean": "water_label", "gulf": "water_label", "strait": "strait_label",
+                "city": "label_city"}
 BASE_LAYERS = ("land", "countries", "borders", "admin1", "military_districts")
 COMMON = {"kind", "title", "caption", "source", "size", "height", "alt"}
 MAP_KEYS = COMMON | {"naming", "kanji", "projection", "graticule", "legend", "scalebar", "extent",
@@ -245,7 +248,7 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
             raise s.fail("a label takes no 'at': its anchor comes from the gazetteer (a water or area name's "
                          "label point belongs there, with its source)", "at =")
         point = _point(str(entry.get("place", "")), gaz, s, entry.get("country"))
-        role = str(entry.get("role", "label"))
+        role = str(entry.get("role", DEFAULT_ROLE.get(point.kind, "label")))
         roles.append((role, s.line(f'role = "{role}"') if "role" in entry else s.line(f'place = "{entry.get("place")}"')))
         labels.append(LabelSpec(place=point, role=role, marker=bool(entry.get("marker", point.kind not in UNMARKED)),
                                 area=bool(entry.get("area", False)), required=bool(entry.get("required", False))))

@@ -38,7 +38,7 @@ FIGURE_KEYS = {"font": str, "cjk_font": str, "simplify_mm": float, "frame_width"
                "roles": dict}
 ROLE_KEYS = {"fill": str, "edge": str, "width": float, "dash": list, "hatch": str, "hatch_colour": str,
              "colour": str, "size": float, "weight": str, "style": str,
-             "knockout": bool}
+             "knockout": bool, "tracking": float, "divides": bool}
 ROLE_COLOUR_KEYS = ("fill", "edge", "hatch_colour", "colour")
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 
