@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
+import shapely.errors
 from pyproj import CRS
 
 BASE = Path(__file__).resolve().parent / "base"
@@ -103,6 +104,16 @@ def _polygonal(geoms):
     return geoms
 
 
+def _snap(geom, grid: float):
+    """Snap-round one geometry to ``grid``; where GEOS finds the projected pieces in conflict
+    (a TopologyException), snap the pieces one by one and union them on the same grid."""
+    try:
+        return shapely.set_precision(geom, grid)
+    except shapely.errors.GEOSException:
+        parts = [shapely.set_precision(shapely.make_valid(p), grid) for p in shapely.get_parts(geom)]
+        return shapely.union_all(parts, grid_size=grid)
+
+
 def load(layer, extent, crs=None, margin=0.1, simplify_mm=None, scale=None):
     """Polygons of ``layer`` clipped to ``extent`` (lon/lat degrees: west, south, east, north) plus ``margin``.
 
@@ -138,7 +149,7 @@ def load(layer, extent, crs=None, margin=0.1, simplify_mm=None, scale=None):
         if seam.any() and not target.is_geographic:
             grid = 1e-3 / target.axis_info[0].unit_conversion_factor  # 1 mm
             # snap-rounding to 1 mm closes slits and merges the pieces along the +-180 cut
-            geoms[seam] = shapely.set_precision(geoms[seam].astype(object), grid)
+            geoms[seam] = [_snap(g, grid) for g in geoms[seam]]
         df["geometry"] = _polygonal(geoms)
     if simplify_mm is not None:
         tol_m = simplify_mm / 1000 * scale

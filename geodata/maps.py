@@ -125,9 +125,8 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
     fig = Figure(figsize=(W / 25.4, H / 25.4))
     canvas = FigureCanvasAgg(fig)
     fig.set_dpi(MEASURE_DPI)
-    left = look.margin_mm if spec.graticule else 0.6
-    bottom = look.margin_mm if spec.graticule else 0.6
-    top = right = 0.6
+    # graticule labels go on every side where the lines meet the frame
+    left = bottom = top = right = look.margin_mm if spec.graticule else 0.6
     fw, fh = W - left - right, H - top - bottom
     ax = fig.add_axes((left / W, bottom / H, fw / W, fh / H))
     crs = CRS(auto_projection(spec.bbox) if spec.projection == "auto" else spec.projection)
@@ -412,7 +411,7 @@ def _draw_layer(ax, gdf, role: str, look: Look, legend: str | None):
 
 
 def _graticule(ax, step: float, extent, crs, look: Look, ink: Ink) -> None:
-    """Meridians and parallels, labelled outside the frame (meridians below, parallels left)."""
+    """Meridians and parallels, each labelled outside the frame wherever it meets a side."""
     w, s, e, n = unwrap(extent)
     props = look.line_props("graticule")
     fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
@@ -423,14 +422,15 @@ def _graticule(ax, step: float, extent, crs, look: Look, ink: Ink) -> None:
     lons = np.arange(math.ceil(w / step) * step, e + 1e-9, step)
     lats = np.arange(max(math.ceil(s / step) * step, -89), min(n, 89) + 1e-9, step)
     taken: list[tuple[str, float]] = []
+    lines = []
     for lon in lons:
         lat = np.linspace(max(s, -89.5), min(n, 89.5), 90)
-        xs, ys = fwd.transform(np.full_like(lat, lon), lat)
-        _graticule_line(ax, xs, ys, frame, props, _deg(lon, "lon"), "bottom", text, taken, ink, look)
+        lines.append((fwd.transform(np.full_like(lat, lon), lat), _deg(lon, "lon")))
     for lat in lats:
         lon = np.linspace(w, e, 180)
-        xs, ys = fwd.transform(lon, np.full_like(lon, lat))
-        _graticule_line(ax, xs, ys, frame, props, _deg(lat, "lat"), "left", text, taken, ink, look)
+        lines.append((fwd.transform(lon, np.full_like(lon, lat)), _deg(lat, "lat")))
+    for (xs, ys), label in lines:
+        _graticule_line(ax, np.asarray(xs), np.asarray(ys), frame, props, label, text, taken, ink, look)
 
 
 def _deg(v: float, axis: str) -> str:
@@ -442,7 +442,14 @@ def _deg(v: float, axis: str) -> str:
     return f"{abs(v):g}°{'E' if v > 0 else 'W' if v < 0 else ''}"
 
 
-def _graticule_line(ax, xs, ys, frame, props, label, edge, text, taken, ink: Ink, look: Look) -> None:
+# where a label goes for each side: offset (points), alignment, rotation
+GRATICULE_SIDES = {
+    "bottom": ((0, -2.2), "center", "top", 0), "top": ((0, 2.2), "center", "bottom", 0),
+    "left": ((-2.2, 0), "center", "bottom", 90), "right": ((2.2, 0), "center", "top", 90),
+}
+
+
+def _graticule_line(ax, xs, ys, frame, props, label, text, taken, ink: Ink, look: Look) -> None:
     ok = np.isfinite(xs) & np.isfinite(ys)
     if ok.sum() < 2:
         return
@@ -450,31 +457,22 @@ def _graticule_line(ax, xs, ys, frame, props, label, edge, text, taken, ink: Ink
     ax.plot(xs[ok], ys[ok], zorder=5, **props)
     _add_line_ink(ink, [line.intersection(frame)], "the graticule", "graticule", look)
     x0, y0, x1, y1 = frame.bounds
-    edge_line = LineString([(x0, y0), (x1, y0)]) if edge == "bottom" else LineString([(x0, y0), (x0, y1)])
-    hit = line.intersection(edge_line)
-    if hit.is_empty:
-        return
-    pts = [hit] if hit.geom_type == "Point" else list(getattr(hit, "geoms", []))
-    pts = [p for p in pts if p.geom_type == "Point"]
-    if not pts:
-        return
-    p = pts[0]
-    pos = p.x if edge == "bottom" else p.y
-    span = (x1 - x0) if edge == "bottom" else (y1 - y0)
-    # keep labels apart and clear of the frame's corners
-    if min(pos - (x0 if edge == "bottom" else y0), (x1 if edge == "bottom" else y1) - pos) < 0.04 * span:
-        return
-    if any(e == edge and abs(pos - q) < 0.09 * span for e, q in taken):
-        return
-    taken.append((edge, pos))
-    if edge == "bottom":
-        ax.annotate(label, (p.x, y0), xytext=(0, -2.2), textcoords="offset points", ha="center",
-                    va="top", annotation_clip=False, zorder=41, **text)
-    else:
-        # read upwards, centred on the parallel, its baseline side 2.2 pt clear of the frame
-        ax.annotate(label, (x0, p.y), xytext=(-2.2, 0), textcoords="offset points", ha="center",
-                    va="bottom", rotation=90, rotation_mode="anchor", annotation_clip=False, zorder=41,
-                    **text)
+    sides = {"bottom": ((x0, y0), (x1, y0)), "top": ((x0, y1), (x1, y1)),
+             "left": ((x0, y0), (x0, y1)), "right": ((x1, y0), (x1, y1))}
+    for side, ends in sides.items():
+        hit = line.intersection(LineString(ends))
+        for p in (q for q in shapely.get_parts(hit) if q.geom_type == "Point"):
+            horizontal = side in ("bottom", "top")
+            pos, lo, hi = (p.x, x0, x1) if horizontal else (p.y, y0, y1)
+            span = hi - lo
+            # keep labels apart and clear of the frame's corners
+            if min(pos - lo, hi - pos) < 0.04 * span or any(e == side and abs(pos - q) < 0.09 * span
+                                                             for e, q in taken):
+                continue
+            taken.append((side, pos))
+            offset, ha, va, rotation = GRATICULE_SIDES[side]
+            ax.annotate(label, (p.x, p.y), xytext=offset, textcoords="offset points", ha=ha, va=va,
+                        rotation=rotation, rotation_mode="anchor", annotation_clip=False, zorder=41, **text)
 
 
 # generic terms that make two names of one place differ in form only ("Habomai Islands" and
