@@ -93,11 +93,18 @@ def lonlat_extent(view, crs):
     px, py = fwd.transform(0, 90)
     if x0 <= px <= x1 and y0 <= py <= y1:
         return (-180.0, south, 180.0, 90.0)
-    # longitudes: unwrap along the outline, then decide whether the span crosses 180°
-    unwrapped = np.degrees(np.unwrap(np.radians(lon)))
-    w, e = float(unwrapped.min()), float(unwrapped.max())
-    if e - w >= 360:
+    # longitudes of the whole view (a grid, not only the outline: near a pole the interior reaches
+    # longitudes the outline does not); the span is the circle less its widest empty gap
+    gx, gy = np.meshgrid(np.linspace(x0, x1, 40), np.linspace(y0, y1, 40))
+    glon, glat = inv.transform(gx.ravel(), gy.ravel())
+    lons = np.sort(np.concatenate([lon, np.asarray(glon)])[np.isfinite(np.concatenate([lon, np.asarray(glon)]))] % 360)
+    south = min(south, float(np.nanmin(glat)))
+    north = max(north, float(np.nanmax(glat)))
+    gaps = np.diff(np.concatenate([lons, lons[:1] + 360]))
+    i = int(np.argmax(gaps))
+    if gaps[i] < 10:  # no real gap: all longitudes
         return (-180.0, south, 180.0, north)
+    w, e = float(lons[(i + 1) % len(lons)]), float(lons[i])
     w = (w + 180) % 360 - 180
     e = (e + 180) % 360 - 180
     return (w, south, e, north)
@@ -153,6 +160,7 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
     fb = ax.get_window_extent(canvas.get_renderer())
     ink = Ink((m[0, 0], m[0, 1], m[1, 0], m[1, 1], m[0, 2], m[1, 2]), MEASURE_DPI / 72, (fb.x0, fb.y0, fb.x1, fb.y1))
     fills: list[tuple[object, str]] = []  # (union of a layer's polygons, fill colour), in drawing order
+    exits: list = []  # (point on the frame, direction, layer) where a layer marked `continues` runs off
     for layer in spec.layers:
         gdf = _layer(layer, spec, extent, crs, look, scale, load)
         if layer.clip_to:
@@ -161,6 +169,8 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
                 land_union = clip.union_all()
             gdf = gdf.set_geometry(gdf.intersection(land_union))
             gdf = gdf[~gdf.is_empty]
+        if layer.continues:
+            exits.extend((p, d, layer) for p, d in _exits(gdf, view))
         gdf = _clip_to_view(gdf, view, mm_per_unit)
         if gdf.empty:
             warnings.append(f"layer '{layer.layer}' ({layer.role}) has no data in this map's extent")
@@ -198,6 +208,8 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
             obstacles.append(_marker_box(ax, lab, look, crs, lab.place.id in callout_places))
     for c in spec.countries:
         requests.append(_country_request(c, look, crs, extent, view, ink, load, mm_per_unit))
+    for point, direction, layer in exits:
+        requests.append(_exit_arrow(ax, point, direction, layer, look, ink, mm_per_unit))
     for c in spec.callouts:
         obstacles.append(_callout(ax, renderer, c, look, crs, mm_per_unit, ink))
     for tb in spec.textboxes:
@@ -346,6 +358,55 @@ def _borders(extent, crs, look: Look, scale, load) -> gpd.GeoDataFrame:
     lines = gpd.GeoSeries(parts, crs=crs).explode(index_parts=False)
     lines = lines[lines.geom_type.isin(["LineString", "MultiLineString"])]
     return gpd.GeoDataFrame({"id": ["borders"] * len(lines)}, geometry=list(lines), crs=crs)
+
+
+def _exits(gdf, view) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    """Where lines leave the frame for good (no re-entry later along them, in their drawn
+    direction): (the point on the frame, the unit direction outwards)."""
+    frame = shapely_box(*view)
+    edge = frame.exterior
+    eps = max(view[2] - view[0], view[3] - view[1]) * 1e-6
+    out = []
+    for geom in gdf.geometry.values:
+        events = []  # ("in" | "out", point, direction), in travel order
+        for line in shapely.get_parts(geom):
+            if line.geom_type != "LineString":
+                continue
+            for piece in shapely.get_parts(line.intersection(frame)):
+                if piece.geom_type != "LineString" or len(piece.coords) < 2:
+                    continue
+                xy = np.asarray(piece.coords)
+                if edge.distance(shapely.Point(xy[0])) < eps:
+                    events.append(("in", xy[0], xy[0] - xy[1]))
+                if edge.distance(shapely.Point(xy[-1])) < eps:
+                    events.append(("out", xy[-1], xy[-1] - xy[-2]))
+        for k, (kind, end, d) in enumerate(events):
+            if kind == "out" and not any(e[0] == "in" for e in events[k + 1:]):
+                n = float(np.hypot(*d)) or 1.0
+                out.append(((float(end[0]), float(end[1])), (float(d[0] / n), float(d[1] / n))))
+    return out
+
+
+def _exit_arrow(ax, point, direction, layer, look: Look, ink: Ink, mm_per_unit: float) -> LabelRequest:
+    """An arrowhead just inside the frame where a line runs off it, and a label saying where the
+    line goes (placed by the placer beside the arrowhead)."""
+    from matplotlib.patches import FancyArrowPatch
+
+    unit = 1 / mm_per_unit
+    ux, uy = direction
+    tip = (point[0] - ux * 1.5 * unit, point[1] - uy * 1.5 * unit)
+    tail = (tip[0] - ux * 5 * unit, tip[1] - uy * 5 * unit)
+    props = look.line_props(layer.role)
+    ax.add_patch(FancyArrowPatch(tail, tip, arrowstyle="-|>", mutation_scale=7, color=props["color"],
+                                 linewidth=props["linewidth"], zorder=26, shrinkA=0, shrinkB=0))
+    ink.add_lines([LineString([tail, (point[0] - ux * 0.5 * unit, point[1] - uy * 0.5 * unit)])],
+                  f"the arrow of {layer.layer}", 4.0, 1.0, hard=True)
+    check_glyphs(layer.continues, look, f"layer {layer.layer}: continues")
+    props = look.text_props("note")
+    props["multialignment"] = "left"
+    return LabelRequest(text=layer.continues, xy=tip, props=props, kind="point", marker_pt=6.0,
+                        name=f"{layer.layer} (continues)", priority=75,
+                        leader={"color": look.colour("text"), "linewidth": 0.3})
 
 
 def _add_line_ink(ink: Ink, geoms, what: str, role: str, look: Look) -> None:

@@ -30,6 +30,7 @@ class LayerSpec:
     exclude: tuple[str, ...] = ()
     clip_to: str | None = None  # another base layer to clip to (e.g. hatch land only)
     legend: str | None = None
+    continues: str | None = None  # words for an arrow where the layer's lines run off the frame
 
 
 @dataclass(frozen=True)

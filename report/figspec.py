@@ -241,7 +241,8 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
             used_files[name] = str(path)
         layers.append(LayerSpec(layer=name, role=str(entry.get("role", "")),
                                 features=tuple(entry.get("features", ())), exclude=tuple(entry.get("exclude", ())),
-                                clip_to=clip, legend=entry.get("legend")))
+                                clip_to=clip, legend=entry.get("legend"),
+                                continues=str(entry["continues"]) if entry.get("continues") else None))
     labels = []
     for entry in data.get("label", []):
         if "at" in entry:

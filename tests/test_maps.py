@@ -131,6 +131,21 @@ def test_fit_across_180_goes_the_short_way_round(rendered):
     assert {"anadyr", "nome", "country-russia", "country-united-states-of-america"} <= names, names
 
 
+def test_a_route_that_runs_off_the_map_gets_one_arrow_where_it_leaves(rendered):
+    """Map 2 is framed on the route and Yamal; where the route leaves the frame for good (after
+    dipping out and back in), one arrowhead and its words say where it goes."""
+    from geodata.maps import _exits
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    rep = report_of(rendered["yamal"])
+    arrows = [lab for lab in rep["labels"] if lab["name"].endswith("(continues)")]
+    assert [a["text"] for a in arrows] == ["to East Asian buyers"], arrows
+    # out through the right side, back in, out through the bottom: only the last exit counts
+    line = gpd.GeoSeries([LineString([(5, 5), (12, 6), (12, 4), (8, 2), (7, -3)])])
+    assert _exits(line, (0, 0, 10, 10)) == [((7.6, 0.0), pytest.approx((-0.196, -0.981), abs=1e-3))]
+
+
 def test_labels_stay_on_their_side_of_a_boundary(rendered):
     """Big Diomede (west of the 1990 line) and Little Diomede (east of it), 4 km apart."""
     from pyproj import CRS, Transformer
