@@ -108,6 +108,10 @@ class Ink:
         self._fills: list = []  # fill polygons (for "water" homes)
         self.frozen = False
 
+    def affine_point(self, x: float, y: float) -> tuple[float, float]:
+        a, b, d, e, xoff, yoff = self.affine
+        return a * x + b * y + xoff, d * x + e * y + yoff
+
     def add_lines(self, geoms, what: str, width_pt: float, weight: float, hard: bool, display=False,
                   divides: bool = False) -> None:
         """Lines (or polygon outlines) drawn ``width_pt`` wide; ``weight``: cost per point of length."""

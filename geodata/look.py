@@ -150,3 +150,4 @@ class Report:
     view: tuple[float, float, float, float] | None = None  # projected x0, y0, x1, y1 of the frame
     warnings: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)  # what the labels that found no room name
+    markers: list[str] = field(default_factory=list)  # places drawn with a dot

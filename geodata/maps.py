@@ -175,6 +175,7 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
         if gdf.empty:
             warnings.append(f"layer '{layer.layer}' ({layer.role}) has no data in this map's extent")
         handle = _draw_layer(ax, gdf, layer.role, look, layer.legend)
+        _outline_tiny(ax, gdf, layer.role, look, mm_per_unit)
         _layer_ink(ink, fills, gdf, layer.role, look)
         if handle is not None:
             legend_handles.append(handle)
@@ -200,12 +201,12 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
     labelled = {lab.place.id for lab in spec.labels if lab.marker}
     for c in spec.callouts:
         if c.place.id not in labelled:
-            obstacles.append(_marker_box(ax, LabelSpec(place=c.place), look, crs, True))
+            obstacles.append(_marker_box(ax, LabelSpec(place=c.place), look, crs, True, ink))
     for lab in spec.labels:
         requests.append(_label_request(ax, lab, spec, look, crs, lab.place.id in callout_places, view,
                                        extent, scale, load, ink))
         if lab.marker:
-            obstacles.append(_marker_box(ax, lab, look, crs, lab.place.id in callout_places))
+            obstacles.append(_marker_box(ax, lab, look, crs, lab.place.id in callout_places, ink))
     for c in spec.countries:
         requests.append(_country_request(c, look, crs, extent, view, ink, load, mm_per_unit))
     for point, direction, layer in exits:
@@ -237,6 +238,8 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
                          max(e.x1 for e in extents), max(e.y1 for e in extents), "the scale bar"))
     report.scalebar = {k: v for k, v in bar.items() if k != "artists"}
 
+    obstacles = [b for b in obstacles if b is not None]
+    report.markers = sorted(b.what.removeprefix("marker ") for b in obstacles if b.what.startswith("marker "))
     _check_no_overlap(obstacles, frame_box)
     ink.freeze()
     placed, dropped = place_labels(ax, renderer, requests, obstacles, frame_box, MEASURE_DPI, ink)
@@ -358,6 +361,23 @@ def _borders(extent, crs, look: Look, scale, load) -> gpd.GeoDataFrame:
     lines = gpd.GeoSeries(parts, crs=crs).explode(index_parts=False)
     lines = lines[lines.geom_type.isin(["LineString", "MultiLineString"])]
     return gpd.GeoDataFrame({"id": ["borders"] * len(lines)}, geometry=list(lines), crs=crs)
+
+
+TINY_MM = 0.8  # polygons smaller than this on paper get a heavier outline, so that they read
+
+
+def _outline_tiny(ax, gdf, role: str, look: Look, mm_per_unit: float) -> None:
+    """Islands too small to read at print size: drawn again with a 0.6 pt outline."""
+    r = look.role(role)
+    if gdf.empty or r.get("edge", "none") == "none" or r.get("fill", "none") == "none":
+        return
+    parts = shapely.get_parts(gdf.geometry.values)
+    parts = parts[shapely.get_type_id(parts) == 3]
+    b = shapely.bounds(parts)
+    tiny = parts[np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) * mm_per_unit < TINY_MM] if len(parts) else parts
+    if len(tiny):
+        gpd.GeoSeries(tiny).plot(ax=ax, facecolor=look.colour(r["fill"]), edgecolor=look.colour(r["edge"]),
+                                 linewidth=max(0.6, r.get("width", 0.3)), zorder=2.5)
 
 
 def _exits(gdf, view) -> list[tuple[tuple[float, float], tuple[float, float]]]:
@@ -590,6 +610,11 @@ def _label_request(ax, lab: LabelSpec, spec: MapSpec, look: Look, crs, is_site: 
     marker_pt = look.role(marker_role).get("size", 2.0) if lab.marker else 0.0
     kind = "point" if lab.marker else "centre"
     avoid = None
+    if lab.marker:
+        island = _island_under(ink, *xy, (marker_pt + 0.6) * ink.pt)
+        if island is not None:  # no dot over an island smaller than it: named beside the island
+            x0, y0, x1, y1 = island.bounds
+            marker_pt, avoid = max(x1 - x0, y1 - y0) / ink.pt, island
     if not lab.marker and lab.place.kind in ("strait", "cape"):
         kind = "point"  # named beside the point, without a town dot
     elif feature is not None:
@@ -669,10 +694,24 @@ def _country_request(c, look: Look, crs, extent, view, ink: Ink, load, mm_per_un
                         priority=PRIORITY["country"], required=c.required, home="inside", inside=shown)
 
 
-def _marker_box(ax, lab: LabelSpec, look: Look, crs, is_site: bool) -> Box:
+def _island_under(ink: Ink, x: float, y: float, size_px: float):
+    """The filled polygon (display units) under a point if it is smaller than ``size_px``."""
+    p = shapely.Point(*ink.affine_point(x, y))
+    fills = np.asarray(ink._fills, dtype=object)
+    near = list(fills[shapely.distance(fills, p) < size_px / 2]) if len(fills) else []  # outlines shift a little
+    if near and all(max(g.bounds[2] - g.bounds[0], g.bounds[3] - g.bounds[1]) < size_px for g in near):
+        return shapely.union_all(near)
+    return None
+
+
+def _marker_box(ax, lab: LabelSpec, look: Look, crs, is_site: bool, ink: Ink) -> Box | None:
+    """A place's dot; none where the dot would hide an island smaller than itself (the label or
+    the callout's leader then points at the island instead)."""
     role = look.role("site" if is_site else "place")
     size = role.get("size", 2.0)
     x, y = _project(crs, lab.place.lon, lab.place.lat)
+    if _island_under(ink, x, y, (size + 0.6) * ink.pt) is not None:
+        return None
     ax.plot([x], [y], marker="o", markersize=size, color=look.colour(role.get("colour", "text")),
             markeredgecolor=look.colour(look.paper), markeredgewidth=0.3, linestyle="none", zorder=25)
     cx, cy = ax.transData.transform((x, y))

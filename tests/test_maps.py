@@ -146,6 +146,14 @@ def test_a_route_that_runs_off_the_map_gets_one_arrow_where_it_leaves(rendered):
     assert _exits(line, (0, 0, 10, 10)) == [((7.6, 0.0), pytest.approx((-0.196, -0.981), abs=1e-3))]
 
 
+def test_a_dot_never_hides_an_island_smaller_than_itself(rendered):
+    """Diomede village stands on Little Diomede, which on the strait map is smaller than a town
+    dot: the island stays visible (no dot), and the village's name sits beside it."""
+    rep = report_of(rendered["strait"])
+    assert "diomede" not in rep["markers"] and "nome" in rep["markers"]
+    assert "diomede" in {lab["name"] for lab in rep["labels"]}
+
+
 def test_labels_stay_on_their_side_of_a_boundary(rendered):
     """Big Diomede (west of the 1990 line) and Little Diomede (east of it), 4 km apart."""
     from pyproj import CRS, Transformer
