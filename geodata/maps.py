@@ -28,10 +28,9 @@ from . import base
 from .labels import PRIORITY, Box, Ink, LabelRequest, knockout, place_labels
 from .look import FigureError, Look, Report, check_glyphs, save_pdf, setup_matplotlib
 from .scalebar import draw_scalebar
-from .spec import CalloutSpec, LabelSpec, MapSpec
+from .spec import WATER, CalloutSpec, LabelSpec, MapSpec, place_name
 
 MEASURE_DPI = 288
-WATER = {"sea", "ocean", "gulf", "strait"}
 
 
 # --- projection and view ---------------------------------------------------------------
@@ -554,37 +553,6 @@ def _graticule_line(ax, xs, ys, frame, props, label, text, taken, ink: Ink, look
             offset, ha, va, rotation = GRATICULE_SIDES[side]
             ax.annotate(label, (p.x, p.y), xytext=offset, textcoords="offset points", ha=ha, va=va,
                         rotation=rotation, rotation_mode="anchor", annotation_clip=False, zorder=41, **text)
-
-
-# generic terms that make two names of one place differ in form only ("Habomai Islands" and
-# "Habomai-gunto" are one name: a dual label would repeat it)
-GENERIC = re.compile(r"[\s-]+(islands?|island group|strait|peninsula|gunto|shoto|retto|jima|shima|to|"
-                     r"kaikyo|suido|hanto|misaki|zaki|saki|mura|machi|cho|shi)$", re.IGNORECASE)
-
-
-def _core(name: str) -> str:
-    """A name without its generic term, for comparing two conventions' names."""
-    return GENERIC.sub("", name.strip()).casefold()
-
-
-def place_name(place, naming: str, kanji: bool, language: str = "en") -> str:
-    """The label of a place in the spec's naming convention; its main name is the one in
-    the brief's language where the data has it (for Japanese, the Japanese-script name)."""
-    names = place.names
-    lang = language.split("-")[0].lower()
-    en = names.get("ja_kanji" if lang == "ja" else lang) or names.get("en", place.id)
-    if place.kind in WATER:
-        return en
-    ja = names.get("ja")
-    if naming == "japan":
-        text = ja or en
-    elif naming == "russia":
-        text = en
-    else:
-        text = f"{en} ({ja})" if ja and _core(ja) != _core(en) else en
-    if kanji and names.get("ja_kanji"):
-        text = f"{text} {names['ja_kanji']}"
-    return text
 
 
 _FORWARD: dict = {}

@@ -3,9 +3,11 @@ gazetteer, layers named, roles named. The map renderer reads only this."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 NAMING = ("dual", "japan", "russia")
+WATER = frozenset({"sea", "ocean", "gulf", "strait"})  # named in English only, in every convention
 CORNERS = ("upper left", "upper right", "lower left", "lower right")
 
 
@@ -86,6 +88,7 @@ class MapSpec:
     bbox: tuple[float, float, float, float]  # west, south, east, north (west > east crosses 180°)
     projection: str = "auto"
     naming: str = "dual"
+    viewpoint: str = "neutral"  # whose conventions the dispute is drawn in (geodata/viewpoints.toml)
     kanji: bool = False
     layers: tuple[LayerSpec, ...] = ()
     labels: tuple[LabelSpec, ...] = ()
@@ -100,3 +103,41 @@ class MapSpec:
     north_arrow: str | None = None  # a corner, where the map's north is worth pointing out
     layer_files: dict[str, str] = field(default_factory=dict)  # annotation layer name -> GeoJSON path
     language: str = "en"  # the brief's language (BCP 47): a place's label is its name in it, where known
+
+
+# generic terms that make two names of one place differ in form only ("Habomai Islands" and
+# "Habomai-gunto" are one name: a dual label would repeat it)
+GENERIC = re.compile(r"[\s-]+(islands?|island group|strait|peninsula|gunto|shoto|retto|jima|shima|to|"
+                     r"kaikyo|suido|hanto|misaki|zaki|saki|mura|machi|cho|shi)$", re.IGNORECASE)
+
+
+def _core(name: str) -> str:
+    """A name without its generic term, for comparing two conventions' names."""
+    return GENERIC.sub("", name.strip()).casefold()
+
+
+def place_name(place, naming: str, kanji: bool, language: str = "en") -> str:
+    """The label of a place in the spec's naming convention; its main name is the one in
+    the brief's language where the data has it (for Japanese, the Japanese-script name)."""
+    names = place.names
+    lang = language.split("-")[0].lower()
+    en = names.get("ja_kanji" if lang == "ja" else lang) or names.get("en", place.id)
+    if place.kind in WATER:
+        return en
+    ja = names.get("ja")
+    if naming == "japan":
+        text = ja or en
+    elif naming == "russia":
+        text = en
+    else:
+        text = f"{en} ({ja})" if ja and _core(ja) != _core(en) else en
+    if kanji and names.get("ja_kanji"):
+        text = f"{text} {names['ja_kanji']}"
+    return text
+
+
+
+def names_differ(place: Point) -> bool:
+    """Whether the conventions name this place differently (so a map must say whose names it uses)."""
+    ja = place.names.get("ja")
+    return place.kind not in WATER and bool(ja) and _core(ja) != _core(place.names.get("en", place.id))

@@ -9,6 +9,7 @@ text box must carry its source; places and layers carry theirs in the data.
 from __future__ import annotations
 
 import difflib
+import json
 import math
 import os
 import re
@@ -19,7 +20,7 @@ from pathlib import Path
 from geodata.places import Gazetteer, GazetteerError, LayerError, UnknownPlace, annotation_layers, validate_layer
 from geodata.world import LICENCE
 from geodata.spec import (
-    CORNERS, NAMING, CalloutSpec, CountryLabel, InsetSpec, LabelSpec, LayerSpec, MapSpec, Point, TextBoxSpec,
+    CORNERS, NAMING, names_differ, CalloutSpec, CountryLabel, InsetSpec, LabelSpec, LayerSpec, MapSpec, Point, TextBoxSpec,
 )
 
 from . import cache
@@ -36,7 +37,7 @@ DEFAULT_ROLE = {"sea": "water_label", "ocean": "water_label", "gulf": "water_lab
                 "city": "label_city"}
 BASE_LAYERS = ("land", "countries", "borders", "admin1", "military_districts")
 COMMON = {"kind", "title", "caption", "source", "size", "height", "alt"}
-MAP_KEYS = COMMON | {"naming", "kanji", "projection", "graticule", "legend", "scalebar", "extent",
+MAP_KEYS = COMMON | {"viewpoint", "naming", "kanji", "projection", "graticule", "legend", "scalebar", "extent",
                      "layer", "label", "country", "callout", "textbox", "inset", "north_arrow"}
 CHART_KEYS = COMMON | {"chart", "scale", "unit", "axis_label", "max", "group"}
 
@@ -133,7 +134,10 @@ def load_figure(path: Path, gazetteer: Gazetteer, brief_dir: Path, geodata_dir: 
     else:
         spec = _chart(fid, data, s, roles)
         alt = alt or chart_alt(spec)
-    return FigureDef(id=fid, path=path, kind=kind, title=str(data["title"]), caption=str(data["caption"]),
+    caption = str(data["caption"])
+    if kind == "map" and any(names_differ(lab.place) for lab in spec.labels):
+        caption = f"{caption} {_naming_sentence(spec)}".strip()
+    return FigureDef(id=fid, path=path, kind=kind, title=str(data["title"]), caption=caption,
                      source=str(data["source"]), size=data["size"], height_mm=float(height), spec=spec,
                      roles=tuple(roles), text=text, alt=" ".join(alt.split()), inputs=tuple(inputs),
                      places=tuple(dict.fromkeys(s.places)))
@@ -142,12 +146,12 @@ def load_figure(path: Path, gazetteer: Gazetteer, brief_dir: Path, geodata_dir: 
 def chart_alt(spec: ChartSpec) -> str:
     """Alternative text from a chart's data: "Bar chart: China about US$ 10 billion; Japan
     about US$ 200 million." (each group named when there are several)."""
-    scale = ", logarithmic scale" if spec.scale == "log" else ""
+    kind = "Dot chart, logarithmic scale" if spec.scale == "log" else "Bar chart"
     groups = []
     for g in spec.groups:
         bars = "; ".join(f"{b.label} about {b.display or f'{b.value:g}{spec.unit}'}" for b in g.bars)
         groups.append(f"{g.name}: {bars}" if len(spec.groups) > 1 and g.name else bars)
-    return f"Bar chart{scale}: " + ". ".join(groups) + "."
+    return f"{kind}: " + ". ".join(groups) + "."
 
 
 TEXT_KEYS = {"title", "caption", "alt", "source", "note", "text", "name", "label", "unit", "axis_label", "display"}
@@ -196,9 +200,60 @@ def _bbox(value, s: _Spec, key: str) -> tuple[float, float, float, float]:
     return tuple(float(v) for v in value)
 
 
+VIEWPOINTS = Path(__file__).resolve().parent.parent / "geodata" / "viewpoints.toml"
+
+
+def viewpoints() -> dict:
+    """The dispute conventions (geodata/viewpoints.toml): viewpoint -> naming, sentence, kinds."""
+    return tomllib.loads(VIEWPOINTS.read_text(encoding="utf-8"))
+
+
+def _viewpoint(data: dict, s: _Spec) -> tuple[str, dict]:
+    conventions = {k: v for k, v in viewpoints().items() if k != "naming"}
+    viewpoint = data.get("viewpoint", "neutral")
+    if viewpoint not in conventions:
+        raise s.fail(f"viewpoint must be one of {', '.join(conventions)}", "viewpoint")
+    return viewpoint, conventions[viewpoint]
+
+
+def _naming_sentence(spec: MapSpec) -> str:
+    """The caption's sentence on names: the viewpoint's own, or the naming's where the spec
+    overrides the naming."""
+    conventions = viewpoints()
+    convention = conventions[spec.viewpoint]
+    if spec.naming == convention["naming"]:
+        return convention["sentence"]
+    return conventions["naming"][spec.naming]
+
+
+def _apply_viewpoint(layers: list[LayerSpec], convention: dict, layer_files: dict) -> list[LayerSpec]:
+    """Draw each annotation feature the way the viewpoint's convention does: its role and legend
+    by the feature's kind, or not at all where that convention omits it."""
+    kinds = convention.get("kinds", {})
+    out = []
+    for layer in layers:
+        path = layer_files.get(layer.layer)
+        if not path or not layer.features:
+            out.append(layer)
+            continue
+        features = json.loads(Path(path).read_text(encoding="utf-8"))["features"]
+        found = {str(f["properties"].get("kind")) for f in features
+                 if f["properties"].get("id") in layer.features or f["properties"].get("name") in layer.features}
+        rules = [kinds[k] for k in found if k in kinds]
+        if len(rules) != 1 or len(found) != 1:
+            out.append(layer)
+            continue
+        rule = rules[0]
+        if rule.get("omit"):
+            continue
+        out.append(replace(layer, role=str(rule.get("role", layer.role)), legend=rule.get("legend", layer.legend)))
+    return out
+
+
 def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles: list,
          geodata_dir: Path | None, inputs: list[Input], language: str = "en") -> MapSpec:
-    naming = data.get("naming", "dual")
+    viewpoint, convention = _viewpoint(data, s)
+    naming = data.get("naming", convention["naming"])
     if naming not in NAMING:
         raise s.fail(f"naming must be one of {', '.join(NAMING)}", "naming")
     extent = data.get("extent")
@@ -243,6 +298,8 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
                                 features=tuple(entry.get("features", ())), exclude=tuple(entry.get("exclude", ())),
                                 clip_to=clip, legend=entry.get("legend"),
                                 continues=str(entry["continues"]) if entry.get("continues") else None))
+    layers = _apply_viewpoint(layers, convention, layer_files)
+    roles.extend((layer.role, None) for layer in layers)
     labels = []
     for entry in data.get("label", []):
         if "at" in entry:
@@ -290,7 +347,7 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
     if not isinstance(bar, dict) or set(bar) - {"km", "at"}:
         raise s.fail("scalebar takes km and at", "scalebar")
     return MapSpec(id=fid, width_mm=0.0, height_mm=0.0, bbox=bbox, projection=str(data.get("projection", "auto")),
-                   naming=naming, kanji=bool(data.get("kanji", False)), layers=tuple(layers), labels=tuple(labels),
+                   naming=naming, viewpoint=viewpoint, kanji=bool(data.get("kanji", False)), layers=tuple(layers), labels=tuple(labels),
                    countries=tuple(countries), callouts=tuple(callouts), textboxes=tuple(textboxes), inset=inset,
                    legend=None if legend == "none" else legend, graticule=data.get("graticule"),
                    scalebar_km=bar.get("km"), scalebar_at=_corner(bar.get("at", "lower left"), s, "at"),

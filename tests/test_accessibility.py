@@ -341,7 +341,7 @@ def test_chart_alt_text_is_generated_from_its_data():
     spec = SAMPLE / "figures" / "investment.toml"
     fig = load_figure(spec, load_gazetteer(SAMPLE)[0], SAMPLE)
     assert fig.alt == chart_alt(fig.spec) == \
-        "Bar chart, logarithmic scale: China about US$ 10 billion; Japan about US$ 200 million."
+        "Bar chart: China about US$ 10 billion; Japan about US$ 200 million."
     polls = load_figure(SAMPLE / "figures" / "polls.toml", load_gazetteer(SAMPLE)[0], SAMPLE)
     assert polls.alt.startswith("Bar chart: Russia: Levada Center poll: against transferring the islands to "
                                 "Japan about 78%;")

@@ -503,3 +503,39 @@ def test_no_body_text_is_drawn_under_a_figure(sample_build):
                 hidden.append(textpage.get_text_range(k, 1))
     doc.close()
     assert not hidden, "".join(hidden)
+
+
+@pytest.mark.parametrize("viewpoint,names,legend,absent", [
+    ("neutral", ["Iturup (Etorofu)"], ["Islands in dispute", "Japan's claim: 1855 boundary",
+                                       "Limit of Russian administration"], []),
+    ("japan", ["Etorofu", "Kunashiri"], ["Border under the 1855 Treaty of Shimoda", "Limit of Russian occupation",
+                                         "Northern Territories, occupied by Russia"], ["Islands in dispute"]),
+    ("russia", ["Iturup", "Kunashir"], ["State border of Russia"],
+     ["Islands in dispute", "Japan's claim: 1855 boundary", "(Etorofu)"]),
+])
+def test_viewpoint_drives_names_caption_legend_and_symbols(tmp_path, viewpoint, names, legend, absent):
+    """One switch: the names, the caption's sentence on names, the legend's words and the symbols
+    (claim line or border, hatched or not) all follow the chosen government's own maps."""
+    from geodata.maps import render_map
+    from report.figures import look_from, widths
+    from report.figspec import viewpoints, with_width
+    from report.pipeline import load
+
+    brief = tmp_path / "brief"
+    shutil.copytree(SAMPLE, brief)
+    spec = brief / "figures" / "islands.toml"
+    spec.write_text(spec.read_text().replace('viewpoint = "neutral"', f'viewpoint = "{viewpoint}"'))
+    b, style = load(brief)
+    fig = b.figures["islands"]
+    assert fig.caption.endswith(viewpoints()[viewpoint]["sentence"]), fig.caption
+    assert "Names are given" not in fig.caption[: -len(viewpoints()[viewpoint]["sentence"])]
+    roles = {layer.role for layer in fig.spec.layers}
+    assert ("disputed" in roles) == (viewpoint != "russia")
+    assert ("claim_line" in roles) == (viewpoint == "neutral")
+    column, full, _ = widths(style)
+    render_map(with_width(fig, full).spec, look_from(style), tmp_path / "m.pdf")
+    text = " ".join(t for t, _ in text_boxes(tmp_path / "m.pdf"))
+    for words in names + legend:
+        assert words in text, (viewpoint, words)
+    for words in absent:
+        assert words not in text, (viewpoint, words)
