@@ -172,7 +172,7 @@ class Ink:
                 near = d < clear_px + self.line_hw[li]
                 hard = near & self.line_hard[li]
                 blocked[bi[hard]] = li[hard]
-                soft = near & ~self.line_hard[li]
+                soft = near & ~self.line_hard[li] & (blocked[bi] < 0)  # no need to cost what is ruled out
                 if soft.any():
                     inside = shapely.intersection(grown[bi[soft]], self.lines[li[soft]])
                     np.add.at(cost, bi[soft], shapely.length(inside) / self.pt * self.line_w[li[soft]] + 0.5)

@@ -375,8 +375,11 @@ def _outline_tiny(ax, gdf, role: str, look: Look, mm_per_unit: float) -> None:
     b = shapely.bounds(parts)
     tiny = parts[np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) * mm_per_unit < TINY_MM] if len(parts) else parts
     if len(tiny):
-        gpd.GeoSeries(tiny).plot(ax=ax, facecolor=look.colour(r["fill"]), edgecolor=look.colour(r["edge"]),
-                                 linewidth=max(0.6, r.get("width", 0.3)), zorder=2.5)
+        from matplotlib.collections import PolyCollection
+
+        rings = [np.asarray(p.exterior.coords) for p in tiny]
+        ax.add_collection(PolyCollection(rings, facecolors=look.colour(r["fill"]), edgecolors=look.colour(r["edge"]),
+                                         linewidths=max(0.6, r.get("width", 0.3)), zorder=2.5))
 
 
 def _exits(gdf, view) -> list[tuple[tuple[float, float], tuple[float, float]]]:
