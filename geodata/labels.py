@@ -39,7 +39,7 @@ POINT_CANDIDATES = [
     ((-0.75, 0.75), "right", "bottom"), ((-0.75, -0.75), "right", "top"),
     ((0, 1), "center", "bottom"), ((0, -1), "center", "top"),
 ]
-DISTANCES = (1.0, 2.2, 3.6, 5.5, 8.0)  # multiples of the base offset; from the third on, a leader
+DISTANCES = (1.0, 2.2, 3.6, 5.5, 8.0, 11.0, 15.0)  # multiples of the base offset; from the third on, a leader
 RINGS_PT = (0, 3, 6, 10, 15, 21, 28, 36, 45, 56, 70, 86, 105)  # area and water names: shifts tried
 RING_ANGLES = 16
 GAP_PT = 1.2  # clearance kept between a label and another label, a box or the frame
@@ -402,6 +402,17 @@ def _best(req: LabelRequest, anchor, size, taken: list[Box], inner: Box, ink: In
     total[blocked >= 0] = np.inf
     if req.avoid is not None:
         total[shapely.intersects(boxes, shapely.buffer(req.avoid, clear_px))] = np.inf
+    lead = np.array([cands[i][5] for i in idx], dtype=bool)
+    others = [b for b in taken if not (b.x0 <= anchor[0] <= b.x1 and b.y0 <= anchor[1] <= b.y1)]  # not its own dot
+    if lead.any() and others:
+        # a leader must not cross another label, a box or a dot on its way to the feature (it
+        # runs to the point of the label's box nearest the feature, as _leader draws it)
+        cx, cy = np.clip(anchor[0], x0[idx], x1[idx]), np.clip(anchor[1], y0[idx], y1[idx])
+        segs = shapely.linestrings(np.stack([np.column_stack([np.full(len(cx), anchor[0]), cx]),
+                                             np.column_stack([np.full(len(cy), anchor[1]), cy])], axis=2))
+        tree = shapely.STRtree(shapely.box(*np.array([(b.x0, b.y0, b.x1, b.y1) for b in others]).T))
+        si, _ = tree.query(segs[lead], predicate="intersects")
+        total[np.flatnonzero(lead)[np.unique(si)]] = np.inf
     if req.beyond is None and req.home != "inside":
         # never across a boundary or a claim line from what it names
         cx, cy = (x0[idx] + x1[idx]) / 2, (y0[idx] + y1[idx]) / 2
