@@ -61,7 +61,7 @@ legend = "none"
 
 [extent]
 fit = ["Geneva, CH", "Bern, CH", "Zurich, CH"]
-margin = 0.5
+margin = 50                 # kilometres on the ground around the places
 
 [[layer]]
 layer = "land"
