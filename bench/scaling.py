@@ -15,7 +15,7 @@ for cold builds):
                 brief.md to the new screen PDF written, in the warm watching process
 
 Printed: seconds, seconds per page, peak RSS, and the ratios the [speed-2] targets name.
-Results go to bench/results/scaling-<date>-<host>.json and .md. Typst and WeasyPrint come
+Results go to bench/results/scaling-<date>-<host>-<factors>.json and .md. Typst and WeasyPrint come
 from bench/.venv-others (see bench/compare.py); without it their rows say n/a.
 """
 
@@ -196,7 +196,7 @@ def main() -> int:
     info["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
     print(f"load {info['loadavg_before'][0]} -> {info['loadavg_after'][0]} on {info['cores']} cores")
     compare.RESULTS.mkdir(parents=True, exist_ok=True)
-    stem = compare.RESULTS / f"scaling-{started:%Y-%m-%d}-{info['host']}"
+    stem = compare.RESULTS / f"scaling-{started:%Y-%m-%d}-{info['host']}-{'-'.join(f'{n}x' for n in args.factors)}"
     stem.with_suffix(".json").write_text(json.dumps({"date": started.isoformat(timespec="seconds"),
                                                      "runs": args.runs, "machine": info, "rows": record,
                                                      "others": why or "ok"}, indent=2) + "\n")

@@ -312,3 +312,17 @@ def test_body_text_prints_on_the_black_plate_only(sample_build, tmp_path):
         for c in ("Cyan", "Magenta", "Yellow"):
             assert plates[c][rows, cols].max() < 0.02, f"body text prints on the {c} plate"
     assert inked > 0.95 * len(boxes)
+
+
+def test_a_long_outline_is_not_too_deep_for_the_validator(sample_build, tmp_path):
+    """An outline's /Next chain is as long as the report has headings and figures: 400 of
+    them are a reference chain of 400, which the validator's default limit (256) refuses."""
+    from report.preflight import check
+
+    with pikepdf.open(edition(sample_build, "archive")) as pdf:
+        with pdf.open_outline() as outline:
+            outline.root.extend(pikepdf.OutlineItem(f"Heading {i}", 0) for i in range(400))
+        out = tmp_path / "long.pdf"
+        pdf.save(out)
+    results = [r for r in check(str(out), "pdfa-3b") if not r.ok]
+    assert not results, results[:3]

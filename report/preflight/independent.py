@@ -27,12 +27,19 @@ def _raw(ctx) -> bytes:
     return buf.getvalue()
 
 
+#: page-validation's reference-chain limit (256 by default) counts the links of an
+#: outline's /Next chain: a long report with 300 headings and figures has a chain of 300.
+#: The limit guards the validator's recursion; 20,000 still does.
+MAX_REFERENCE_DEPTH = 20_000
+
+
 def validate(ctx, rule_id: str) -> list[RuleResult]:
     import page
 
     profile = VALIDATORS[rule_id][0]
+    limits = page.SafetyLimits(max_reference_depth=MAX_REFERENCE_DEPTH)
     try:
-        report = page.validate_pdf_bytes(_raw(ctx), profile=profile)
+        report = page.validate_pdf_bytes(_raw(ctx), profile=profile, limits=limits)
     except page.PageError as exc:
         return [RuleResult(rule_id, False, "document", f"the validator cannot read the file: {exc}")]
     out = []
