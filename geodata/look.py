@@ -126,6 +126,9 @@ def setup_matplotlib(look: Look) -> None:
         "figure.facecolor": look.colour(look.paper),
         "axes.facecolor": look.colour(look.paper),
         "svg.hashsalt": "brief",
+        # figure text is text: "US$ 200 million versus US$ 10 billion" is not mathtext
+        "text.usetex": False,
+        "text.parse_math": False,
     })
 
 

@@ -4,6 +4,7 @@ error (one message naming file and line), 2 on a usage error."""
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -86,7 +87,33 @@ def main(argv: list[str] | None = None) -> int:
     except BriefError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("interrupted: nothing was written", file=sys.stderr)
+        return 130
+    except OSError as exc:  # a full disk, a folder we may not write: one line, not a traceback
+        print(f"error: {os_error(exc)}", file=sys.stderr)
+        return 1
     return 2
+
+
+def os_error(exc: OSError) -> str:
+    """``file: what went wrong`` for an error of the operating system."""
+    what = {errno.ENOSPC: "no space left on the device; nothing was written",
+            errno.EDQUOT: "disk quota exceeded; nothing was written",
+            errno.EACCES: "permission denied", errno.EPERM: "operation not permitted",
+            errno.EROFS: "the file system is read-only"}.get(exc.errno, exc.strerror or str(exc))
+    return f"{exc.filename}: {what}" if exc.filename else what
+
+
+def _check_out(out: Path) -> None:
+    """``--out`` must be a folder we can write into (or one we can create)."""
+    probe = out
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise BriefError("--out must be a folder, but this is a file", probe)
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise BriefError("--out is not writable (permission denied)", probe)
 
 
 def _build(args) -> int:
@@ -95,6 +122,7 @@ def _build(args) -> int:
     from .style import STYLES_DIR
 
     variants = list(VARIANTS) if args.variant == "all" else [args.variant]
+    _check_out(args.out)
     say = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
 
     def run():

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 
 class BriefError(Exception):
     """A problem in the user's input, reported as ``file:line: message``."""
 
-    def __init__(self, message: str, path: Path | str | None = None, line: int | None = None):
+    def __init__(self, message: str, path: Path | str | None = None, line: int | None = None,
+                 listing: bool = False):
         super().__init__(message)
         self.message = message
         self.path = Path(path) if path is not None else None
@@ -27,3 +29,8 @@ def line_of(text: str, needle: str, start_line: int = 1) -> int | None:
         if line.lstrip().startswith(needle):
             return start_line + i
     return None
+
+
+def warn(message: str, path: Path | str | None = None, line: int | None = None) -> None:
+    """A problem the build works around: one line on stderr, ``warning: file:line: message``."""
+    print(f"warning: {BriefError(message, path, line)}", file=sys.stderr, flush=True)

@@ -23,7 +23,7 @@ from geodata.spec import (
     CORNERS, NAMING, names_differ, CalloutSpec, CountryLabel, InsetSpec, LabelSpec, LayerSpec, MapSpec, Point, TextBoxSpec,
 )
 
-from . import cache
+from . import cache, schema
 from .charts import Bar, ChartSpec, Group
 from .errors import BriefError
 from .inputs import brief_input, bundled, bundled_input
@@ -110,6 +110,9 @@ def load_figure(path: Path, gazetteer: Gazetteer, brief_dir: Path, geodata_dir: 
             close = difflib.get_close_matches(key, sorted(allowed), n=3)
             raise s.fail(f"unknown key '{key}'" + (f" (did you mean {', '.join(close)}?)" if close else ""),
                          f"{key} =", f"[{key}]", f"[[{key}]]")
+    schema.validate(data, schema.MAP if kind == "map" else schema.CHART, path, text)
+    if kind == "chart":
+        schema.check_chart(data, path, text)
     for key in ("title", "caption", "source", "size", "height"):
         if key not in data:
             raise s.fail(f"figure spec lacks '{key}'", "kind")
@@ -269,6 +272,7 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
         if not isinstance(margin, (int, float)) or isinstance(margin, bool) or not 0 <= margin <= 5000:
             raise s.fail("margin must be a distance in kilometres (0 to 5000)", "margin")
         bbox = fit_bbox([(p.lon, p.lat) for p in pts], float(margin))
+    schema.check_graticule(data.get("graticule"), bbox, s.path, s.text)
     layer_files = {name: path for name, path in annotation_layers(brief_dir, bundled=bundled(geodata_dir)[1]).items()
                    if path.suffix == ".geojson"}
     for entry in data.get("layer", []):  # the brief's own layers are checked when used

@@ -14,6 +14,7 @@ import pickle
 import pyphen
 
 from . import cache
+from .errors import BriefError, warn
 
 
 def pyphen_language(language: str) -> str:
@@ -22,6 +23,18 @@ def pyphen_language(language: str) -> str:
         if cand in pyphen.LANGUAGES:
             return cand
     return ""
+
+
+def check_language(language: str, path, line: int | None) -> None:
+    """A language with no dictionary is an error; one hyphenated with its base language's
+    dictionary (``en-ZA`` with ``en``) is a warning that names it."""
+    lang = pyphen_language(language)
+    if not lang:
+        bases = sorted({name.split("_")[0] for name in pyphen.LANGUAGES})
+        raise BriefError(f"language '{language}' has no hyphenation dictionary (known languages: "
+                         f"{', '.join(bases)})", path, line)
+    if lang != language.replace("-", "_"):
+        warn(f"language '{language}' has no dictionary of its own: hyphenating with '{lang}'", path, line)
 
 
 def preload(language: str) -> str:

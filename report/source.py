@@ -17,8 +17,9 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from . import typography
+from . import schema, typography
 from .errors import BriefError, line_of
+from .hyphenation import check_language
 from .inputs import brief_input, unique
 from .model import (
     Author, Block, Brief, BulletList, FigureRef, Footnote, Heading, Meta, Paragraph,
@@ -31,7 +32,6 @@ REQUIRED = ("series", "date", "language", "kicker", "title", "standfirst", "auth
 OPTIONAL = ("number", "subject")
 FIGURE_SCHEME = "figure:"
 SOURCES_HEADINGS = {"sources", "references", "lähteet", "källor", "quellen"}
-_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")
 _FIGURE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -55,12 +55,20 @@ def load_brief(brief_dir: Path, geodata_dir: Path | None = None) -> Brief:
     path = brief_dir / "brief.md"
     if not os.path.lexists(path):
         raise BriefError("no brief.md in this folder", brief_dir)
+    size = path.stat().st_size
+    if size > schema.LIMITS["body_bytes"]:
+        raise BriefError(f"the file is {size:,} bytes; a brief may have at most "
+                         f"{schema.LIMITS['body_bytes']:,}", path)
     inputs = [brief_input(path, brief_dir, "brief")]
     text = read_text(path)
     front, body, body_line = _split_front_matter(text, path)
     meta = _parse_meta(front, path, slug=brief_dir.resolve().name)
     figure_dir = brief_dir / "figures"
     brief = _parse_body(body, body_line, path, meta, figure_dir)
+    if len(brief.figure_specs) > schema.LIMITS["figures"]:
+        raise BriefError(f"the brief has {len(brief.figure_specs)} figures; at most "
+                         f"{schema.LIMITS['figures']} are allowed", path,
+                         next(b.line for b in brief.blocks if isinstance(b, FigureRef)))
     if brief.figure_specs:
         from .figspec import load_figure, load_resolver
 
@@ -127,7 +135,9 @@ def _parse_meta(front: str, path: Path, slug: str) -> Meta:
             raise BriefError(first, path, first_line)
         rest = [f"{path}:{line}: {msg}" for line, msg in map(problem, missing[1:])]
         raise BriefError("\n".join([f"{first} ({len(missing)} required fields lack, all listed here; "
-                                    "`brief new` writes a complete front matter)", *rest]), path, first_line)
+                                    "`brief new` writes a complete front matter)", *rest]), path, first_line,
+                         listing=True)
+    schema.validate(data, schema.FRONT_MATTER, path, front, start_line=2)
 
     def string(key: str) -> str:
         value = data[key]
@@ -138,11 +148,12 @@ def _parse_meta(front: str, path: Path, slug: str) -> Meta:
         return str(value).strip()
 
     date = string("date")
-    if not _DATE.match(date):
-        raise BriefError(f"date '{date}' must be YYYY, YYYY-MM or YYYY-MM-DD", path, where("date"))
+    if bad_date := schema.check_date(date):
+        raise BriefError(bad_date, path, where("date"))
     language = string("language")
     if not _LANG.match(language):
         raise BriefError(f"language '{language}' must be a tag like 'en' or 'en-GB'", path, where("language"))
+    check_language(language, path, where("language"))
 
     authors_raw = data["authors"]
     if not isinstance(authors_raw, list):
@@ -179,8 +190,10 @@ def _markdown(language: str = "en") -> MarkdownIt:
 
 
 def _parse_body(body: str, body_line: int, path: Path, meta: Meta, figure_dir: Path) -> Brief:
-    tokens = _markdown(meta.language).parse(body)
+    env: dict = {}
+    tokens = _markdown(meta.language).parse(body, env)
     offset = body_line - 1
+    _unreferenced_notes(env, body, path, offset)
     blocks: list[Block] = []
     footnotes: list[Footnote] = []
     sources: list[Source] = []
@@ -259,6 +272,20 @@ def _parse_body(body: str, body_line: int, path: Path, meta: Meta, figure_dir: P
                  sources=tuple(sources), figure_specs=figure_specs)
 
 
+def _unreferenced_notes(env: dict, body: str, path: Path, offset: int) -> None:
+    """markdown-it drops a footnote definition nobody references: that is an error here."""
+    for key, ref in env.get("footnotes", {}).get("refs", {}).items():
+        if ref == -1:
+            label = key[1:]
+            line = next((i for i, ln in enumerate(body.splitlines(), 1)
+                         if ln.lstrip().startswith(f"[^{label}]:")), None)
+            raise BriefError(f"footnote [^{label}] is defined but never referenced", path,
+                             line + offset if line else None)
+
+
+_UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
+
+
 def _figure_ref(inline: Token, path: Path, line: int, figure_dir: Path) -> FigureRef | None:
     children = inline.children or []
     images = [c for c in children if c.type == "image"]
@@ -312,9 +339,16 @@ def _inline(tok: Token, path: Path, line: int, notes: dict[str, int]) -> tuple[R
     runs: list[Run] = []
     em = strong = 0
     href: str | None = None
+    if len(tok.content) > schema.LIMITS["paragraph_chars"]:
+        raise BriefError(f"this paragraph is {len(tok.content):,} characters long; at most "
+                         f"{schema.LIMITS['paragraph_chars']:,} are allowed (split it)", path, line)
     for c in tok.children or []:
         t = c.type
         if t == "text" or t == "code_inline":
+            if t == "text" and (m := _UNDEFINED_NOTE.search(c.content)):
+                raise BriefError(f"footnote [^{m.group(1)}] is referenced but never defined "
+                                 f"(add a line '[^{m.group(1)}]: …')", path,
+                                 line + tok.content[:tok.content.find(m.group(0))].count("\n"))
             runs.append(Run(c.content, em > 0, strong > 0, href))
         elif t in ("softbreak", "hardbreak"):
             runs.append(Run(" ", em > 0, strong > 0, href))

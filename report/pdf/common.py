@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 from dataclasses import dataclass, field
 
 import pikepdf
@@ -13,6 +12,7 @@ import pikepdf
 from ..layout import Laid
 from ..model import Brief
 from ..provenance import URN, Provenance, gather
+from ..schema import source_date_epoch
 from ..style import Style
 
 
@@ -33,9 +33,9 @@ class FinishInput:
 
 def build_epoch(brief: Brief) -> dt.datetime:
     """SOURCE_DATE_EPOCH if set, else the start of the brief's own date (UTC)."""
-    env = os.environ.get("SOURCE_DATE_EPOCH")
-    if env:
-        return dt.datetime.fromtimestamp(int(env), tz=dt.timezone.utc)
+    env = source_date_epoch()
+    if env is not None:
+        return env
     parts = [int(p) for p in brief.meta.date.split("-")] + [1, 1]
     return dt.datetime(parts[0], parts[1], parts[2], tzinfo=dt.timezone.utc)
 
