@@ -144,9 +144,27 @@ def _check(args) -> int:
 
     if not args.file.is_file():
         raise BriefError("no such file", args.file)
+    _bounded(args.file)
     results = check(args.file, profile=args.profile)
     print(to_json(results) if args.json else format_text(results))
     return 0 if all(r.ok for r in results) else 1
+
+
+def _bounded(path: Path) -> None:
+    """A file whose streams decode to more than the limit is refused before any rule runs."""
+    import pikepdf
+
+    from .preflight.streams import oversized
+    from .schema import LIMITS
+
+    try:
+        with pikepdf.open(path) as pdf:
+            big = oversized(pdf)
+    except pikepdf.PdfError:
+        return  # not a PDF pikepdf can open: structure.open reports it
+    if big:
+        raise BriefError(f"{big[0]}: a stream decodes to more than {LIMITS['stream_bytes'] >> 20} MiB, "
+                         "the limit of brief check", path)
 
 
 def _country(value: str) -> str:

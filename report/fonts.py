@@ -10,6 +10,8 @@ from pathlib import Path
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
+from .errors import BriefError
+
 
 
 def font_name(path: Path) -> str:
@@ -19,7 +21,10 @@ def font_name(path: Path) -> str:
 
 @lru_cache(maxsize=None)
 def _register(path: Path) -> TTFont:
-    font = TTFont(font_name(path), str(path))
+    try:
+        font = TTFont(font_name(path), str(path))
+    except Exception as exc:  # ReportLab's TTFError, or struct/index errors of a damaged file
+        raise BriefError(f"not a usable TrueType font: {exc}", path) from None
     _prefer_canonical_code_points(font)
     pdfmetrics.registerFont(font)
     return font
@@ -52,6 +57,11 @@ def face(path: Path) -> str:
 def coverage(path: Path) -> frozenset[int]:
     """Code points the TTF file maps to a glyph."""
     return frozenset(_register(path).face.charToGlyph)
+
+
+def string_width(text: str, path: Path, size: float) -> float:
+    """Width in points of ``text`` set unshaped in the face at ``size``."""
+    return pdfmetrics.stringWidth(text, face(path), size)
 
 
 def missing_glyphs(text: str, path: Path) -> list[str]:

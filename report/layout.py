@@ -19,17 +19,19 @@ from reportlab.lib.colors import CMYKColor, Color
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus.doctemplate import LayoutError
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Spacer
 
 from . import fonts, hyphenation
 from .columns import Columns
 from .tagging import ARTIFACT, FOOTER, Element, MarkedFlowable, Tags, TaggingCanvas, marked, text_of
-from .errors import BriefError
+from .errors import BriefError, warn
 from .figures import Figure
 from .model import Brief, BulletList, FigureRef, Heading, Paragraph as ParagraphBlock, PullQuote, Run
 from .style import MM, Style, TextStyle
 
 ALIGN = {"left": TA_LEFT, "right": TA_RIGHT, "centre": TA_CENTER, "justify": TA_JUSTIFY}
+TITLE_ROLES = ("kicker", "title", "standfirst", "author", "author_role")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
 
@@ -101,6 +103,9 @@ class _Typesetter:
         self.hyphen_lang = hyphenation.preload(brief.meta.language)
         self._styles: dict[tuple, ParagraphStyle] = {}
         self.outline: list[tuple[str, str, int]] = []  # (title, key, level)
+        page = style.page
+        full = page.width - page.margin_inner - page.margin_outer
+        self.measure = {"full": full * MM, "column": (full - page.gutter * (page.columns - 1)) / page.columns * MM}
 
     def pstyle(self, role: str, **over) -> ParagraphStyle:
         key = (role, tuple(sorted(over.items())))
@@ -112,7 +117,7 @@ class _Typesetter:
                 textColor=self.palette(t.colour), alignment=ALIGN[t.align],
                 firstLineIndent=t.first_line_indent * MM, leftIndent=t.indent * MM,
                 spaceBefore=t.space_before, spaceAfter=t.space_after,
-                allowWidows=0, allowOrphans=0, shaping=1, splitLongWords=0,
+                allowWidows=0, allowOrphans=0, shaping=1, splitLongWords=1,
                 hyphenationLang=self.hyphen_lang if t.hyphenate else "",
                 embeddedHyphenation=1, uriWasteReduce=0.3,
                 linkUnderline=0)
@@ -167,7 +172,21 @@ class _Typesetter:
         markup = self.markup(runs, role, line, tag if isinstance(tag, Element) else None)
         if isinstance(tag, Element) and self.style.text[role].transform == "uppercase":
             tag.actual_text = text_of(runs)  # read as written, not letter by letter in capitals
-        return AnchoredParagraph(markup, self.pstyle(role, **over), anchor=anchor, tag=tag, label=label)
+        style = self.pstyle(role, **over)
+        self._warn_long_words(runs, role, style, line)
+        return AnchoredParagraph(markup, style, anchor=anchor, tag=tag, label=label,
+                                 where=(self.brief.path, line))
+
+    def _warn_long_words(self, runs, role: str, style: ParagraphStyle, line: int | None) -> None:
+        """A word wider than its measure is hyphenated or broken by force: say so."""
+        measure = self.measure["full" if role in TITLE_ROLES else "column"] - style.leftIndent
+        t = self.style.text[role]
+        for run in runs:
+            for word in run.text.split():
+                if len(word) > 12 and fonts.string_width(word, self.face_file(t, run), t.size) > measure:
+                    shown = word if len(word) <= 40 else word[:37] + "…"
+                    warn(f"the word '{shown}' ({len(word)} characters) is wider than its column: "
+                         "it is broken across lines", self.brief.path, line)
 
     def text(self, s: str, role: str, line: int | None, **over) -> Paragraph:
         return self.para((Run(s),), role, line, **over)
@@ -224,11 +243,25 @@ class Ruled(MarkedFlowable, Flowable):
 
 class AnchoredParagraph(MarkedFlowable, Paragraph):
     """A paragraph that is also a link/bookmark destination (at its first line), drawn as
-    marked content of its structure element; the parts of a split keep the element."""
+    marked content of its structure element; the parts of a split keep the element. A line
+    wider than its column is an error naming the paragraph's source line (``where``)."""
 
-    def __init__(self, text, style, anchor: str | None = None, tag=None, label=None, **kw):
+    def __init__(self, text, style, anchor: str | None = None, tag=None, label=None,
+                 where: tuple = (None, None), **kw):
         super().__init__(text, style, **kw)
-        self.anchor, self.tag, self.label = anchor, tag, label
+        self.anchor, self.tag, self.label, self.where = anchor, tag, label, where
+
+    def wrap(self, aw, ah):
+        size = super().wrap(aw, ah)
+        bl = getattr(self, "blPara", None)
+        shrink = self.style.spaceShrinkage * self.style.fontSize * 0.3  # spaces may shrink by 5 % to fit
+        for ln in (bl.lines if bl is not None else ()):
+            extra = ln[0] if isinstance(ln, tuple) else getattr(ln, "extraSpace", 0)
+            words = len(ln[1]) if isinstance(ln, tuple) else getattr(ln, "wordCount", len(getattr(ln, "words", ())))
+            if extra < -0.5 - shrink * max(words - 1, 0):
+                raise BriefError(f"a line of this paragraph is {-extra:.1f} pt wider than its column",
+                                 *self.where)
+        return size
 
     def split(self, aw, ah):
         parts = super().split(aw, ah)
@@ -236,6 +269,7 @@ class AnchoredParagraph(MarkedFlowable, Paragraph):
             part.anchor = self.anchor if i == 0 else None
             part.tag = self.tag
             part.label = self.label if i == 0 else None  # the bullet is drawn by the first part
+            part.where = self.where
         return parts
 
     def draw(self):
@@ -384,7 +418,10 @@ def layout(brief: Brief, style: Style, figures: dict[str, Figure] | None = None,
             self.showOutline()
             super().save()
 
-    doc.build(story, canvasmaker=OutlinedCanvas)
+    try:
+        doc.build(story, canvasmaker=OutlinedCanvas)
+    except LayoutError as exc:  # something taller than a page: it would be cut off or lost
+        raise BriefError(f"this does not fit on a page: {str(exc).split('(')[0].strip()}", brief.path) from None
     pdf = buf.getvalue()
     pages = doc.page
     return Laid(pdf=pdf, pages=pages, placements=placements,

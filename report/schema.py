@@ -27,7 +27,7 @@ from typing import Any
 from .errors import BriefError
 
 LIMITS = {
-    "body_bytes": 2_000_000,  # brief.md, front matter included
+    "body_bytes": 1_000_000,  # brief.md, front matter included
     "paragraph_chars": 20_000,  # one paragraph, heading, list item, quote or note
     "word_chars": 200,  # longer runs of letters without a space are refused
     "title_chars": 300,  # title, kicker, series ...; standfirst and subject: 2,000
@@ -184,8 +184,8 @@ def validate(data: dict, schema: Table, path: Path, text: str, start_line: int =
     BriefError at the line of its key."""
     lines = key_lines(text)
 
-    def fail(keys: tuple, msg: str) -> BriefError:
-        return BriefError(f"{_dotted(keys)} {msg}", path, _line(lines, keys, start_line))
+    def fail(keys: tuple, msg: str, at: tuple | None = None) -> BriefError:
+        return BriefError(f"{_dotted(keys)} {msg}", path, _line(lines, keys if at is None else at, start_line))
 
     _walk(data, schema, (), fail)
 
@@ -193,7 +193,9 @@ def validate(data: dict, schema: Table, path: Path, text: str, start_line: int =
 def _walk(value, schema, keys: tuple, fail) -> None:
     problem = schema.check(value)
     if problem:
-        raise fail(keys, problem)
+        # too many [[entries]]: point at the first one beyond the limit
+        over = isinstance(schema, Tables) and isinstance(value, list) and len(value) > schema.hi
+        raise fail(keys, problem, keys + (schema.hi,) if over else None)
     if isinstance(schema, Either):
         _walk(value, schema.pick(value), keys, fail)
     elif isinstance(schema, Table):

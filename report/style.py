@@ -10,6 +10,7 @@ can read the palette without the layout engine.
 from __future__ import annotations
 
 import importlib.util
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -40,6 +41,10 @@ ROLE_KEYS = {"fill": str, "edge": str, "width": float, "dash": list, "hatch": st
              "colour": str, "size": float, "weight": str, "style": str,
              "knockout": bool, "tracking": float, "divides": bool}
 ROLE_COLOUR_KEYS = ("fill", "edge", "hatch_colour", "colour")
+# every length is finite and at least 0: these have a narrower range (pt or mm, as the key says)
+RANGES = {"size": (0.5, 144.0), "leading": (1.0, 200.0), "simplify_mm": (0.0, 5.0), "width": (0.0, 20.0),
+          "frame_width": (0.0, 5.0), "title_rule": (0.0, 20.0), "column_rule": (0.0, 20.0), "rule": (0.0, 20.0)}
+MIN_MEASURE_MM = 30.0  # the narrowest column the page may leave
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
@@ -208,6 +213,10 @@ def _typed(key: str, value, kind, fail, needle: str):
         value = float(value)
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise fail(f"'{key}' must be {kind.__name__}, not {value!r}", needle)
+    if kind is float:
+        lo, hi = RANGES.get(key, (0.0, 1000.0))
+        if not (math.isfinite(value) and lo <= value <= hi):
+            raise fail(f"'{key}' must be a number from {lo:g} to {hi:g}, not {value!r}", needle)
     return value
 
 
@@ -222,7 +231,13 @@ def _page(spec: dict, fail) -> Page:
     if values["columns"] not in (1, 2, 3):
         raise fail("columns must be 1, 2 or 3", "columns")
     width, height = PAGE_SIZES[values["size"]]
-    return Page(width=width, height=height, **values)
+    page = Page(width=width, height=height, **values)
+    column = (width - page.margin_inner - page.margin_outer - page.gutter * (page.columns - 1)) / page.columns
+    if column < MIN_MEASURE_MM or height - page.margin_top - page.margin_bottom < 100:
+        raise fail(f"the margins and gutter leave a column {column:.0f} mm wide and "
+                   f"{height - page.margin_top - page.margin_bottom:.0f} mm tall; it must be at least "
+                   f"{MIN_MEASURE_MM:g} mm wide and 100 mm tall", "[page]")
+    return page
 
 
 def _resolve_font(ref: str, base: Path) -> Path:
@@ -247,9 +262,13 @@ def _fonts(spec: dict, path: Path, fail) -> dict[str, dict[str, Path]]:
         for face in FACES:
             ref = faces.get(face, faces["regular"])
             file = _resolve_font(str(ref), path.parent)
+            needle = f'{face} = "{ref}"' if face in faces else "regular"
             if not file.is_file() or file.suffix.lower() != ".ttf":
-                raise fail(f"font file for {family} {face} does not exist or is not a .ttf: {ref}",
-                           f'{face} = "{ref}"' if face in faces else "regular")
+                raise fail(f"font file for {family} {face} does not exist or is not a .ttf: {ref}", needle)
+            with file.open("rb") as fh:
+                magic = fh.read(4)
+            if magic not in (b"\x00\x01\x00\x00", b"true"):
+                raise fail(f"font file for {family} {face} is not a TrueType font: {ref}", needle)
             fonts[family][face] = file
     if not fonts:
         raise BriefError("style defines no fonts", path)

@@ -33,13 +33,21 @@ def _raw(ctx) -> bytes:
 MAX_REFERENCE_DEPTH = 20_000
 
 
+def _limits(page):
+    """page-validation's own bounds, with our documented limit per decoded stream."""
+    from ..schema import LIMITS
+
+    return page.SafetyLimits(max_reference_depth=MAX_REFERENCE_DEPTH,
+                             max_decoded_stream_size=LIMITS["stream_bytes"],
+                             max_total_decoded_content_size=4 * LIMITS["stream_bytes"])
+
+
 def validate(ctx, rule_id: str) -> list[RuleResult]:
     import page
 
     profile = VALIDATORS[rule_id][0]
-    limits = page.SafetyLimits(max_reference_depth=MAX_REFERENCE_DEPTH)
     try:
-        report = page.validate_pdf_bytes(_raw(ctx), profile=profile, limits=limits)
+        report = page.validate_pdf_bytes(_raw(ctx), profile=profile, limits=_limits(page))
     except page.PageError as exc:
         return [RuleResult(rule_id, False, "document", f"the validator cannot read the file: {exc}")]
     out = []
