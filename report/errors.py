@@ -11,6 +11,8 @@ class BriefError(Exception):
 
     def __init__(self, message: str, path: Path | str | None = None, line: int | None = None,
                  listing: bool = False):
+        if not listing:  # one line, whatever it quotes (a listing is one line per problem)
+            message = message.replace("\r", "\\r").replace("\n", "\\n")
         super().__init__(message)
         self.message = message
         self.path = Path(path) if path is not None else None

@@ -29,13 +29,11 @@ from .errors import BriefError
 LIMITS = {
     "body_bytes": 1_000_000,  # brief.md, front matter included
     "paragraph_chars": 20_000,  # one paragraph, heading, list item, quote or note
-    "word_chars": 200,  # longer runs of letters without a space are refused
     "title_chars": 300,  # title, kicker, series ...; standfirst and subject: 2,000
     "figures": 40,  # figures per brief
     "bars": 60,  # bars per chart
     "chart_row_mm": 4.0,  # height each row of a chart needs
     "graticule_lines": 400,  # graticule lines across a map's extent
-    "layer_vertices": 500_000,  # vertices of one of a brief's own layers
     "stream_bytes": 256 * 1024 * 1024,  # decompressed bytes of one stream in `brief check`
 }
 

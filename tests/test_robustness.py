@@ -11,7 +11,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import zlib
 from pathlib import Path
 
@@ -344,10 +343,12 @@ def test_ctrl_c_exits_130_with_one_line_and_leaves_dist(brief_copy, tmp_path):
     env = {**os.environ, "BRIEF_CACHE": str(tmp_path / "cache")}
     proc = subprocess.Popen([sys.executable, "-m", "report.cli", "build", str(brief_copy), "--out", str(out)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.5)
+    first = proc.stderr.readline()  # "0.02 s  source: …": the figure's cold render has begun
+    assert "source:" in first, first
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     lines = [ln for ln in err.splitlines() if not re.match(r"^\s*\d+\.\d\d s ", ln)]  # progress lines
+    assert not any("rendered" in ln for ln in err.splitlines()), err  # it was interrupted in the render
     assert proc.returncode == 130, err
     assert lines == ["interrupted: nothing was written"], err
     assert {p.name: p.read_bytes() for p in (out / brief_copy.name).iterdir()} == before
