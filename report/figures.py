@@ -13,7 +13,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import signal
 import tempfile
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -21,6 +20,7 @@ from pathlib import Path
 from geodata.look import FigureError, Look
 
 from . import cache
+from . import workers as workers_
 from .errors import BriefError
 from .figspec import FigureDef, with_width
 from .model import Brief
@@ -103,15 +103,12 @@ def _render_all(jobs, look: Look, progress, warn) -> None:
         outcomes = [(fig, _render_job(fig, str(pdf), look)) for fig, pdf in jobs]
     else:
         ctx = multiprocessing.get_context("fork")
-        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_signals) as pool:
+        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=workers_.init) as pool:
             futures = [(fig, pool.submit(_render_job, fig, str(pdf), look)) for fig, pdf in jobs]
             try:
                 outcomes = [(fig, fut.result()) for fig, fut in futures]
-            except KeyboardInterrupt:
-                # Ctrl-C: the workers ignore it; stop them (each removes its temporary file)
-                pool.shutdown(wait=False, cancel_futures=True)
-                for child in multiprocessing.active_children():
-                    child.terminate()
+            except KeyboardInterrupt:  # each worker removes its temporary file as it ends
+                workers_.stop(pool)
                 raise
     for fig, (error, warnings, rendered) in outcomes:
         _raise_for(fig, error)
@@ -120,16 +117,6 @@ def _render_all(jobs, look: Look, progress, warn) -> None:
                 warn(f"warning: {fig.path}: {w}")
         if progress:
             progress(f"figure {fig.id}: {'rendered' if rendered else 'rendered by another build'}")
-
-
-def _worker_signals() -> None:
-    """In a render worker: Ctrl-C is the parent's to handle; SIGTERM unwinds (cleaning up)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _unwind)
-
-
-def _unwind(_signum, _frame):
-    raise SystemExit(1)
 
 
 def _render_job(fig: FigureDef, pdf: str, look: Look) -> tuple[str | None, list[str], bool]:

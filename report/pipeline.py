@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from . import __version__
+from . import workers as workers_
 from .errors import BriefError
 from .compose import compose
 from .figforms import trusted
@@ -125,8 +126,12 @@ def _in_parallel(fn, jobs: list) -> list:
     if workers < 2 or not _single_threaded():
         return [fn(job) for job in jobs]
     ctx = multiprocessing.get_context("fork")
-    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        return list(pool.map(fn, jobs))
+    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=workers_.init) as pool:
+        try:
+            return list(pool.map(fn, jobs))
+        except KeyboardInterrupt:
+            workers_.stop(pool)
+            raise
 
 
 def _single_threaded() -> bool:

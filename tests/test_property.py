@@ -154,6 +154,7 @@ def chart_spec(draw) -> dict:
 
 def map_spec(draw) -> dict:
     spec = {"kind": "map", "title": draw(maybe("A map", TEXT)), "caption": "Both coasts.",
+            "alt": draw(maybe("The Bering Strait between Chukotka and Alaska.", TEXT)),
             "source": draw(maybe("Made with Natural Earth.", TEXT)), "size": draw(maybe("column")),
             "height": draw(maybe(70, st.one_of(st.floats(allow_nan=True), ANY))),
             "extent": draw(st.one_of(st.just({"bbox": [172, 60.5, -160, 69.5]}),
