@@ -343,7 +343,9 @@ def test_ctrl_c_exits_130_with_one_line_and_leaves_dist(moment, brief_copy, tmp_
     _figure(brief_copy, _set(MAP, "height", "80"))  # a cold render: the build takes a while
     env = {**os.environ, "BRIEF_CACHE": str(tmp_path / "cache")}
     proc = subprocess.Popen([sys.executable, "-m", "report.cli", "build", str(brief_copy), "--out", str(out)],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            # as from a terminal (a background job of a script starts with SIGINT ignored)
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     seen = []
     while not seen or moment not in seen[-1]:
         seen.append(proc.stderr.readline())
