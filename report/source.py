@@ -190,9 +190,10 @@ def _markdown(language: str = "en") -> MarkdownIt:
 
 
 def _parse_body(body: str, body_line: int, path: Path, meta: Meta, figure_dir: Path) -> Brief:
+    offset = body_line - 1
+    _check_paragraph_lengths(body, path, offset)
     env: dict = {}
     tokens = _markdown(meta.language).parse(body, env)
-    offset = body_line - 1
     _unreferenced_notes(env, body, path, offset)
     blocks: list[Block] = []
     footnotes: list[Footnote] = []
@@ -270,6 +271,26 @@ def _parse_body(body: str, body_line: int, path: Path, meta: Meta, figure_dir: P
 
     return Brief(path=path, meta=meta, blocks=tuple(blocks), footnotes=tuple(footnotes),
                  sources=tuple(sources), figure_specs=figure_specs)
+
+
+_BLOCK_START = re.compile(r"^\s{0,3}([-*+]\s|\d{1,9}[.)]\s|\[\^[^\]]+\]:|>|#)")
+
+
+def _check_paragraph_lengths(body: str, path: Path, offset: int) -> None:
+    """No run of lines without a blank one is longer than the limit (checked before parsing:
+    the Markdown parser and the typography are not linear in the length of one paragraph)."""
+    limit = schema.LIMITS["paragraph_chars"]
+    start, size = 0, 0
+    for i, ln in enumerate(body.splitlines(), 1):
+        if not ln.strip():
+            start, size = 0, 0
+            continue
+        if _BLOCK_START.match(ln):  # a list item, note, quote or heading starts a block of its own
+            start, size = 0, 0
+        start, size = start or i, size + len(ln) + 1
+        if size > limit:
+            raise BriefError(f"this paragraph is more than {limit:,} characters long (split it)",
+                             path, start + offset)
 
 
 def _unreferenced_notes(env: dict, body: str, path: Path, offset: int) -> None:

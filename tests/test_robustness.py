@@ -96,7 +96,7 @@ def test_bad_front_matter_names_its_line(key, value, words, brief_copy, dist, ca
 
 def test_language_without_its_own_dictionary_warns_naming_the_fallback(brief_copy, tmp_path, capsys):
     _front(brief_copy, "language", '"en-ZA"')
-    code, _, err = _build(capsys, brief_copy, "--out", tmp_path, "--variant", "screen")
+    code, _, err = _build(capsys, brief_copy, "--out", tmp_path / "dist", "--variant", "screen")
     assert code == 0, err
     assert f"brief.md:{_line(brief_copy / 'brief.md', 'language = ')}:" in err and "'en'" in err, err
 
@@ -123,7 +123,13 @@ def test_unreferenced_footnote_names_its_line(brief_copy, dist, capsys):
 
 def test_very_long_word_is_refused(brief_copy, dist, capsys):
     _body(brief_copy, "x" * 200_000)
-    _fails(capsys, brief_copy, dist, f"brief.md:{_line(brief_copy / 'brief.md', 'xxxx')}:", "at most 20,000")
+    _fails(capsys, brief_copy, dist, f"brief.md:{_line(brief_copy / 'brief.md', 'xxxx')}:", "more than 20,000")
+
+
+def test_a_long_list_is_not_one_long_paragraph(brief_copy, tmp_path, capsys):
+    _body(brief_copy, "\n".join(f"- item {i}: " + "a source of the brief, " * 8 for i in range(150)))
+    code, _, err = _build(capsys, brief_copy, "--out", tmp_path / "dist", "--variant", "screen")
+    assert code == 0, err
 
 
 def test_body_size_limit(brief_copy, dist, capsys):
@@ -148,11 +154,11 @@ def test_unbreakable_word_is_broken_with_a_warning_and_stays_in_its_column(where
     else:
         _front(brief_copy, "title", f'"{word}"')
         needle = "title = "
-    code, _, err = _build(capsys, brief_copy, "--out", tmp_path, "--variant", "screen")
+    code, _, err = _build(capsys, brief_copy, "--out", tmp_path / "dist", "--variant", "screen")
     assert code == 0, err
     assert f"warning: {brief_copy / 'brief.md'}:{_line(brief_copy / 'brief.md', needle)}:" in err
     assert "broken across lines" in err
-    pdf = tmp_path / brief_copy.name / f"{brief_copy.name}-screen.pdf"
+    pdf = tmp_path / "dist" / brief_copy.name / f"{brief_copy.name}-screen.pdf"
     assert pdf_text(pdf).count("Z") == 100  # nothing lost
     from report.style import MM, load_style
 
@@ -231,9 +237,9 @@ def test_dollar_signs_in_figure_text_print_as_written(brief_copy, tmp_path, caps
     label = "US$ 200 million versus US$ 10 billion"
     spec = CHART.replace("against transferring the islands to Japan", label)
     _figure(brief_copy, spec)
-    code, _, err = _build(capsys, brief_copy, "--out", tmp_path, "--variant", "screen")
+    code, _, err = _build(capsys, brief_copy, "--out", tmp_path / "dist", "--variant", "screen")
     assert code == 0, err
-    assert label in pdf_text(tmp_path / brief_copy.name / f"{brief_copy.name}-screen.pdf")
+    assert label in pdf_text(tmp_path / "dist" / brief_copy.name / f"{brief_copy.name}-screen.pdf")
 
 
 def test_figure_text_is_never_mathtext():
