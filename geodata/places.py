@@ -47,6 +47,8 @@ BUNDLED_GAZETTEER = HERE / "gazetteer.toml"
 BUNDLED_LAYERS = HERE / "layers"
 BRIEF_PLACES = "places.toml"
 BRIEF_LAYERS = "layers"
+MAX_LAYER_BYTES = 50_000_000  # one of a brief's layer files
+MAX_LAYER_VERTICES = 500_000  # positions in one layer file (README, Limits)
 
 KINDS = frozenset({
     "island", "island-group", "settlement", "military-range", "lng-plant", "port",
@@ -462,6 +464,15 @@ def _check_geometry(geom: Any, where: str) -> None:
                                  "(last position = first) with four positions or more")
 
 
+def _positions(coords) -> int:
+    """How many positions a (checked) GeoJSON coordinates array holds."""
+    if not isinstance(coords, list) or not coords:
+        return 0
+    if not isinstance(coords[0], list):
+        return 1
+    return sum(_positions(c) for c in coords)
+
+
 def _check_polygons_valid(features: list, where_of) -> None:
     """Self-intersections and the like (OGC validity), by shapely in geodata.validity."""
     from .validity import polygon_problem
@@ -503,6 +514,9 @@ def validate_layer(path: str | Path, checked: str | Path | None = None) -> int:
                 _layer_sources(item.get("sources"), where)
                 n += 1
         return n
+    if path.stat().st_size > MAX_LAYER_BYTES:
+        raise LayerError(f"{path}: the file is {path.stat().st_size:,} bytes; a layer may have at most "
+                         f"{MAX_LAYER_BYTES:,} (simplify it)")
     raw = path.read_bytes()
     text = raw.decode("utf-8", errors="replace")
     try:
@@ -522,6 +536,7 @@ def validate_layer(path: str | Path, checked: str | Path | None = None) -> int:
         return f"{at}: feature {fid!r}" if fid else f"{at}: feature #{i + 1}"
 
     seen: set[str] = set()
+    vertices = 0
     for i, f in enumerate(features):
         props = f.get("properties") or {}
         fid = props.get("id")
@@ -534,6 +549,9 @@ def validate_layer(path: str | Path, checked: str | Path | None = None) -> int:
         seen.add(fid)
         _layer_sources(props.get("sources"), where)
         _check_geometry(f.get("geometry"), where)
+        vertices += _positions((f.get("geometry") or {}).get("coordinates"))
+        if vertices > MAX_LAYER_VERTICES:
+            raise LayerError(f"{where}: the layer has more than {MAX_LAYER_VERTICES:,} vertices (simplify it)")
     marker = None
     if checked is not None:
         import hashlib

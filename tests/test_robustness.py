@@ -384,3 +384,49 @@ def test_check_refuses_a_decompression_bomb(tmp_path):
     assert proc.returncode == 1
     err = proc.stderr.strip()
     assert len(err.splitlines()) == 1 and "decodes to more than" in err and str(bomb) in err, err
+
+
+# --- a brief's own layers -------------------------------------------------------------------
+
+def _layer(coords: list) -> str:
+    import json
+
+    return json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {
+        "type": "LineString", "coordinates": coords}, "properties": {
+        "id": "route", "name": "A route", "kind": "route",
+        "sources": [{"title": "A survey", "consulted": "2024-01-01"}]}}]})
+
+
+def test_layer_vertex_limit(brief_copy, dist, capsys, monkeypatch):
+    from geodata import places
+
+    monkeypatch.setattr(places, "MAX_LAYER_VERTICES", 100)
+    (brief_copy / "layers").mkdir()
+    (brief_copy / "layers" / "route.geojson").write_text(
+        _layer([[175 + i * 0.01, 65.0] for i in range(101)]), encoding="utf-8")
+    _figure(brief_copy, MAP + '\n[[layer]]\nlayer = "route"\nrole = "route"\n')
+    _fails(capsys, brief_copy, dist, "route.geojson", "more than 100 vertices")
+
+
+@pytest.mark.parametrize("case,geometry,words", [
+    ("not json", None, "invalid JSON"),
+    ("bow-tie", {"type": "Polygon", "coordinates": [[[170, 62], [178, 66], [178, 62], [170, 66], [170, 62]]]},
+     "invalid geometry"),
+    ("two-point ring", {"type": "Polygon", "coordinates": [[[170, 62], [178, 66]]]}, "invalid geometry"),
+    ("1e308", {"type": "Polygon", "coordinates": [[[170, 62], [1e308, 66], [178, 62], [170, 62]]]}, ""),
+    ("no sources", "nosources", "no sources"),
+])
+def test_bad_layer_is_one_line(case, geometry, words, brief_copy, dist, capsys):
+    import json
+
+    (brief_copy / "layers").mkdir()
+    feature = {"type": "Feature", "geometry": geometry if isinstance(geometry, dict) else
+               {"type": "Polygon", "coordinates": [[[170, 62], [175, 66], [178, 62], [170, 62]]]},
+               "properties": {"id": "zone", "name": "A zone", "kind": "zone",
+                              "sources": [{"title": "A survey", "consulted": "2024-01-01"}]}}
+    if geometry == "nosources":
+        del feature["properties"]["sources"]
+    text = "{not json" if geometry is None else json.dumps({"type": "FeatureCollection", "features": [feature]})
+    (brief_copy / "layers" / "zone.geojson").write_text(text, encoding="utf-8")
+    _figure(brief_copy, MAP + '\n[[layer]]\nlayer = "zone"\nrole = "land"\n')
+    _fails(capsys, brief_copy, dist, "zone.geojson", words)
