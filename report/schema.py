@@ -125,17 +125,6 @@ class Seq:
 
 
 @dataclass(frozen=True)
-class LonLat:
-    """``[lon, lat]`` in degrees (lon up to 360 so that a map across 180° can say 190)."""
-
-    def check(self, value) -> str | None:
-        ok = (isinstance(value, list) and len(value) == 2
-              and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value)
-              and -180 <= value[0] <= 360 and -90 <= value[1] <= 90)
-        return None if ok else "must be [lon, lat] in degrees (lon -180..360, lat -90..90)"
-
-
-@dataclass(frozen=True)
 class Either:
     """One of several schemas (tried in order); the message is ``what``."""
 
@@ -300,7 +289,6 @@ def check_date(date: str) -> str | None:
 _TEXT = Str(max_len=2_000)
 _ROLE = Str(max_len=60)
 _CORNER = Str(choices=("upper left", "upper right", "lower left", "lower right"))
-_LONLAT = LonLat()
 _MM2 = Seq(Num(lo=-300, hi=300, unit="mm"), lo=2, hi=2, what="[x, y] in millimetres")
 _BBOX = Seq(Num(lo=-180, hi=180), lo=4, hi=4, what="[west, south, east, north] in degrees")
 _IDS = Seq(Str(max_len=200), hi=500, what="a list of ids")
@@ -327,8 +315,8 @@ MAP = Table({
                            "exclude": _IDS, "clip_to": Str(max_len=60), "legend": _TEXT},
                           required=("layer",)), hi=50),
     "label": Tables(Table({"place": Str(max_len=200), "role": _ROLE, "marker": Bool(), "area": Bool(),
-                           "at": _LONLAT, "text": _TEXT}), hi=300),
-    "country": Tables(Table({"id": Str(max_len=200), "at": _LONLAT, "role": _ROLE}), hi=300),
+                           "required": Bool(), "country": Str(max_len=2)}), hi=300),
+    "country": Tables(Table({"id": Str(max_len=200), "role": _ROLE, "required": Bool()}), hi=300),
     "callout": Tables(Table({"place": Str(max_len=200), "note": _TEXT, "source": _TEXT, "offset": _MM2,
                              "width": _WIDTH, "role": _ROLE}), hi=50),
     "textbox": Tables(Table({"text": _TEXT, "source": _TEXT, "at": _CORNER, "width": _WIDTH, "role": _ROLE}),

@@ -193,7 +193,10 @@ def test_overflowing_line_is_an_error():
 FIGURE_CASES = {
     "callout width not a number": (MAP + '\n[[callout]]\nplace = "bering-strait"\nnote = "x"\nsource = "y"\n'
                                    'width = "wide"\n', 'width = "wide"', "'callout[1].width' must be a number"),
-    "label at not numbers": (MAP.replace("at = [-175, 61.5]", 'at = ["x", "y"]'), 'at = ["x"', "[lon, lat]"),
+    "label at not numbers": (MAP + '\n[[label]]\nplace = "bering-strait"\nat = ["x", "y"]\n', "at =",
+                             "a label takes no 'at'"),
+    "label required not a boolean": (MAP + '\n[[label]]\nplace = "bering-strait"\nrequired = "yes"\n',
+                                     'required = "yes"', "must be true or false"),
     "margin not a number": (MAP.replace("bbox = [172, 60.5, -160, 69.5]", 'fit = ["bering-strait"]\nmargin = "big"'),
                             'margin = "big"', "'extent.margin' must be a number"),
     "max not a number": (_set(CHART, "max", '"lots"'), "max = ", "'max' must be a number"),
@@ -230,7 +233,7 @@ def test_unknown_projection_is_one_line(brief_copy, dist, capsys, tmp_path, monk
     monkeypatch.setenv("BRIEF_CACHE", str(tmp_path / "cache"))
     _figure(brief_copy, _set(MAP, "projection", '"+proj=garbage"'))
     _fails(capsys, brief_copy, dist, f"f.toml:{_line(brief_copy / 'figures' / 'f.toml', 'projection')}:",
-           "projection '+proj=garbage'")
+           "+proj=garbage")
 
 
 def test_dollar_signs_in_figure_text_print_as_written(brief_copy, tmp_path, capsys):
