@@ -24,7 +24,7 @@ from .figures import prepare
 from .layout import layout
 from .model import Brief
 from .output import publish
-from .preflight import check
+from .preflight import PROFILES, check
 from .pdf import VARIANTS, FinishInput
 from .pdf.common import build_epoch
 from .provenance import gather
@@ -82,7 +82,7 @@ def build(brief_dir: Path, out_dir: Path, variants: Sequence[str] = ("screen",),
         jobs = [(name, laid_by_colour[VARIANTS[name].colour]) for name in variants]
         edition = functools.partial(_edition, brief=brief, style=style, epoch=epoch, pad_to=pad_to,
                                     figures=figures, out_dir=Path(out_dir), provenance=sources)
-        outcomes = _in_parallel(edition, jobs)
+        outcomes = _in_parallel(edition, jobs, cost=lambda job: _validator_runs(VARIANTS[job[0]].profile))
     for (name, laid), outcome in zip(jobs, outcomes):
         if outcome[0] == "error":
             raise BriefError(*outcome[1:])
@@ -119,16 +119,25 @@ def _edition(job, *, brief, style, epoch, pad_to, figures, out_dir, provenance):
     return ("ok", path, pdf, len(results))
 
 
-def _in_parallel(fn, jobs: list) -> list:
+def _validator_runs(profile: str) -> int:
+    """How many times an edition's check runs the independent validator: its costliest part
+    (the archive runs it twice, PDF/A-3b and PDF/UA-1)."""
+    return sum(r.startswith("validator.") for r in PROFILES[profile])
+
+
+def _in_parallel(fn, jobs: list, cost=lambda job: 0) -> list:
     """``[fn(job) for job in jobs]``, on up to two forked processes when there is more than
-    one job: the editions share the layout and nothing else."""
+    one job: the editions share the layout and nothing else. The costliest jobs start first,
+    so that the cheap ones fill in beside them."""
     workers = min(len(jobs), os.cpu_count() or 1, 2)
     if workers < 2 or not _single_threaded():
         return [fn(job) for job in jobs]
     ctx = multiprocessing.get_context("fork")
+    order = sorted(range(len(jobs)), key=lambda i: -cost(jobs[i]))
     with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=workers_.init) as pool:
         try:
-            return list(pool.map(fn, jobs))
+            futures = {i: pool.submit(fn, jobs[i]) for i in order}
+            return [futures[i].result() for i in range(len(jobs))]
         except KeyboardInterrupt:
             workers_.stop(pool)
             raise
