@@ -223,5 +223,34 @@ def _install_ligature_to_unicode() -> None:
     ttfonts.makeToUnicodeCMap = make
 
 
+def _install_true_ligature_widths() -> None:
+    """Give a shaped glyph without a code point of its own its true advance width.
+
+    ReportLab 4–5 gives a glyph that only shaping reaches (the ``f_t`` ligature of
+    "after") a private-use code point and records, as that code point's width, the
+    advance HarfBuzz returned where it first met the glyph: the glyph's width *with the
+    kerning of that spot* ("ft" before "e" is 18 units narrower), and in font units rather
+    than thousandths of an em. That number then becomes the glyph's ``/Widths`` entry, which
+    must equal the advance in the embedded font program (ISO 14289-1 7.21.5, ISO 19005-2
+    6.2.11.5: the validators reject the file). The width is the glyph's ``hmtx`` advance,
+    scaled as every other glyph's; kerning stays where it belongs, in the positioning
+    ReportLab writes from the shaped advance.
+    """
+    add = getattr(TTFont, "_TTFont__addPrivate", None)
+    if add is None or getattr(add, "_brief_fix", False):
+        return
+
+    def add_private(self, name, gid, advance):
+        uchar = add(self, name, gid, advance)
+        face = self.face
+        face.charWidths[uchar] = face._pdfScale(face.hmetrics[gid][0])
+        return uchar
+
+    add_private._brief_fix = True
+    add_private.__wrapped__ = add
+    TTFont._TTFont__addPrivate = add_private
+
+
 _install_split_shaping_fix()
 _install_ligature_to_unicode()
+_install_true_ligature_widths()

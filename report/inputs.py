@@ -69,3 +69,38 @@ def unique(inputs) -> tuple[Input, ...]:
     for item in inputs:
         seen.setdefault(item.name, item)
     return tuple(seen.values())
+
+
+_FOLD = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+                       "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"',
+                       "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+                       "\u2212": "-", "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u00ad": None})
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", text).translate(_FOLD).replace("\u2026", "...")
+    return " ".join(text.casefold().split())
+
+
+def locate(inputs, text: str) -> tuple[Path, int] | None:
+    """The first (file, line) among a build's text inputs (``brief.md``, figure specs, the
+    places file, the style) whose line holds ``text`` as typeset (typographic quotes, dashes
+    and ligatures folded back to what an author types), or the longest beginning of it that
+    any line holds; None when not even its first word is found."""
+    words = _fold(text).split()
+    files = [i.path for i in inputs if i.role in ("brief", "figure", "places", "style")]
+    lines = []
+    for path in files:
+        try:
+            body = Path(path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        lines.extend((path, n, f" {_fold(line)} ") for n, line in enumerate(body.splitlines(), start=1))
+    for size in range(len(words), 0, -1):
+        needle = " ".join(words[:size])
+        for path, n, line in lines:
+            if needle in line and (size > 1 or f" {needle} " in line):
+                return Path(path), n
+    return None

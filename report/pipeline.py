@@ -18,7 +18,7 @@ from typing import Callable, Sequence
 from . import __version__
 from . import workers as workers_
 from .errors import BriefError
-from .compose import compose
+from .compose import compose, form_name
 from .figforms import trusted
 from .figures import prepare
 from .layout import layout
@@ -115,8 +115,38 @@ def _edition(job, *, brief, style, epoch, pad_to, figures, out_dir, provenance):
     failures = [r for r in results if not r.ok]
     if failures:
         detail = "; ".join(f"{r.rule} ({r.where}): {r.message}" for r in failures[:5])
-        return ("error", f"the {name} edition fails preflight: {detail}", path, None)
+        where, line, source = _blame(pdf, failures[0], brief)
+        return ("error", f"the {name} edition ({path.name}, not written) fails preflight: {detail}{source}",
+                where, line)
     return ("ok", path, pdf, len(results))
+
+
+def _blame(pdf: bytes, failure, brief) -> tuple[Path, int | None, str]:
+    """(file, line, words) of the source behind a failure that names an object: the text run
+    drawn with it, found in the brief's files; the brief itself when nothing is found."""
+    from .inputs import locate
+    from .preflight.blame import code_in, usage
+
+    found = None
+    if failure.where.startswith("obj "):
+        try:
+            found = usage(pdf, int(failure.where.split()[1]), code_in(failure.message))
+        except (ValueError, IndexError):
+            found = None
+    if found is None:
+        return brief.path, None, ""
+    what = f' in the word "{found.word}"' if found.word else ""
+    said = (f'; the object is the font {found.font}, used{what} of the text "{found.text}" on page {found.page}'
+            if found.text else f"; the object is page {found.page}")
+    inputs = brief.inputs
+    figure = next((fid for fid in brief.figure_specs if form_name(fid) == found.form), None) if found.form else None
+    if figure is not None:
+        said += f" (figure {figure})"
+        inputs = [i for i in inputs if Path(i.path) == Path(brief.figure_specs[figure])]
+    at = locate(inputs, found.text) if found.text else None
+    if at is None and figure is not None:
+        at = (Path(brief.figure_specs[figure]), None)
+    return (at[0], at[1], said) if at else (brief.path, None, said)
 
 
 def _validator_runs(profile: str) -> int:

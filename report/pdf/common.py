@@ -14,6 +14,7 @@ from ..model import Brief
 from ..provenance import URN, Provenance, gather
 from ..schema import source_date_epoch
 from ..style import Style
+from .streamends import unambiguous_stream_ends
 
 
 @dataclass(frozen=True)
@@ -92,16 +93,6 @@ def set_metadata(pdf: pikepdf.Pdf, fin: FinishInput, extra_xmp: dict[str, object
     pdf.Root.Lang = pikepdf.String(meta.language)
 
 
-def _text_stream(o) -> bool:
-    """A Flate-compressed content stream or CMap: one whose decoded bytes may end in a newline
-    more without changing what it means (not a font, an image, a profile or an attached file)."""
-    return (isinstance(o, pikepdf.Stream) and o.get("/Filter") == pikepdf.Name.FlateDecode
-            and "/DecodeParms" not in o and "/Length1" not in o and "/N" not in o
-            and o.get("/Subtype") != pikepdf.Name.Image
-            and o.get("/Type") not in (pikepdf.Name.EmbeddedFile, pikepdf.Name.Metadata, pikepdf.Name.XRef,
-                                       pikepdf.Name.ObjStm))
-
-
 def save(pdf: pikepdf.Pdf, *, version: str | None = None, object_streams: bool = True) -> bytes:
     """Serialise deterministically: same content, same bytes, same /ID.
 
@@ -109,23 +100,9 @@ def save(pdf: pikepdf.Pdf, *, version: str | None = None, object_streams: bool =
     ReportLab's depends on the environment (SOURCE_DATE_EPOCH), not on the content."""
     if "/ID" in pdf.trailer:
         del pdf.trailer.ID
-    for _ in range(8):
-        out = io.BytesIO()
-        pdf.save(out, deterministic_id=True, compress_streams=True,
-                 object_stream_mode=pikepdf.ObjectStreamMode.generate if object_streams
-                 else pikepdf.ObjectStreamMode.disable,
-                 min_version=version or "", force_version=version or "", linearize=False)
-        data = out.getvalue()
-        saved = pikepdf.open(io.BytesIO(data))
-        # a stream whose compressed bytes end in CR reads, before the writer's LF and endstream,
-        # as if it ended in a CRLF end-of-line, one byte short of its /Length (PDF/A validators
-        # count it so): end the decoded content with a newline, which changes nothing it means
-        ending_cr = [o for o in saved.objects if _text_stream(o) and o.read_raw_bytes().endswith(b"\r")]
-        if not ending_cr:
-            return data
-        for o in ending_cr:
-            o.write(o.read_bytes() + b"\n")
-        pdf = saved
-        if "/ID" in pdf.trailer:
-            del pdf.trailer.ID
-    return data
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True, compress_streams=True,
+             object_stream_mode=pikepdf.ObjectStreamMode.generate if object_streams
+             else pikepdf.ObjectStreamMode.disable,
+             min_version=version or "", force_version=version or "", linearize=False)
+    return unambiguous_stream_ends(out.getvalue())
