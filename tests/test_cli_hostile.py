@@ -72,3 +72,16 @@ def test_a_build_keeps_the_users_files_in_the_edition_folder(brief_copy, tmp_pat
     assert {name: (folder / name).read_bytes() for name in mine} == mine
     assert not legacy.exists()
 
+
+# --- the page count printed is the file's ---------------------------------------------------
+
+def test_saddle_stitch_reports_the_pages_written(tmp_path, capsys):
+    out = tmp_path / "dist"
+    code, stdout, err = _run(capsys, "build", ROOT / "tests" / "briefs" / "arctic-notes", "--out", out,
+                             "--variant", "print", "--saddle-stitch", "-q")
+    assert code == 0, err
+    path = out / "arctic-notes" / "arctic-notes-print.pdf"
+    with pikepdf.open(path) as pdf:
+        pages = len(pdf.pages)
+    assert pages % 4 == 0 and pages > 1  # the brief lays out on one page: padded to four
+    assert stdout == f"{path}  {pages} pages  {path.stat().st_size:,} bytes\n"
