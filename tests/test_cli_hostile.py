@@ -56,6 +56,33 @@ def _usage_error(code: int, err: str) -> str:
     return last
 
 
+# --- a projection that cannot see the map ---------------------------------------------------
+
+def _figure(brief, spec: str, fid: str = "f") -> None:
+    (brief / "figures").mkdir(exist_ok=True)
+    (brief / "figures" / f"{fid}.toml").write_text(spec, encoding="utf-8")
+    path = brief / "brief.md"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "## A first heading", f"![](figure:{fid})\n\n## A first heading", 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize("projection,words", [
+    ("+proj=ortho +lat_0=-45 +lon_0=-34", "cannot show this map's area"),  # the far side of the globe
+    ("+proj=ortho +lat_0=0 +lon_0=59", "cannot show this map's area"),  # the frame reaches past the rim
+    ("+proj=garbage", "projection cannot be computed"),
+])
+def test_a_projection_that_cannot_draw_the_map_names_its_line(projection, words, brief_copy, tmp_path, capsys,
+                                                             monkeypatch):
+    monkeypatch.setenv("BRIEF_CACHE", str(tmp_path / "cache"))  # curated places only: no world index
+    _figure(brief_copy, KURILS.replace('legend = "none"', f'legend = "none"\nprojection = "{projection}"'))
+    spec = brief_copy / "figures" / "f.toml"
+    line_no = next(i for i, ln in enumerate(spec.read_text().splitlines(), 1) if ln.startswith("projection"))
+    code, _, err = _run(capsys, "build", brief_copy, "--out", tmp_path / "dist", "--variant", "screen", "-q")
+    line = _one_error(err)
+    assert code == 1 and f"f.toml:{line_no}: " in line and words in line, line
+    assert not (tmp_path / "dist" / brief_copy.name).exists()
+
+
 # --- dist/<slug>/ holds files of the user's ------------------------------------------------
 
 def test_a_build_keeps_the_users_files_in_the_edition_folder(brief_copy, tmp_path, capsys):
