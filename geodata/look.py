@@ -17,6 +17,10 @@ class FigureError(ValueError):
     """A figure cannot be drawn as specified (unknown role, missing glyph, no room for a label)."""
 
 
+class ProjectionError(FigureError):
+    """The spec's ``projection`` cannot draw the map (its error points at that key)."""
+
+
 @dataclass(frozen=True)
 class Look:
     fonts: dict[str, Path]  # face (regular/italic/bold/bolditalic) -> TTF

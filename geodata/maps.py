@@ -26,7 +26,7 @@ from shapely.geometry import LineString, box as shapely_box
 
 from . import base
 from .labels import PRIORITY, Box, Ink, LabelRequest, knockout, place_labels
-from .look import FigureError, Look, Report, check_glyphs, save_pdf, setup_matplotlib
+from .look import FigureError, Look, ProjectionError, Report, check_glyphs, save_pdf, setup_matplotlib
 from .scalebar import draw_scalebar
 from .spec import WATER, CalloutSpec, LabelSpec, MapSpec, place_name
 
@@ -66,6 +66,7 @@ def view_for(bbox, crs, aspect: float):
     """Projected (x0, y0, x1, y1) covering bbox, widened to the frame's aspect (width/height)."""
     fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     xs, ys = fwd.transform(*densified_outline(bbox))
+    _drawable(xs, ys)
     x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
     w, h = x1 - x0, y1 - y0
     if w / h < aspect:
@@ -77,6 +78,15 @@ def view_for(bbox, crs, aspect: float):
     return x0, y0, x1, y1
 
 
+def _drawable(a, b) -> None:
+    """Coordinates a projection gives for points it cannot draw are infinite: the far side of an
+    orthographic globe, the space beyond its rim. A map must lie wholly on the drawable side."""
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        raise ProjectionError("the projection cannot show this map's area: part or all of it lies beyond what it "
+                              "can draw (the far side of the globe, say); centre it on the map or leave "
+                              "'projection' out for the default")
+
+
 def lonlat_extent(view, crs):
     """The lon/lat box that covers a projected view (west > east when it crosses 180°)."""
     inv = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
@@ -86,6 +96,7 @@ def lonlat_extent(view, crs):
     ys = np.concatenate([np.full(n, y0), np.linspace(y0, y1, n), np.full(n, y1), np.linspace(y1, y0, n)])
     lon, lat = inv.transform(xs, ys)
     lon, lat = np.asarray(lon), np.asarray(lat)
+    _drawable(lon, lat)  # the frame, widened to its aspect, may reach beyond a globe's rim
     south, north = float(lat.min()), float(lat.max())
     # does the view contain the pole?
     fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)

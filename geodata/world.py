@@ -389,6 +389,8 @@ class WorldGazetteer:
                           population=pop, alternates=alternates)
 
     def get(self, geonameid: int) -> WorldPlace | None:
+        if not 0 < int(geonameid) < 2 ** 63:  # beyond SQLite's integers: no such place
+            return None
         row = self._db.execute(f"SELECT {self._COLUMNS} FROM place p WHERE p.id = ?", (int(geonameid),)).fetchone()
         return self._place(row) if row else None
 

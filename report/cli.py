@@ -1,5 +1,9 @@
 """Command line: ``brief build``, ``check``, ``places``, ``new``, ``archive``. Exit 0 on success, 1 on a build
-error (one message naming file and line), 2 on a usage error."""
+error (one message naming file and line), 2 on a usage error.
+
+Everything it prints goes through :func:`report.terminal.escaped_output` (control characters
+shown as escapes), and no exception leaves :func:`main` as a traceback: what is not a
+``BriefError`` or an ``OSError`` is ``error: internal error: … (please report)``, exit 1."""
 
 from __future__ import annotations
 
@@ -7,10 +11,12 @@ import argparse
 import errno
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
 from .errors import BriefError
+from .terminal import escaped_output, one_line
 
 SAMPLE = Path("briefs/japan-russia-2018")
 #: the editions, in build order (report.pdf.VARIANTS; named here so that building the parser
@@ -50,14 +56,16 @@ def _parser() -> argparse.ArgumentParser:
                     help="a name or its beginning, in any language; without it, the curated entries")
     pl.add_argument("--brief", type=Path, default=None, help="a brief folder whose places.toml extends the gazetteer")
     pl.add_argument("--country", type=_country, default=None, help="only places in this country (ISO code, e.g. GE)")
-    pl.add_argument("--near", type=_lat_lon, default=None, metavar="LAT,LON", help="nearest places first")
-    pl.add_argument("--limit", type=int, default=20, help="at most this many world places (default 20)")
+    pl.add_argument("--near", type=_lat_lon, default=None, metavar="LAT,LON",
+                    help="nearest places first (a negative latitude works as --near -33.9,151.2 too)")
+    pl.add_argument("--limit", type=_limit, default=20,
+                    help=f"at most this many world places (default 20, at most {LIMIT_MAX:,})")
     pl.add_argument("--countries", action="store_true",
                     help="list ISO country codes with their id in the countries layer (for [[country]] labels)")
     pl.add_argument("--json", action="store_true", help="a JSON list of objects")
 
     n = sub.add_parser("new", help="write a new brief folder DIR/SLUG/ that builds at once")
-    n.add_argument("slug", help="the brief's folder name: lower-case letters, digits, hyphens")
+    n.add_argument("slug", type=_slug, help="the brief's folder name: lower-case letters, digits, hyphens")
     n.add_argument("--dir", type=Path, default=Path("briefs"), help="parent folder (default: briefs)")
 
     from .archive.cli import add_archive_parser
@@ -66,8 +74,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    with escaped_output():
+        return _run(sys.argv[1:] if argv is None else list(argv))
+
+
+def _run(argv: list[str]) -> int:
     try:
+        args = _parser().parse_args(_joined_values(argv))
         if args.command == "build":
             return _build(args)
         if args.command == "places":
@@ -76,8 +89,8 @@ def main(argv: list[str] | None = None) -> int:
             from .scaffold import new_brief
 
             home = new_brief(args.slug, args.dir)
-            print(f"{home}: brief.md, figures/map.toml, places.toml written; "
-                  f"replace the REPLACE: values, then: brief build {home}")
+            print(one_line(f"{home}: brief.md, figures/map.toml, places.toml written; "
+                           f"replace the REPLACE: values, then: brief build {home}"))
             return 0
         if args.command == "check":
             return _check(args)
@@ -90,10 +103,35 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: nothing was written", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (brief places … | head): nothing more to say
+        return 1
     except OSError as exc:  # a full disk, a folder we may not write: one line, not a traceback
-        print(f"error: {os_error(exc)}", file=sys.stderr)
+        print(f"error: {one_line(os_error(exc))}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug: still one line, never a traceback
+        print(f"error: internal error: {one_line(str(exc)) or 'no message'} (please report)", file=sys.stderr)
         return 1
     return 2
+
+
+#: options whose value may start with "-" (a southern latitude): argparse would take
+#: ``--near -33.9,151.2`` for two options, so such a pair is passed as ``--near=-33.9,151.2``
+NEGATIVE_VALUES = ("--near",)
+
+
+def _joined_values(argv: list[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--":
+            return out + argv[i:]
+        if argv[i] in NEGATIVE_VALUES and i + 1 < len(argv) and re.match(r"-[.\d]", argv[i + 1]):
+            out.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(argv[i])
+        i += 1
+    return out
 
 
 def os_error(exc: OSError) -> str:
@@ -135,7 +173,7 @@ def _build(args) -> int:
 
         return watch(run, args.brief_dir, args.styles or STYLES_DIR)
     for item in run():
-        print(f"{item.path}  {item.pages} pages  {item.size:,} bytes")
+        print(one_line(f"{item.path}  {item.pages} pages  {item.size:,} bytes"))
     return 0
 
 
@@ -160,6 +198,9 @@ def _bounded(path: Path) -> None:
     try:
         with pikepdf.open(path) as pdf:
             big = oversized(pdf)
+    except pikepdf.PasswordError:
+        raise BriefError("the file is encrypted and needs a password to open, so brief check cannot judge it "
+                         "(PDF/X-1a and PDF/A forbid encryption)", path) from None
     except pikepdf.PdfError:
         return  # not a PDF pikepdf can open: structure.open reports it
     if big:
@@ -169,17 +210,39 @@ def _bounded(path: Path) -> None:
 
 def _country(value: str) -> str:
     if not (len(value) == 2 and value.isalpha()):
-        raise argparse.ArgumentTypeError(f"'{value}' is not a two-letter ISO 3166 country code")
+        raise argparse.ArgumentTypeError(f"'{one_line(value)}' is not a two-letter ISO 3166 country code")
     return value.upper()
+
+
+#: more than the world gazetteer holds: a larger --limit changes nothing
+LIMIT_MAX = 1_000_000
+
+
+def _limit(value: str) -> int:
+    try:
+        limit = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{one_line(value)}' is not a whole number") from None
+    if not 1 <= limit <= LIMIT_MAX:
+        raise argparse.ArgumentTypeError(f"{limit} is outside 1..{LIMIT_MAX}")
+    return limit
+
+
+def _slug(value: str) -> str:
+    from .scaffold import SLUG_RULE, is_slug
+
+    if not is_slug(value):
+        raise argparse.ArgumentTypeError(f"'{one_line(value)}' is not a slug: {SLUG_RULE}")
+    return value
 
 
 def _lat_lon(value: str) -> tuple[float, float]:
     try:
         lat, lon = (float(v) for v in value.split(","))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not LAT,LON (e.g. 41.7,44.8)") from None
+        raise argparse.ArgumentTypeError(f"'{one_line(value)}' is not LAT,LON (e.g. 41.7,44.8)") from None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise argparse.ArgumentTypeError(f"'{value}' is outside -90..90, -180..180")
+        raise argparse.ArgumentTypeError(f"'{one_line(value)}' is outside -90..90, -180..180")
     return lat, lon
 
 
@@ -211,9 +274,9 @@ def _places(args) -> int:
         names = " / ".join(dict.fromkeys(v for v in p.names.values() if v))
         where = p.facts.get("label", "") if p.geonames and p.population is not None else ""
         pop = f"  pop. {p.population:,}" if p.population else ""
-        print(f"{p.id:18} {p.kind:15} {p.lat:9.4f} {p.lon:10.4f}  {where or names}{pop}  [{p.source}]")
+        print(one_line(f"{p.id:18} {p.kind:15} {p.lat:9.4f} {p.lon:10.4f}  {where or names}{pop}  [{p.source}]"))
     if not places:
-        print(f"no place matches '{args.query}'", file=sys.stderr)
+        print(f"no place matches '{one_line(args.query)}'", file=sys.stderr)
         return 1
     return 0
 
@@ -225,8 +288,11 @@ def run() -> None:
     joined; freeing ReportLab's and pikepdf's object graphs one by one would only add about
     30 ms to each build."""
     code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except OSError:  # the reader went away (… | head) or the output's disk is full
+            code = code or 1
     os._exit(code)
 
 

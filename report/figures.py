@@ -17,11 +17,11 @@ import tempfile
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from geodata.look import FigureError, Look
+from geodata.look import FigureError, Look, ProjectionError
 
 from . import cache
 from . import workers as workers_
-from .errors import BriefError
+from .errors import BriefError, line_of
 from .figspec import FigureDef, with_width
 from .model import Brief
 from .style import MM, Style
@@ -119,9 +119,9 @@ def _render_all(jobs, look: Look, progress, warn) -> None:
             progress(f"figure {fig.id}: {'rendered' if rendered else 'rendered by another build'}")
 
 
-def _render_job(fig: FigureDef, pdf: str, look: Look) -> tuple[str | None, list[str], bool]:
+def _render_job(fig: FigureDef, pdf: str, look: Look) -> tuple[tuple[str, str | None] | None, list[str], bool]:
     """Render into a temporary file and rename it into the cache: (error or None, warnings,
-    whether this process rendered it).
+    whether this process rendered it); an error is (message, the spec key it concerns or None).
 
     A lock per figure key: builds that share the cache and need the same figure at the same
     time render it once; the others wait for it and take the cached file."""
@@ -135,7 +135,7 @@ def _render_job(fig: FigureDef, pdf: str, look: Look) -> tuple[str | None, list[
         return (*_render_locked(fig, out, look), True)
 
 
-def _render_locked(fig: FigureDef, out: Path, look: Look) -> tuple[str | None, list[str]]:
+def _render_locked(fig: FigureDef, out: Path, look: Look) -> tuple[tuple[str, str | None] | None, list[str]]:
     fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".pdf", dir=out.parent)
     os.close(fd)
     try:
@@ -154,23 +154,26 @@ def _render_locked(fig: FigureDef, out: Path, look: Look) -> tuple[str | None, l
         os.replace(tmp, out)
         return None, list(report.warnings)
     except FigureError as exc:
-        return str(exc), []
+        return (str(exc), "projection" if isinstance(exc, ProjectionError) else None), []
     except Exception as exc:  # a GEOS or PROJ failure is the spec's problem: one line, not a traceback
         origin = type(exc).__module__.split(".")[0]
         if origin not in ("shapely", "pyproj"):
             raise
-        detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        what = "projection" if origin == "pyproj" else "geometry"
-        return f"the map's {what} cannot be computed ({type(exc).__name__}: {detail}); check extent and projection", []
+        detail = (str(exc).strip().splitlines() or ["no detail given"])[0]
+        if origin == "pyproj":
+            return (f"the map's projection cannot be computed ({detail}); check the projection", "projection"), []
+        return (f"the map's geometry cannot be computed ({detail}); check extent and projection", None), []
     finally:
         for leftover in (Path(tmp), Path(tmp).with_suffix(".json")):
             if leftover.exists():
                 leftover.unlink()
 
 
-def _raise_for(fig: FigureDef, error: str | None) -> None:
+def _raise_for(fig: FigureDef, error: tuple[str, str | None] | None) -> None:
     if error:
-        raise BriefError(error, fig.path, _line_for_error(fig, error))
+        message, key = error
+        line = line_of(fig.text, key) if key else None
+        raise BriefError(message, fig.path, line or _line_for_error(fig, message))
 
 
 def _line_for_error(fig: FigureDef, error: str) -> int | None:

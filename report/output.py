@@ -18,7 +18,9 @@
 A build that fails or is killed before step 3 changes nothing; one killed in the two-rename
 fallback between its renames leaves ``out/<slug>`` absent and the old folder beside it, and
 the next build puts the old folder back before it starts. The next build also removes every
-stale staging or old folder and the ``.*.tmp`` files of earlier versions. Readers
+stale staging or old folder and the temporary files earlier versions wrote into the edition
+folder (``.<slug>-<variant>.pdf.XXXXXXXX.tmp``), recognised by the names the tool gives them
+and nothing else: a file of the user's in the folder (``.review.tmp``) is kept. Readers
 (``brief archive add``) refuse a folder whose files do not match its ``edition.json``.
 
 ``BRIEF_FAULT`` (comma-separated; for tests) kills the process with SIGKILL at a point:
@@ -33,6 +35,7 @@ import errno
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import sys
@@ -49,6 +52,8 @@ except ImportError:  # not POSIX: no lock (the swap is still whole)
 
 MANIFEST = "edition.json"
 FORMAT = 1
+#: the random part tempfile gives a name (mkstemp, mkdtemp): what marks a name as the tool's
+_RANDOM = "[a-z0-9_]{8}"
 
 
 def publish(folder: Path, files: dict[str, bytes], about: dict[str, dict]) -> list[Path]:
@@ -124,18 +129,23 @@ def _recover(folder: Path) -> list[Path]:
     """Undo what a killed build left: put back an old folder it had moved aside, then
     remove its staging and old folders and older versions' temporary files."""
     parent, name = folder.parent, folder.name
-    olds = sorted(parent.glob(f".{name}.old-*"), key=lambda p: p.stat().st_mtime)
+    olds = sorted(_ours(parent, rf"\.{re.escape(name)}\.old-{_RANDOM}"), key=lambda p: p.stat().st_mtime)
     if olds and not os.path.lexists(folder):
         os.rename(olds.pop(), folder)
-    removed = [*olds, *parent.glob(f".{name}.stage-*")]
+    removed = [*olds, *_ours(parent, rf"\.{re.escape(name)}\.stage-{_RANDOM}")]
     for path in removed:
         shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
     if folder.is_dir() and not folder.is_symlink():
-        for tmp in folder.glob(".*.tmp"):
+        for tmp in _ours(folder, rf"\.{re.escape(name)}-[a-z]+\.pdf\.{_RANDOM}\.tmp"):
             if tmp.is_file() and not tmp.is_symlink():
                 tmp.unlink()
                 removed.append(tmp)
     return removed
+
+
+def _ours(directory: Path, pattern: str) -> list[Path]:
+    """The entries of ``directory`` whose whole name matches ``pattern``: names the tool makes."""
+    return [Path(e.path) for e in os.scandir(directory) if re.fullmatch(pattern, e.name)]
 
 
 def _kept(folder: Path, files: dict[str, bytes]) -> list[str]:

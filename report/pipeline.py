@@ -86,11 +86,11 @@ def build(brief_dir: Path, out_dir: Path, variants: Sequence[str] = ("screen",),
     for (name, laid), outcome in zip(jobs, outcomes):
         if outcome[0] == "error":
             raise BriefError(*outcome[1:])
-        _, path, pdf, rules = outcome
+        _, path, pdf, rules, pages = outcome
         say(f"finish {name}: {len(pdf):,} bytes")
         say(f"preflight {name}: {rules} rules pass")
         files[path] = pdf
-        built.append(Built(name, path, laid.pages, len(pdf)))
+        built.append(Built(name, path, pages, len(pdf)))
     folder = Path(out_dir) / brief.meta.slug
     about = {b.path.name: {"variant": b.variant, "build_id": sources.build_id, "tool": TOOL} for b in built}
     stale = publish(folder, {p.name: data for p, data in files.items()}, about)
@@ -101,7 +101,8 @@ def build(brief_dir: Path, out_dir: Path, variants: Sequence[str] = ("screen",),
 
 
 def _edition(job, *, brief, style, epoch, pad_to, figures, out_dir, provenance):
-    """Finish one edition and check it: ("ok", path, bytes, rules passed) or ("error", ...)."""
+    """Finish one edition and check it: ("ok", path, bytes, rules passed, pages) or ("error", ...).
+    The page count is the finished file's (the print edition may be padded), read from its bytes."""
     name, laid = job
     variant = VARIANTS[name]
     path = out_dir / brief.meta.slug / f"{brief.meta.slug}-{name}.pdf"
@@ -118,7 +119,16 @@ def _edition(job, *, brief, style, epoch, pad_to, figures, out_dir, provenance):
         where, line, source = _blame(pdf, failures[0], brief)
         return ("error", f"the {name} edition ({path.name}, not written) fails preflight: {detail}{source}",
                 where, line)
-    return ("ok", path, pdf, len(results))
+    return ("ok", path, pdf, len(results), _pages(pdf))
+
+
+def _pages(pdf: bytes) -> int:
+    import io
+
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        return len(doc.pages)
 
 
 def _blame(pdf: bytes, failure, brief) -> tuple[Path, int | None, str]:

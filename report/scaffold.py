@@ -3,18 +3,32 @@
 It writes ``brief.md`` with every front-matter field (the required ones filled with
 visible placeholders to replace, each with a comment), an example map whose places come
 from the world gazetteer, and an empty ``places.toml`` that explains its format.
+
+The folder appears whole or not at all: the files are written into a hidden staging folder
+beside it (``DIR/.<slug>.new-<random hex>``), which is renamed to ``DIR/<slug>`` in one step; on
+any error (a full disk) the staging folder is removed, so a retry starts afresh.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import os
 import re
+import secrets
+import shutil
 from pathlib import Path
 
 from .errors import BriefError
 from .output import write_file
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+SLUG_RULE = "use lower-case letters, digits and hyphens, starting with a letter or digit"
+
+
+def is_slug(text: str) -> bool:
+    """Whether ``text`` is a slug, all of it (no trailing line break either)."""
+    return SLUG.fullmatch(text) is not None
 
 BRIEF = '''+++
 # Front matter (TOML). Fields marked "required" must be there; replace every "REPLACE:" value.
@@ -97,22 +111,40 @@ PLACES = '''# This brief's own places: capes, islands, straits, seas, regions (G
 
 
 def new_brief(slug: str, directory: Path, today: dt.date | None = None) -> Path:
-    """Write ``directory/slug/`` and return it; refuses an existing folder."""
-    if not SLUG.match(slug):
-        raise BriefError(f"'{slug}' is not a slug: use lower-case letters, digits and hyphens")
+    """Write ``directory/slug/`` whole and return it; refuses an existing folder. A disk error
+    is an ``OSError`` naming the folder, with nothing written."""
+    if not is_slug(slug):
+        raise BriefError(f"'{slug}' is not a slug: {SLUG_RULE}")
     home = Path(directory) / slug
-    if home.exists():
-        raise BriefError("already exists; choose another slug or remove it", home)
+    taken = BriefError("already exists; choose another slug or remove it", home)
+    if os.path.lexists(home):
+        raise taken
     today = today or dt.date.today()
     fill = {"date": today.isoformat(), "year": str(today.year)}
     files = {
-        home / "brief.md": BRIEF.format(**fill),
-        home / "figures" / "map.toml": MAP,
-        home / "places.toml": PLACES.replace("{date}", fill["date"]),
+        "brief.md": BRIEF.format(**fill),
+        "figures/map.toml": MAP,
+        "places.toml": PLACES.replace("{date}", fill["date"]),
     }
-    for path, text in files.items():
+    stage = None
+    try:
+        home.parent.mkdir(parents=True, exist_ok=True)
+        stage = home.parent / f".{slug}.new-{secrets.token_hex(4)}"
+        os.mkdir(stage)
+        for name, text in files.items():
+            write_file(stage / name, text.encode("utf-8"))
+        if os.path.lexists(home):  # made meanwhile: rename would replace an empty folder
+            raise taken
         try:
-            write_file(path, text.encode("utf-8"))
+            os.rename(stage, home)
         except OSError as exc:
-            raise BriefError(f"cannot write the new brief: {exc.strerror}", path) from None
+            if exc.errno in (errno.EEXIST, errno.ENOTEMPTY):
+                raise taken from None
+            raise
+        stage = None
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(home)) from None
+    finally:
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)
     return home

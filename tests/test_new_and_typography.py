@@ -30,8 +30,8 @@ def test_brief_new_writes_a_brief_that_builds_at_once(tmp_path):
 
 
 def test_brief_new_refuses_a_bad_slug(tmp_path):
-    proc = run_brief("new", "Horn of Africa", "--dir", tmp_path)
-    assert proc.returncode == 1 and "not a slug" in proc.stderr and not any(tmp_path.iterdir())
+    proc = run_brief("new", "Horn of Africa", "--dir", tmp_path)  # a usage error
+    assert proc.returncode == 2 and "not a slug" in proc.stderr and not any(tmp_path.iterdir())
 
 
 def test_missing_required_fields_are_reported_together_each_with_its_line(brief_copy, tmp_path):

@@ -209,7 +209,7 @@ def _open(source):
         try:
             return pikepdf.open(io.BytesIO(raw)), raw, None, True
         except Exception as exc:  # pikepdf.PdfError, PasswordError, ...
-            return None, raw, f"{type(exc).__name__}: {exc}".strip(), False
+            return None, raw, str(exc).strip() or "unreadable", False
     if isinstance(source, pikepdf.Pdf):
         raw = None
         fname = getattr(source, "filename", None)
@@ -226,7 +226,7 @@ def _open(source):
     try:
         return pikepdf.open(os.fspath(source)), raw, None, True
     except Exception as exc:  # pikepdf.PdfError, PasswordError, ...
-        return None, raw, f"{type(exc).__name__}: {exc}".strip(), False
+        return None, raw, str(exc).strip() or "unreadable", False
 
 
 def run_rules(source, rule_ids, profile="archive", trusted: frozenset = frozenset()) -> list[RuleResult]:
@@ -244,7 +244,7 @@ def run_rules(source, rule_ids, profile="archive", trusted: frozenset = frozense
                 res = list(r.fn(ctx) or [])
             except Exception as exc:  # a rule must never crash the check
                 res = [RuleResult(rid, False, "document",
-                                  f"could not check: {type(exc).__name__}: {exc}")]
+                                  f"could not check: {str(exc) or 'the rule stopped'}")]
             if not res:
                 res = [RuleResult(rid, True, "document", "ok")]
             clause = clause_of(rid)
