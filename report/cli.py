@@ -7,10 +7,11 @@ import argparse
 import errno
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
-from .errors import BriefError
+from .errors import BriefError, Terminated, raise_terminated
 
 SAMPLE = Path("briefs/japan-russia-2018")
 #: the editions, in build order (report.pdf.VARIANTS; named here so that building the parser
@@ -90,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: nothing was written", file=sys.stderr)
         return 130
+    except Terminated:
+        print("terminated: nothing was written", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except OSError as exc:  # a full disk, a folder we may not write: one line, not a traceback
         print(f"error: {os_error(exc)}", file=sys.stderr)
         return 1
@@ -224,6 +228,7 @@ def run() -> None:
     Every output is already written, fsynced and renamed by then, and worker pools are
     joined; freeing ReportLab's and pikepdf's object graphs one by one would only add about
     30 ms to each build."""
+    signal.signal(signal.SIGTERM, raise_terminated)  # unwinds like Ctrl-C: workers stopped, one line
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()
