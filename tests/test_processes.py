@@ -208,3 +208,40 @@ def test_the_next_build_clears_what_killed_renders_left(setup, tmp_path):
     assert again.returncode == 0, again.stderr
     assert scraps(cache) == []
 
+
+# --- waiting for the lock of another build --------------------------------------------------
+
+HOLDER = """
+import os, signal, sys
+from pathlib import Path
+from report.output import _locked
+with _locked(Path(sys.argv[1])):  # as a build holds it while it writes the edition
+    print("locked", flush=True)
+    os.kill(os.getpid(), signal.SIGSTOP)
+"""
+
+
+def test_a_build_waiting_for_a_stopped_builds_lock_says_so_and_goes_on_once_it_ends(brief_copy, tmp_path):
+    out = tmp_path / "dist"
+    out.mkdir()
+    lock = out / f".{brief_copy.name}.lock"
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(lock)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    build = None
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        _, status = os.waitpid(holder.pid, os.WUNTRACED)  # returns once it is stopped
+        assert os.WIFSTOPPED(status)
+        build = Build(brief_copy, out, tmp_path / "cache", "--variant", "screen", "-q")
+        wait_for("the build says it waits", lambda: build.lines)
+        assert build.lines == [f"waiting: {lock} is held by process {holder.pid}, which is stopped (Ctrl-Z or "
+                               f"SIGSTOP): this build goes on once that process is continued "
+                               f"(kill -CONT {holder.pid}) or ends"]
+        assert build.proc.poll() is None and sorted(p.name for p in out.iterdir()) == [lock.name]
+    finally:
+        os.kill(holder.pid, signal.SIGCONT)  # it lets go of the lock and ends
+        holder.wait(timeout=SAFETY)
+        if build is not None:
+            code, lines = build.end()
+            build.kill_leftovers()
+    assert code == 0 and len(lines) == 1, lines  # said once
+    assert (out / brief_copy.name / f"{brief_copy.name}-screen.pdf").is_file()
