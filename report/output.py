@@ -23,7 +23,7 @@ the next build puts the old folder back before it starts. The next build also re
 stale staging or old folder and the ``.*.tmp`` files of earlier versions. Readers
 (``brief archive add``) refuse a folder whose files do not match its ``edition.json``.
 
-``BRIEF_FAULT`` (comma-separated; for tests) kills the process with SIGKILL at a point:
+``BRIEF_FAULT`` (``report/faults.py``; for tests) kills the process with SIGKILL at a point:
 ``staged`` (before the swap), ``between-renames`` (fallback only), ``swapped`` (before the
 old folder is removed); ``no-exchange`` makes the fallback run.
 """
@@ -36,12 +36,12 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from . import faults
 from .errors import BriefError
 
 try:
@@ -85,9 +85,9 @@ def _publish(folder: Path, files: dict[str, bytes], about: dict[str, dict]) -> l
             manifest = {"format": FORMAT, "files": dict(sorted(entries.items()))}
             _write(stage / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True).encode() + b"\n")
             _fsync_dir(stage)
-            _fault("staged")
+            faults.point("staged")
             _swap(stage, folder)
-            _fault("swapped")
+            faults.point("swapped")
         finally:
             if stage.exists():
                 shutil.rmtree(stage)
@@ -238,14 +238,14 @@ def _swap(stage: Path, folder: Path) -> None:
         return
     old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old-", dir=folder.parent))
     os.rename(folder, old)  # replaces the empty placeholder folder
-    _fault("between-renames")
+    faults.point("between-renames")
     os.rename(stage, folder)
     os.rename(old, stage)
 
 
 def _exchange(a: Path, b: Path) -> bool:
     """Swap two paths atomically (``renameat2(RENAME_EXCHANGE)``); False where unsupported."""
-    if not sys.platform.startswith("linux") or "no-exchange" in _faults():
+    if not sys.platform.startswith("linux") or faults.armed("no-exchange"):
         return False
     try:
         renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
@@ -258,15 +258,6 @@ def _exchange(a: Path, b: Path) -> bool:
     if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
         return False
     raise OSError(err, os.strerror(err), str(b))
-
-
-def _faults() -> list[str]:
-    return os.environ.get("BRIEF_FAULT", "").split(",")
-
-
-def _fault(point: str) -> None:
-    if point in _faults():
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _umask() -> int:
