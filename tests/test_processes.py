@@ -209,6 +209,26 @@ def test_the_next_build_clears_what_killed_renders_left(setup, tmp_path):
     assert scraps(cache) == []
 
 
+
+def test_a_worker_killed_from_outside_is_one_line_and_stops_the_build(setup, tmp_path):
+    """The out-of-memory killer, or a kill aimed at one worker: the build stops its other
+    workers and says what happened in one line; nothing is written."""
+    out, cache = tmp_path / "dist", tmp_path / "cache"
+    shutil.copytree(setup["dist"], out)
+    before = files_of(out / SLUG)
+    build = Build(setup["src"], out, cache)
+    try:
+        _rendering(build, cache)
+        os.kill(children(build.proc.pid)[0], signal.SIGKILL)
+        build.resume()
+        code, lines = build.end()
+        wait_for("every process of the build is gone", lambda: not session(build.proc.pid))
+    finally:
+        build.kill_leftovers()
+    assert code == 1 and lines == ["error: a worker process of the build was killed (out of memory, or by a "
+                                   "signal sent to it); nothing was written"], build.lines
+    assert files_of(out / SLUG) == before and scraps(cache) == []
+
 # --- waiting for the lock of another build --------------------------------------------------
 
 HOLDER = """
