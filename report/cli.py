@@ -12,10 +12,11 @@ import errno
 import json
 import os
 import re
+import signal
 import sys
 from pathlib import Path
 
-from .errors import BriefError
+from .errors import BriefError, Terminated, raise_terminated
 from .terminal import escaped_output, one_line
 
 SAMPLE = Path("briefs/japan-russia-2018")
@@ -105,6 +106,9 @@ def _run(argv: list[str]) -> int:
         return 130
     except BrokenPipeError:  # the reader went away (brief places … | head): nothing more to say
         return 1
+    except Terminated:
+        print("terminated: nothing was written", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except OSError as exc:  # a full disk, a folder we may not write: one line, not a traceback
         print(f"error: {one_line(os_error(exc))}", file=sys.stderr)
         return 1
@@ -287,6 +291,7 @@ def run() -> None:
     Every output is already written, fsynced and renamed by then, and worker pools are
     joined; freeing ReportLab's and pikepdf's object graphs one by one would only add about
     30 ms to each build."""
+    signal.signal(signal.SIGTERM, raise_terminated)  # unwinds like Ctrl-C: workers stopped, one line
     code = main()
     for stream in (sys.stdout, sys.stderr):
         try:

@@ -25,6 +25,15 @@ class BriefError(Exception):
         return f"{where}{self.message}"
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised like KeyboardInterrupt (the CLI installs :func:`raise_terminated`), so
+    that the same ``finally`` blocks and the same worker shutdown run."""
+
+
+def raise_terminated(_signum, _frame):
+    raise Terminated
+
+
 def line_of(text: str, needle: str, start_line: int = 1) -> int | None:
     """1-based line of the first line in ``text`` that starts with ``needle`` (after indent)."""
     for i, line in enumerate(text.splitlines()):

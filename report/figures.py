@@ -8,10 +8,9 @@ imports neither geopandas, matplotlib nor pyproj. Misses render in parallel proc
 
 from __future__ import annotations
 
-import concurrent.futures as cf
+import functools
 import hashlib
 import json
-import multiprocessing
 import os
 import tempfile
 from dataclasses import asdict, dataclass, replace
@@ -98,19 +97,16 @@ def prepare(brief: Brief, style: Style, cache_dir: Path | None = None,
 def _render_all(jobs, look: Look, progress, warn) -> None:
     # slowest first, so that the workers finish together: maps before charts, bigger first
     jobs = sorted(jobs, key=lambda j: (j[0].kind != "map", -j[0].spec.width_mm * j[0].height_mm))
+    calls = [(fig, str(pdf)) for fig, pdf in jobs]
+    render = functools.partial(_render_job, look=look)
     workers = min(len(jobs), os.cpu_count() or 1, 4)
-    if workers == 1:
-        outcomes = [(fig, _render_job(fig, str(pdf), look)) for fig, pdf in jobs]
-    else:
-        ctx = multiprocessing.get_context("fork")
-        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=workers_.init) as pool:
-            futures = [(fig, pool.submit(_render_job, fig, str(pdf), look)) for fig, pdf in jobs]
-            try:
-                outcomes = [(fig, fut.result()) for fig, fut in futures]
-            except KeyboardInterrupt:  # each worker removes its temporary file as it ends
-                workers_.stop(pool)
-                raise
-    for fig, (error, warnings, rendered) in outcomes:
+    try:
+        outcomes = [render(call) for call in calls] if workers == 1 else workers_.run(render, calls, workers)
+    except BaseException:  # a killed worker leaves its temporary files: remove them
+        for _, pdf in jobs:
+            _clear_scraps(pdf)
+        raise
+    for (fig, _), (error, warnings, rendered) in zip(jobs, outcomes):
         _raise_for(fig, error)
         for w in warnings:
             if warn:
@@ -119,7 +115,7 @@ def _render_all(jobs, look: Look, progress, warn) -> None:
             progress(f"figure {fig.id}: {'rendered' if rendered else 'rendered by another build'}")
 
 
-def _render_job(fig: FigureDef, pdf: str, look: Look) -> tuple[tuple[str, str | None] | None, list[str], bool]:
+def _render_job(job: tuple[FigureDef, str], look: Look) -> tuple[tuple[str, str | None] | None, list[str], bool]:
     """Render into a temporary file and rename it into the cache: (error or None, warnings,
     whether this process rendered it); an error is (message, the spec key it concerns or None).
 
@@ -127,12 +123,35 @@ def _render_job(fig: FigureDef, pdf: str, look: Look) -> tuple[tuple[str, str | 
     time render it once; the others wait for it and take the cached file."""
     import fcntl
 
-    out = Path(pdf)
-    with open(out.with_name(f".{out.stem}.lock"), "a") as lock:
+    fig, out = job[0], Path(job[1])
+    with open(_lock_path(out), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if out.is_file():
             return None, [], False
+        _clear_scraps(out, locked=True)
         return (*_render_locked(fig, out, look), True)
+
+
+def _lock_path(out: Path) -> Path:
+    return out.with_name(f".{out.stem}.lock")
+
+
+def _clear_scraps(out: Path, locked: bool = False) -> None:
+    """Remove the temporary files of a render of ``out`` that was killed. Only the holder of
+    the figure's lock renders it, so what is there while we hold the lock is nobody's."""
+    if not locked:
+        import fcntl
+
+        try:
+            with open(_lock_path(out), "a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another build renders it: leave it
+                _clear_scraps(out, locked=True)
+        except OSError:
+            pass
+        return
+    for scrap in out.parent.glob(f".{out.stem}.*"):
+        if scrap.suffix in (".pdf", ".json"):
+            scrap.unlink(missing_ok=True)
 
 
 def _render_locked(fig: FigureDef, out: Path, look: Look) -> tuple[tuple[str, str | None] | None, list[str]]:

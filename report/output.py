@@ -1,7 +1,9 @@
 """Output: an edition folder is put in place as one unit, or not at all.
 
 ``publish(out/<slug>, files, about)`` runs under an exclusive lock on ``out/.<slug>.lock``
-(``flock``; two builds of one brief into one ``--out`` queue, the later one wins whole):
+(``flock``; two builds of one brief into one ``--out`` queue, the later one wins whole; the
+holder writes its pid into the lock file, and a build that has to wait says so once on
+stderr, naming the lock file and the holder's pid, and whether the holder is stopped):
 
 1. it repairs what a killed build left (see below) and refuses a folder holding anything
    but regular files (a folder named like an edition file, a link): the edition folder is
@@ -23,7 +25,7 @@ folder (``.<slug>-<variant>.pdf.XXXXXXXX.tmp``), recognised by the names the too
 and nothing else: a file of the user's in the folder (``.review.tmp``) is kept. Readers
 (``brief archive add``) refuse a folder whose files do not match its ``edition.json``.
 
-``BRIEF_FAULT`` (comma-separated; for tests) kills the process with SIGKILL at a point:
+``BRIEF_FAULT`` (``report/faults.py``; for tests) kills the process with SIGKILL at a point:
 ``staged`` (before the swap), ``between-renames`` (fallback only), ``swapped`` (before the
 old folder is removed); ``no-exchange`` makes the fallback run.
 """
@@ -37,12 +39,12 @@ import json
 import os
 import re
 import shutil
-import signal
 import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from . import faults
 from .errors import BriefError
 
 try:
@@ -88,9 +90,9 @@ def _publish(folder: Path, files: dict[str, bytes], about: dict[str, dict]) -> l
             manifest = {"format": FORMAT, "files": dict(sorted(entries.items()))}
             _write(stage / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True).encode() + b"\n")
             _fsync_dir(stage)
-            _fault("staged")
+            faults.point("staged")
             _swap(stage, folder)
-            _fault("swapped")
+            faults.point("swapped")
         finally:
             if stage.exists():
                 shutil.rmtree(stage)
@@ -114,15 +116,55 @@ def read_manifest(folder: Path) -> dict:
 
 @contextmanager
 def _locked(path: Path):
+    """Hold the lock; while another process holds it, say so once on stderr and wait. The
+    holder's pid is in the lock file while it holds it."""
     if fcntl is None:
         yield
         return
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)  # blocks: builds of one brief into one folder queue
-        yield
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(_waiting(path, os.pread(fd, 32, 0)), file=sys.stderr, flush=True)
+            fcntl.flock(fd, fcntl.LOCK_EX)  # blocks: builds of one brief into one folder queue
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)  # no pid of a process that no longer holds it
     finally:
         os.close(fd)
+
+
+def _waiting(path: Path, recorded: bytes) -> str:
+    """The line a build prints while another holds the lock: the lock file and, if the file
+    names a living process (its first line, a pid), that pid and whether it is stopped."""
+    text = recorded.decode("ascii", "replace").strip()
+    pid = int(text) if text.isdigit() and len(text) < 10 else 0
+    state = _state(pid) if pid > 0 else None
+    if state is None:
+        return f"waiting: {path} is held by another process; this build goes on when it lets go"
+    if state == "stopped":
+        return (f"waiting: {path} is held by process {pid}, which is stopped (Ctrl-Z or SIGSTOP): this build "
+                f"goes on once that process is continued (kill -CONT {pid}) or ends")
+    return f"waiting: {path} is held by another build (process {pid}); this build goes on when it is done"
+
+
+def _state(pid: int) -> str | None:
+    """'stopped', 'running', or None if there is no such process."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:  # another user's
+        pass
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # no /proc here: alive is all we know
+        return "running"
+    return "stopped" if stat[stat.rindex(")") + 2:][:1] in ("T", "t") else "running"
 
 
 def _recover(folder: Path) -> list[Path]:
@@ -206,14 +248,14 @@ def _swap(stage: Path, folder: Path) -> None:
         return
     old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old-", dir=folder.parent))
     os.rename(folder, old)  # replaces the empty placeholder folder
-    _fault("between-renames")
+    faults.point("between-renames")
     os.rename(stage, folder)
     os.rename(old, stage)
 
 
 def _exchange(a: Path, b: Path) -> bool:
     """Swap two paths atomically (``renameat2(RENAME_EXCHANGE)``); False where unsupported."""
-    if not sys.platform.startswith("linux") or "no-exchange" in _faults():
+    if not sys.platform.startswith("linux") or faults.armed("no-exchange"):
         return False
     try:
         renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
@@ -226,15 +268,6 @@ def _exchange(a: Path, b: Path) -> bool:
     if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
         return False
     raise OSError(err, os.strerror(err), str(b))
-
-
-def _faults() -> list[str]:
-    return os.environ.get("BRIEF_FAULT", "").split(",")
-
-
-def _fault(point: str) -> None:
-    if point in _faults():
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _umask() -> int:

@@ -3,11 +3,9 @@ variant → preflight → atomic write. Each stage is one module; this one only 
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import contextlib
 import functools
 import gc
-import multiprocessing
 import os
 import sys
 import time
@@ -172,15 +170,8 @@ def _in_parallel(fn, jobs: list, cost=lambda job: 0) -> list:
     workers = min(len(jobs), os.cpu_count() or 1, 2)
     if workers < 2 or not _single_threaded():
         return [fn(job) for job in jobs]
-    ctx = multiprocessing.get_context("fork")
     order = sorted(range(len(jobs)), key=lambda i: -cost(jobs[i]))
-    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=workers_.init) as pool:
-        try:
-            futures = {i: pool.submit(fn, jobs[i]) for i in order}
-            return [futures[i].result() for i in range(len(jobs))]
-        except KeyboardInterrupt:
-            workers_.stop(pool)
-            raise
+    return workers_.run(fn, jobs, workers, order)
 
 
 def _single_threaded() -> bool:

@@ -4,7 +4,7 @@ Inputs are the brief's own files (brief.md, figures/*.toml, places.toml, layers/
 house style. Changes are found by polling modification times and sizes (no extra
 dependency, works on every file system); a rebuild runs in this process, so imports and
 parsed fonts are reused and a warm rebuild costs only the stages that run. A build error
-is printed and the watch goes on; Ctrl-C ends it.
+is printed and the watch goes on; Ctrl-C or SIGTERM ends it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from .errors import BriefError
+from .errors import BriefError, Terminated
 
 POLL_SECONDS = 0.05  # stat() of a dozen files: negligible, and the latency a save waits for
 
@@ -64,6 +64,6 @@ def watch(rebuild: Callable[[], list], brief_dir: Path, styles_dir: Path,
                 builds += 1
                 state = snapshot(files)
             time.sleep(POLL_SECONDS)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Terminated):  # Ctrl-C or SIGTERM: a build under way stops its workers
         say("stopped")
     return 0

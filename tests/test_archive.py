@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import collections
+import itertools
 import json
 import os
-import random
 import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pikepdf
@@ -211,50 +211,43 @@ def test_concurrent_adds_both_land(sample_build, archive, tmp_path):
     assert archive_cmd(archive, "verify").returncode == 0
 
 
+#: the BRIEF_FAULT points of ``brief archive add`` (report/faults.py), in the order it reaches them
+ADD_POINTS = ("add-catalogue-written", "add-opened", "add-object-written", "add-stored", "add-sealed",
+              "add-head-written", "add-pending", "add-committed", "add-done")
+
+
 def test_kill_9_during_add_leaves_a_consistent_archive(sample_build, tmp_path):
-    """Adds killed with SIGKILL until 20 kills have landed (at most 60 tries, 45 s): at a
-    random point of the whole run, or a random 0–30 ms after the archive folder or the
-    catalogue appears (the window where files are written and the row commits). Afterwards
-    verify finds nothing wrong and the add can complete."""
+    """Adds killed with SIGKILL at every pass through every point of the write (pass 1, 2, …
+    of a point until the add no longer reaches it and completes), into an empty archive and
+    into one that already holds the edition. After every kill verify finds nothing wrong and
+    the add can complete."""
     incoming = read_edition(sample_build)
     cmd = [sys.executable, "-m", "report.cli", "archive", "add", str(sample_build)]
-    start = time.monotonic()
-    subprocess.run(cmd + ["--archive", str(tmp_path / "timing")], cwd=ROOT, check=True, capture_output=True)
-    full = time.monotonic() - start
-    rng = random.Random(8493)
-    deadline = time.monotonic() + 45
-    kills = late_kills = 0
-    for i in range(60):
-        if time.monotonic() > deadline or (kills >= 20 and late_kills >= 3):
-            break
-        archive = tmp_path / f"k{i}"
-        if i % 5 == 4:  # an archive that already holds the edition: the add is a no-op
-            Archive(archive).add(incoming)
-        proc = subprocess.Popen(cmd + ["--archive", str(archive)], cwd=ROOT,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if i % 3 == 0:
-            time.sleep(rng.uniform(0.3, 1.05) * full)
-        else:
-            mark = archive / "catalogue.sqlite" if i % 3 == 2 else archive
-            until = time.monotonic() + 2 * full
-            while time.monotonic() < until and proc.poll() is None and not mark.exists():
-                time.sleep(0.0005)
-            time.sleep(rng.uniform(0, 0.03))
-        if proc.poll() is None:
-            late_kills += (archive / "catalogue.sqlite").exists()
-            proc.send_signal(signal.SIGKILL)
-            kills += 1
-        proc.wait()
-        arc = Archive(archive)
-        if (archive / "catalogue.sqlite").exists():
-            report = arc.verify()
-            assert report.problems == [], (i, report.problems)
-            assert len(arc.editions()) in (0, 1)
-        result = arc.add(incoming)  # the archive stays usable: the add completes or is a no-op
-        assert result.id == f"{SLUG}@1"
-        report = arc.verify()
-        assert report.problems == [] and report.checked == 3
-    assert kills >= 20 and late_kills >= 3, (kills, late_kills)
+    landed = collections.Counter()
+    for holding in (False, True):  # holding: the add is a no-op
+        for point in ADD_POINTS:
+            for n in itertools.count(1):
+                archive = tmp_path / f"{'holding' if holding else 'empty'}-{point}-{n}"
+                if holding:
+                    Archive(archive).add(incoming)
+                proc = subprocess.run(cmd + ["--archive", str(archive)], cwd=ROOT, capture_output=True, text=True,
+                                      env={**os.environ, "BRIEF_FAULT": f"{point}@{n}"})
+                if proc.returncode != -signal.SIGKILL:  # it never passed the point an n-th time
+                    assert proc.returncode == 0, proc.stderr
+                    break
+                landed[holding, point] += 1
+                arc = Archive(archive)
+                if (archive / "catalogue.sqlite").exists():
+                    report = arc.verify()
+                    assert report.problems == [], (point, n, report.problems)
+                    assert len(arc.editions()) in (0, 1)
+                result = arc.add(incoming)  # the archive stays usable: the add completes or is a no-op
+                assert result.id == f"{SLUG}@1"
+                report = arc.verify()
+                assert report.problems == [] and report.checked == 3
+    assert all(landed[False, point] for point in ADD_POINTS), landed  # a first add passes every point
+    assert landed[False, "add-object-written"] == 3 and landed[False, "add-head-written"] == 2, landed
+    assert all(landed[True, point] for point in ("add-opened", "add-stored", "add-committed")), landed
 
 
 def test_bagit_export_is_a_valid_bag_with_the_record(sample_build, archive, tmp_path):

@@ -136,24 +136,22 @@ def test_concurrent_builds_into_one_out_queue_and_leave_one_whole_edition(sample
 
 def test_a_build_waits_for_the_lock_of_its_brief_and_out(sample_build, tmp_path):
     import fcntl
-    import time
+    import select
 
     out = tmp_path / "dist"
     out.mkdir()
-    fd = os.open(out / f".{SLUG}.lock", os.O_RDWR | os.O_CREAT)
-    fcntl.flock(fd, fcntl.LOCK_EX)  # another build of this brief is writing
+    lock = out / f".{SLUG}.lock"
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT)
+    os.write(fd, b"\xff not a pid 99999999999999999999\n")  # whatever the file holds, the build copes
+    fcntl.flock(fd, fcntl.LOCK_EX)  # another process of this brief is writing
     proc = subprocess.Popen([sys.executable, "-m", "report.cli", "build", str(SAMPLE), "--out", str(out), "-q"],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        wchan = Path(f"/proc/{proc.pid}/wchan")
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None:
-            if wchan.is_file() and "lock" in wchan.read_text():
-                break  # blocked on the lock
-            time.sleep(0.05)
-        time.sleep(0.5)
+        assert select.select([proc.stderr], [], [], 120)[0], "no word from the waiting build"  # only against a hang
+        said = proc.stderr.readline()  # -q: the one line it prints is that it waits
+        assert said == f"waiting: {lock} is held by another process; this build goes on when it lets go\n"
         assert proc.poll() is None, "the build finished while another held the lock"
-        assert sorted(p.name for p in out.iterdir()) == [f".{SLUG}.lock"]  # nothing staged or written yet
+        assert sorted(p.name for p in out.iterdir()) == [lock.name]  # nothing staged or written yet
     finally:
         os.close(fd)  # released: the queued build goes ahead
     _, err = proc.communicate(timeout=120)

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .. import faults
 from ..errors import BriefError
 from .edition import BriefMeta, FileRecord
 from .store import fsync_dir
@@ -332,6 +333,7 @@ def _create(path: Path) -> None:
         os.chmod(tmp, 0o644)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
+        faults.point("add-catalogue-written")
         try:
             os.link(tmp, path)  # atomic, and never replaces a catalogue another add just made
         except FileExistsError:

@@ -18,6 +18,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import faults
 from ..errors import BriefError
 from . import VARIANTS
 from . import seal
@@ -99,21 +100,27 @@ class Archive:
         brief_id = incoming.meta.brief_id
         cat = self.catalogue(create=True)
         try:
+            faults.point("add-opened")  # BRIEF_FAULT points of an add, in the order it reaches them
             with cat.writing():
                 checked, first_seal = self._sealable(cat)
                 number, new = decide(cat.hashes_by_edition(brief_id), shas, brief_id, edition, note)
                 states = {v: self.store.put(data, rec.sha256) for v, (rec, data) in incoming.files.items()}
+                faults.point("add-stored")
                 if new:
                     cat.insert(incoming.meta, number, note.strip(), [incoming.files[v][0] for v in VARIANTS], now())
                 ids = first_seal + ([edition_id(brief_id, number)] if new else [])
                 start = seal.State(0, GENESIS, "", checked.state.schema) if first_seal else checked.state
                 end = seal.seal_new(cat, start, ids)
+                faults.point("add-sealed")
                 if ids:  # the head names both states until the commit is durable
                     seal.write_head(self.root, checked.state, pending=end)
+                faults.point("add-pending")
+            faults.point("add-committed")
             if ids or checked.pending or not (self.root / seal.HEAD).exists():
                 with cat.writing():  # under the lock again, unless a later add already moved on
                     if cat.tip() == (end.editions, end.head):
                         seal.write_head(self.root, end)
+            faults.point("add-done")
             # re-adding an archived edition restores stored copies that went missing or bad
             repaired = tuple(v for v, s in states.items() if s == "repaired" or (s == "stored" and not new))
             return Added(edition_id(brief_id, number), new, repaired)

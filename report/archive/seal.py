@@ -29,6 +29,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import faults
 from ..errors import BriefError
 from ..provenance import canonical
 from .catalogue import GENESIS, Catalogue, Edition
@@ -86,6 +87,7 @@ def write_head(root: Path, committed: State, pending: State | None = None) -> No
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
+        faults.point("add-head-written")
         os.replace(tmp, root / HEAD)
     except BaseException:
         if os.path.exists(tmp):

@@ -13,6 +13,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from .. import faults
+
 CHUNK = 1 << 20
 
 
@@ -60,6 +62,7 @@ class Store:
                 fh.flush()
                 os.fsync(fh.fileno())
             os.chmod(tmp, 0o444)
+            faults.point("add-object-written")
             os.replace(tmp, final)
         except BaseException:
             if os.path.exists(tmp):
