@@ -1,8 +1,9 @@
-"""``brief new SLUG``: a new brief folder that builds at once.
+"""``brief new SLUG``: a new brief folder that builds once its placeholders are replaced.
 
 It writes ``brief.md`` with every front-matter field (the required ones filled with
 visible placeholders to replace, each with a comment), an example map whose places come
-from the world gazetteer, and an empty ``places.toml`` that explains its format.
+from the world gazetteer, and an empty ``places.toml`` that explains its format. A build
+lists every placeholder left (:mod:`report.placeholders`).
 """
 
 from __future__ import annotations
