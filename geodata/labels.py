@@ -62,9 +62,10 @@ class Box:
     x1: float
     y1: float
     what: str = ""
+    marker: str = ""  # the id of the place whose dot this is
 
     def grow(self, d: float) -> "Box":
-        return Box(self.x0 - d, self.y0 - d, self.x1 + d, self.y1 + d, self.what)
+        return Box(self.x0 - d, self.y0 - d, self.x1 + d, self.y1 + d, self.what, self.marker)
 
     def overlaps(self, other: "Box") -> bool:
         return self.x0 < other.x1 and other.x0 < self.x1 and self.y0 < other.y1 and other.y0 < self.y1
@@ -82,7 +83,8 @@ class LabelRequest:
     marker_pt: float = 0.0  # marker diameter, points
     leader: dict | None = None  # line properties for a leader when placed far out
     alternatives: tuple[str, ...] = ()  # other wordings to try, e.g. a dual name stacked on two lines
-    name: str = ""  # what the label names, for warnings (a place or country id)
+    name: str = ""  # what the label names, by id (a place or country id)
+    what: str = ""  # what it names in messages, as the spec wrote it (default: ``name``)
     priority: int = 50
     required: bool = False
     home: str | None = None  # "water": belongs in water; "inside": inside ``inside`` (display units)
@@ -277,7 +279,8 @@ def place_labels(ax, renderer, requests: list[LabelRequest], obstacles: list[Box
             text.remove()
             if req.required:
                 near = [b.what for b in taken if b.what and _dist(b, anchor) < 40 * pt][:4]
-                raise FigureError(f"no room for the required label '{' '.join(req.text.split())}' clear of "
+                named = f" ({req.what})" if req.what else ""
+                raise FigureError(f"no room for the required label '{' '.join(req.text.split())}'{named} clear of "
                                   f"{', '.join(near) or 'the lines and the frame'}; move, shorten or drop a label")
             dropped.append(req)
             continue
@@ -461,7 +464,7 @@ def _leader(ax, inv, anchor, box: Box, req: LabelRequest, pt: float) -> list[Box
     r = 0.5 * pt
     return [Box(start[0] + (end[0] - start[0]) * k / n - r, start[1] + (end[1] - start[1]) * k / n - r,
                 start[0] + (end[0] - start[0]) * k / n + r, start[1] + (end[1] - start[1]) * k / n + r,
-                f"leader of {req.name}") for k in range(n + 1)]
+                f"leader of {req.what or req.name}") for k in range(n + 1)]
 
 
 def knockout(ax, boxes: list[Box], fills: list[tuple[object, str]], background: str, frame: Box,

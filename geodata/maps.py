@@ -206,7 +206,7 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
     for item in spec.callouts:
         x, y = _project(crs, item.place.lon, item.place.lat)
         if not (view[0] <= x <= view[2] and view[1] <= y <= view[3]):
-            raise FigureError(f"'{item.place.id}' lies outside this map's frame; widen the extent or drop it")
+            raise FigureError(f"{item.place.shown} lies outside this map's frame; widen the extent or drop it")
     callout_places = {c.place.id for c in spec.callouts}
     labelled = {lab.place.id for lab in spec.labels if lab.marker}
     for c in spec.callouts:
@@ -249,13 +249,13 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
     report.scalebar = {k: v for k, v in bar.items() if k != "artists"}
 
     obstacles = [b for b in obstacles if b is not None]
-    report.markers = sorted(b.what.removeprefix("marker ") for b in obstacles if b.what.startswith("marker "))
+    report.markers = sorted(b.marker for b in obstacles if b.marker)
     _check_no_overlap(obstacles, frame_box)
     ink.freeze()
     placed, dropped = place_labels(ax, renderer, requests, obstacles, frame_box, MEASURE_DPI, ink)
     for req in dropped:
-        report.warnings.append(f"label '{' '.join(req.text.split())}' ({req.name}) dropped: no room clear of "
-                               f"other labels, boxes and lines that must not be covered")
+        report.warnings.append(f"label '{' '.join(req.text.split())}' ({req.what or req.name}) dropped: no room "
+                               f"clear of other labels, boxes and lines that must not be covered")
     bar_box = next(b for b in obstacles if b.what == "the scale bar")
     knockout(ax, [b for _, b, knock in placed if knock] + [bar_box], fills,
              look.colour(look.role("water").get("fill", "water")), frame_box, MEASURE_DPI)
@@ -267,7 +267,7 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
     report.labels = [{"text": r.text, "box": mm(b), "kind": r.kind, "name": r.name, "knockout": k}
                      for r, b, k in placed]
     report.dropped = [r.name for r in dropped]
-    report.boxes = [{"what": b.what, "box": mm(b)} for b in obstacles if not b.what.startswith("marker")]
+    report.boxes = [{"what": b.what, "box": mm(b)} for b in obstacles if not b.marker]
     save_pdf(fig, out)
     out.with_suffix(".json").write_text(json.dumps(report.__dict__, indent=1, default=list))
     return report
@@ -276,7 +276,7 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
 def _check_no_overlap(items: list[Box], frame: Box) -> None:
     """Callouts, text boxes, legend, inset and scale bar must not cover each other or a marker,
     and must stay inside the frame."""
-    solid = [b for b in items if not b.what.startswith("marker")]
+    solid = [b for b in items if not b.marker]
     for b in solid:
         if not b.grow(-0.5).inside(frame):
             raise FigureError(f"{b.what} runs over the edge of the map frame; move it")
@@ -585,7 +585,7 @@ def _label_request(ax, lab: LabelSpec, spec: MapSpec, look: Look, crs, is_site: 
     text = lab.text or place_name(lab.place, spec.naming, spec.kanji, spec.language)
     if lab.area and lab.place.area_km2:
         text += f"\n{lab.place.area_km2:,.0f} km²"
-    check_glyphs(text, look, f"label of {lab.place.id}")
+    check_glyphs(text, look, f"label of {lab.place.shown}")
     xy, feature = _anchor(lab, crs, view, extent, scale, load, look)
     marker_role = "site" if is_site else "place"
     props = look.text_props(lab.role)
@@ -619,7 +619,8 @@ def _label_request(ax, lab: LabelSpec, spec: MapSpec, look: Look, crs, is_site: 
     if not (view[0] <= xy[0] <= view[2] and view[1] <= xy[1] <= view[3]):
         beyond = tuple(ax.transData.transform(xy))
     return LabelRequest(text=wordings[0], xy=xy, props=props, kind=kind, marker_pt=marker_pt, avoid=avoid,
-                        leader=leader, alternatives=tuple(wordings[1:]), name=lab.place.id, priority=priority,
+                        leader=leader, alternatives=tuple(wordings[1:]), name=lab.place.id, what=lab.place.shown,
+                        priority=priority,
                         required=lab.required, home="water" if lab.place.kind in WATER else None,
                         open_water=lab.place.kind in ("sea", "ocean"), beyond=beyond,
                         tracking=float(look.role(lab.role).get("tracking", 0.0)))
@@ -646,7 +647,7 @@ def _anchor(lab: LabelSpec, crs, view, extent, scale, load, look: Look):
         return (x, y), None
     if lab.place.kind in WATER:
         return (x, y), None  # the placer looks for room in the frame, nearest the label point
-    raise FigureError(f"'{lab.place.id}' lies outside this map's frame; widen the extent or drop it")
+    raise FigureError(f"{lab.place.shown} lies outside this map's frame; widen the extent or drop it")
 
 
 def _country_request(c, look: Look, crs, extent, view, ink: Ink, load, mm_per_unit) -> LabelRequest:
@@ -698,12 +699,12 @@ def _marker_box(ax, lab: LabelSpec, look: Look, crs, is_site: bool, ink: Ink) ->
             markeredgecolor=look.colour(look.paper), markeredgewidth=0.3, linestyle="none", zorder=25)
     cx, cy = ax.transData.transform((x, y))
     r = size / 2 * MEASURE_DPI / 72
-    return Box(cx - r, cy - r, cx + r, cy + r, f"marker {lab.place.id}")
+    return Box(cx - r, cy - r, cx + r, cy + r, f"the dot of {lab.place.shown}", marker=lab.place.id)
 
 
 def _callout(ax, renderer, c: CalloutSpec, look: Look, crs, mm_per_unit, ink: Ink) -> Box:
     """A boxed note set off from its place, joined to it by a leader line."""
-    check_glyphs(c.note, look, f"callout at {c.place.id}")
+    check_glyphs(c.note, look, f"callout at {c.place.shown}")
     x, y = _project(crs, c.place.lon, c.place.lat)
     ux = 1 / mm_per_unit
     bx, by = x + c.offset[0] * ux, y + c.offset[1] * ux
@@ -714,16 +715,16 @@ def _callout(ax, renderer, c: CalloutSpec, look: Look, crs, mm_per_unit, ink: In
                 bbox={"boxstyle": "square,pad=0.45", "facecolor": look.colour(look.paper),
                       "edgecolor": look.colour("border"), "linewidth": 0.3}, **props)
     t.update_bbox_position_size(renderer)
-    fig_box = _disp_box(t.get_window_extent(renderer), f"the callout at {c.place.id}")
+    fig_box = _disp_box(t.get_window_extent(renderer), f"the callout at {c.place.shown}")
     patch = t.get_bbox_patch().get_window_extent(renderer)
-    bb = Box(patch.x0, patch.y0, patch.x1, patch.y1, f"the callout at {c.place.id}")
+    bb = Box(patch.x0, patch.y0, patch.x1, patch.y1, f"the callout at {c.place.shown}")
     px, py = ax.transData.transform((x, y))
     tx, ty = min(max(px, bb.x0), bb.x1), min(max(py, bb.y0), bb.y1)
     inv = ax.transData.inverted()
     (lx0, ly0), (lx1, ly1) = inv.transform([(px, py), (tx, ty)])
     ax.plot([lx0, lx1], [ly0, ly1], color=look.colour("text"), linewidth=0.4, zorder=34)
     # the leader is an obstacle that no label may cover
-    ink.add_lines([LineString([(lx0, ly0), (lx1, ly1)])], f"the leader of the callout at {c.place.id}", 0.4,
+    ink.add_lines([LineString([(lx0, ly0), (lx1, ly1)])], f"the leader of the callout at {c.place.shown}", 0.4,
                   1.0, hard=True)
     return bb if bb.x1 - bb.x0 > fig_box.x1 - fig_box.x0 else fig_box
 

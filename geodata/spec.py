@@ -22,6 +22,12 @@ class Point:
     names: dict[str, str]
     area_km2: float | None = None
     polygon: str | None = None  # id of the place's outline in the land layer (islands)
+    ref: str = ""  # how messages name it: as the spec wrote it and what it resolved to
+
+    @property
+    def shown(self) -> str:
+        """The place in a message: '"Truong Sa" (resolved to Changsha, CN, geonames:1815577)'."""
+        return self.ref or f"'{self.id}'"
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
                     help="list ISO country codes with their id in the countries layer (for [[country]] labels)")
     pl.add_argument("--json", action="store_true", help="a JSON list of objects")
 
-    n = sub.add_parser("new", help="write a new brief folder DIR/SLUG/ that builds at once")
+    n = sub.add_parser("new", help="write a new brief folder DIR/SLUG/ (it builds once its REPLACE: values are "
+                                   "replaced)")
     n.add_argument("slug", type=_slug, help="the brief's folder name: lower-case letters, digits, hyphens")
     n.add_argument("--dir", type=Path, default=Path("briefs"), help="parent folder (default: briefs)")
 

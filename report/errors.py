@@ -17,6 +17,12 @@ class BriefError(Exception):
         self.message = message
         self.path = Path(path) if path is not None else None
         self.line = line
+        self.listed: tuple[BriefError, ...] = ()  # a listing's problems (see :func:`several`)
+
+    @property
+    def problems(self) -> tuple[BriefError, ...]:
+        """The problems this error reports: those of a listing, else itself."""
+        return self.listed or (self,)
 
     def __str__(self) -> str:
         where = ""
@@ -32,6 +38,26 @@ class Terminated(BaseException):
 
 def raise_terminated(_signum, _frame):
     raise Terminated
+
+
+def several(problems: list[BriefError], summary: str = "") -> BriefError:
+    """One error for several problems, all reported at once: the first as the message (with
+    ``summary``, or how many there are, in brackets), then each further one on its own line,
+    ``file:line: message``. One problem is that problem itself; a problem that is a listing
+    contributes its own problems."""
+    unique: dict[str, BriefError] = {}
+    for problem in problems:
+        for p in problem.problems:
+            unique.setdefault(str(p), p)
+    flat = list(unique.values())
+    if len(flat) == 1:
+        return flat[0]
+    first = flat[0]
+    summary = summary or f"{len(flat)} problems, all listed here"
+    error = BriefError("\n".join([f"{first.message} ({summary})", *map(str, flat[1:])]), first.path, first.line,
+                       listing=True)
+    error.listed = tuple(flat)
+    return error
 
 
 def line_of(text: str, needle: str, start_line: int = 1) -> int | None:

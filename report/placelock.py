@@ -75,7 +75,9 @@ class PlaceResolver:
             self._bundled_version = f"geodata/gazetteer.toml sha256 {_digest(BUNDLED_GAZETTEER)}"
         return self._bundled_version
 
-    def find(self, ref: str, country: str | None = None) -> Place:
+    def find(self, ref: str, country: str | None = None, notes: list[str] | None = None) -> Place:
+        """The place ``ref`` names; how a name was matched, where the editor should know it
+        (only an alternate name, duplicates passed over), goes to ``notes``."""
         key = f"{ref}, {country}" if country else str(ref)
         name, cc, gid = parse_reference(ref, country)
         if gid is None:
@@ -90,7 +92,7 @@ class PlaceResolver:
             self.used[key] = entry
             return self._from_pin(key, entry)
         try:
-            place = self.finder.resolve(ref, country)
+            place = self.finder.resolve(ref, country, notes)
         except AmbiguousPlace as exc:
             raise LookupError(str(exc)) from None
         except WorldIndexError as exc:

@@ -1,4 +1,4 @@
-"""``brief new SLUG``: a new brief folder that builds at once.
+"""``brief new SLUG``: a new brief folder that builds once its placeholders are replaced.
 
 It writes ``brief.md`` with every front-matter field (the required ones filled with
 visible placeholders to replace, each with a comment), an example map whose places come
@@ -6,7 +6,8 @@ from the world gazetteer, and an empty ``places.toml`` that explains its format.
 
 The folder appears whole or not at all: the files are written into a hidden staging folder
 beside it (``DIR/.<slug>.new-<random hex>``), which is renamed to ``DIR/<slug>`` in one step; on
-any error (a full disk) the staging folder is removed, so a retry starts afresh.
+any error (a full disk) the staging folder is removed, so a retry starts afresh. A build
+lists every placeholder left (:mod:`report.placeholders`).
 """
 
 from __future__ import annotations

@@ -17,8 +17,8 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from . import schema, typography
-from .errors import BriefError, line_of
+from . import placeholders, schema, typography
+from .errors import BriefError, line_of, several, warn
 from .hyphenation import check_language
 from .inputs import brief_input, unique
 from .model import (
@@ -64,7 +64,11 @@ def load_brief(brief_dir: Path, geodata_dir: Path | None = None) -> Brief:
     front, body, body_line = _split_front_matter(text, path)
     meta = _parse_meta(front, path, slug=brief_dir.resolve().name)
     figure_dir = brief_dir / "figures"
-    brief = _parse_body(body, body_line, path, meta, figure_dir)
+    # placeholders, missing figures and place references are reported together, each on its line
+    problems = placeholders.in_toml(front, path, start_line=2) + placeholders.in_markdown(body, path, body_line)
+    brief = _parse_body(body, body_line, path, meta, figure_dir, problems)
+    problems.sort(key=lambda e: e.line or 0)
+    _unreferenced_figures(figure_dir, {b.figure_id for b in brief.blocks if isinstance(b, FigureRef)})
     if len(brief.figure_specs) > schema.LIMITS["figures"]:
         raise BriefError(f"the brief has {len(brief.figure_specs)} figures; at most "
                          f"{schema.LIMITS['figures']} are allowed", path,
@@ -74,16 +78,38 @@ def load_brief(brief_dir: Path, geodata_dir: Path | None = None) -> Brief:
 
         places, used = load_resolver(brief_dir, geodata_dir)
         inputs += used
+        for own in (i for i in used if i.role == "places"):
+            problems += placeholders.in_toml(read_text(own.path), own.path)
         figures = {}
         for fid, spec in brief.figure_specs.items():
-            inputs.append(brief_input(spec, brief_dir, "figure", path, _ref_line(brief, fid)))
-            figures[fid] = load_figure(spec, places, brief_dir, geodata_dir, language=meta.language)
+            try:
+                inputs.append(brief_input(spec, brief_dir, "figure", path, _ref_line(brief, fid)))
+                figures[fid] = load_figure(spec, places, brief_dir, geodata_dir, language=meta.language)
+            except BriefError as exc:
+                problems.append(exc)
+                continue
             inputs += figures[fid].inputs
+        if problems:
+            raise several(problems)
         places.save()
         if places.path.is_file():  # the lock pinning every place the figures name
             inputs.append(brief_input(places.path, brief_dir, "place-lock"))
         brief = replace(brief, figures=figures)
+    elif problems:
+        raise several(problems)
     return replace(brief, inputs=unique(inputs))
+
+
+def _unreferenced_figures(figure_dir: Path, referenced: set[str]) -> None:
+    """A figure spec the text does not reference is left out, with a warning; it is listed,
+    never read (so it is neither checked nor attached to the archive edition)."""
+    try:
+        names = sorted(entry.name for entry in os.scandir(figure_dir))
+    except OSError:  # no figures folder (or not one to list): nothing left out
+        return
+    for name in names:
+        if name.endswith(".toml") and name[:-5] not in referenced:
+            warn(f"figure \"{name[:-5]}\" is not referenced from brief.md and is left out", figure_dir / name)
 
 
 def _ref_line(brief: Brief, fid: str) -> int | None:
@@ -130,13 +156,9 @@ def _parse_meta(front: str, path: Path, slug: str) -> Meta:
             return (where(key), f"the required field '{key}' is empty") if key in data else \
                 (end, f"front matter lacks the required field '{key}'")
 
-        first_line, first = problem(missing[0])
-        if len(missing) == 1:
-            raise BriefError(first, path, first_line)
-        rest = [f"{path}:{line}: {msg}" for line, msg in map(problem, missing[1:])]
-        raise BriefError("\n".join([f"{first} ({len(missing)} required fields lack, all listed here; "
-                                    "`brief new` writes a complete front matter)", *rest]), path, first_line,
-                         listing=True)
+        raise several([BriefError(msg, path, line) for line, msg in map(problem, missing)],
+                      f"{len(missing)} required fields lack, all listed here; `brief new` writes a complete "
+                      "front matter")
     schema.validate(data, schema.FRONT_MATTER, path, front, start_line=2)
 
     def string(key: str) -> str:
@@ -189,7 +211,9 @@ def _markdown(language: str = "en") -> MarkdownIt:
     return typography.md(language)
 
 
-def _parse_body(body: str, body_line: int, path: Path, meta: Meta, figure_dir: Path) -> Brief:
+def _parse_body(body: str, body_line: int, path: Path, meta: Meta, figure_dir: Path,
+                problems: list[BriefError]) -> Brief:
+    """The body as blocks; a figure reference without its spec goes to ``problems``."""
     offset = body_line - 1
     _check_paragraph_lengths(body, path, offset)
     env: dict = {}
@@ -221,9 +245,14 @@ def _parse_body(body: str, body_line: int, path: Path, meta: Meta, figure_dir: P
             i += 3
         elif t == "paragraph_open":
             inline = tokens[i + 1]
-            fig = _figure_ref(inline, path, line(tok), figure_dir)
+            fig = _figure_ref(inline, path, line(tok))
             if fig is not None:
-                figure_specs[fig.figure_id] = figure_dir / f"{fig.figure_id}.toml"
+                spec = figure_dir / f"{fig.figure_id}.toml"
+                if os.path.lexists(spec):
+                    figure_specs[fig.figure_id] = spec
+                else:
+                    problems.append(BriefError(f"figure '{fig.figure_id}' has no spec: expected {spec}", path,
+                                               fig.line))
                 blocks.append(fig)
             elif in_sources:
                 sources.append(_source(inline, path, line(tok), note_numbers))
@@ -307,7 +336,7 @@ def _unreferenced_notes(env: dict, body: str, path: Path, offset: int) -> None:
 _UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
 
 
-def _figure_ref(inline: Token, path: Path, line: int, figure_dir: Path) -> FigureRef | None:
+def _figure_ref(inline: Token, path: Path, line: int) -> FigureRef | None:
     children = inline.children or []
     images = [c for c in children if c.type == "image"]
     if not images:
@@ -320,9 +349,6 @@ def _figure_ref(inline: Token, path: Path, line: int, figure_dir: Path) -> Figur
     fid = src[len(FIGURE_SCHEME):]
     if not _FIGURE_ID.match(fid):
         raise BriefError(f"figure id '{fid}' must be lower-case letters, digits, '-' or '_'", path, line)
-    spec = figure_dir / f"{fid}.toml"
-    if not os.path.lexists(spec):
-        raise BriefError(f"figure '{fid}' has no spec: expected {spec}", path, line)
     return FigureRef(line, fid)
 
 

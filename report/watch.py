@@ -61,8 +61,7 @@ def watch(rebuild: Callable[[], list], brief_dir: Path, styles_dir: Path,
                 except BriefError as exc:
                     say(f"error: {exc}")
                     say("watching for changes")
-                builds += 1
-                state = snapshot(files)
+                builds += 1  # ``state`` is from before the build: a save during it builds again
             time.sleep(POLL_SECONDS)
     except (KeyboardInterrupt, Terminated):  # Ctrl-C or SIGTERM: a build under way stops its workers
         say("stopped")

@@ -179,7 +179,9 @@ def test_a_label_without_room_is_dropped_with_a_warning_unless_required(tmp_path
     env = {"BRIEF_CACHE": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
     proc = run_brief("build", brief, "--out", tmp_path / "out", "-q", "--variant", "screen", env=env)
     assert proc.returncode == 0, proc.stderr
-    dropped = re.findall(r"diomedes\.toml: label '([^']+)' \((\S+)\) dropped", proc.stderr)
+    # the place named as the spec writes it, with what it resolved to
+    dropped = re.findall(r"diomedes\.toml: label '([^']+)' \(\"([^\"]+)\" \(resolved to [^)]+\)\) dropped",
+                         proc.stderr)
     assert dropped, proc.stderr
     name = dropped[0][1]
     spec.write_text(crowded.replace(f'place = "{name}"\n', f'place = "{name}"\nrequired = true\n', 1))
@@ -427,8 +429,10 @@ def test_extent_with_no_data_warns(tmp_path):
 
 
 def test_label_outside_the_frame_is_refused(tmp_path):
-    proc, path, _ = _spec_case(tmp_path, 'place = "bering-strait"', 'place = "tokyo"')
-    assert proc.returncode == 1 and "'tokyo' lies outside this map's frame" in proc.stderr
+    proc, path, line = _spec_case(tmp_path, 'place = "bering-strait"', 'place = "tokyo"')
+    assert proc.returncode == 1, proc.stderr
+    # named as the spec writes it, with what it resolved to
+    assert f'{path.name}:{line}: "tokyo" (resolved to Tokyo) lies outside this map\'s frame' in proc.stderr
 
 
 def test_kanji_without_a_cjk_face_is_an_error_not_tofu(tmp_path):

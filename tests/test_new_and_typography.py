@@ -9,7 +9,7 @@ import pytest
 from conftest import ROOT, pdf_text, run_brief
 
 
-def test_brief_new_writes_a_brief_that_builds_at_once(tmp_path):
+def test_brief_new_writes_a_brief_that_builds_once_its_placeholders_are_replaced(tmp_path):
     proc = run_brief("new", "horn-of-africa", "--dir", tmp_path)
     assert proc.returncode == 0, proc.stderr
     home = tmp_path / "horn-of-africa"
@@ -21,9 +21,13 @@ def test_brief_new_writes_a_brief_that_builds_at_once(tmp_path):
         line = next(ln for ln in text.splitlines() if ln.startswith(field))
         assert "required" in line, line
     build = run_brief("build", home, "--out", tmp_path / "dist", "--variant", "screen", "-q")
+    assert build.returncode == 1 and '"REPLACE: Title of the brief"' in build.stderr  # see test_newcomer.py
+    for path in (home / "brief.md", home / "figures" / "map.toml"):
+        path.write_text(path.read_text(encoding="utf-8").replace("REPLACE: ", ""), encoding="utf-8")
+    build = run_brief("build", home, "--out", tmp_path / "dist", "--variant", "screen", "-q")
     assert build.returncode == 0, build.stderr
     pdf = pdf_text(tmp_path / "dist" / "horn-of-africa" / "horn-of-africa-screen.pdf")
-    assert "REPLACE: Title of the brief".upper() in pdf and "Geneva" in pdf
+    assert "Title of the brief".upper() in pdf and "Geneva" in pdf
     assert (home / "places.lock.json").is_file()
     again = run_brief("new", "horn-of-africa", "--dir", tmp_path)
     assert again.returncode == 1 and "already exists" in again.stderr
