@@ -87,7 +87,7 @@ def prepare(brief: Brief, style: Style, cache_dir: Path | None = None,
         result[fid] = Figure(id=fid, kind=fig.kind, title=fig.title, caption=fig.caption, source=fig.source,
                              pdf=pdf, width_pt=fig.spec.width_mm * MM, height_pt=fig.height_mm * MM,
                              full_width=fig.size == "full", spec_path=fig.path, spec_line=1)
-        if not pdf.is_file():
+        if not cache.intact(pdf, "rendering it again"):
             jobs.append((fig, pdf))
     if jobs:
         cache_dir.mkdir(parents=True, exist_ok=True)
@@ -130,7 +130,7 @@ def _render_job(fig: FigureDef, pdf: str, look: Look) -> tuple[str | None, list[
     out = Path(pdf)
     with open(out.with_name(f".{out.stem}.lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if out.is_file():
+        if cache.intact(out, None):
             return None, [], False
         return (*_render_locked(fig, out, look), True)
 
@@ -151,7 +151,7 @@ def _render_locked(fig: FigureDef, out: Path, look: Look) -> tuple[str | None, l
         from .cidfonts import normalise_file
 
         normalise_file(Path(tmp))
-        os.replace(tmp, out)
+        cache.commit(Path(tmp), out)
         return None, list(report.warnings)
     except FigureError as exc:
         return str(exc), []
