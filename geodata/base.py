@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
-import tempfile
 import lzma
+import os
+import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -21,6 +21,8 @@ import pyogrio
 import shapely
 import shapely.errors
 from pyproj import CRS
+
+from . import files
 
 BASE = Path(__file__).resolve().parent / "base"
 LAYERS = ("land", "countries", "admin1", "military_districts")
@@ -39,7 +41,8 @@ class UnknownLayerError(KeyError):
 @functools.lru_cache(maxsize=None)
 def _fgb(layer):
     """The layer's FlatGeobuf: a decompressed copy in the build cache (``$BRIEF_CACHE`` or
-    ``.cache/`` in the project, keyed by the compressed file's hash), else the bytes in memory."""
+    ``.cache/`` in the project, keyed by the compressed file's hash, checked against its stamp
+    before use: see :mod:`geodata.files`), else the bytes in memory."""
     if layer not in LAYERS:
         raise UnknownLayerError(f"unknown geodata layer {layer!r}; available layers: {', '.join(LAYERS)}")
     path = BASE / f"{layer}.fgb.xz"
@@ -47,16 +50,16 @@ def _fgb(layer):
         raise FileNotFoundError(f"{path} is missing; regenerate it with `python -m geodata.refresh` (geodata/README.md)")
     packed = path.read_bytes()
     cache = Path(os.environ.get("BRIEF_CACHE") or BASE.parent.parent / ".cache") / "geodata"
-    cached = cache / f"{layer}-{hashlib.sha256(packed).hexdigest()[:16]}.fgb"
-    if cached.is_file():
+    cached = cache / f"{layer}-{hashlib.sha256(packed).hexdigest()[:16]}-v2.fgb"  # v2: stamped entries
+    found, problem = files.check_entry(cached)
+    if found is not None:
         return str(cached)
+    if problem:
+        print(f"warning: {cached}: damaged cache entry ({problem}); decompressing it again",
+              file=sys.stderr, flush=True)
     data = lzma.decompress(packed)
     try:
-        cache.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{cached.name}.", dir=cache)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, cached)
+        files.write_entry(cached, data)
     except OSError:
         pass  # a read-only cache only costs time
     return data

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from . import files
+
 __all__ = [
     "Place",
     "Gazetteer",
@@ -279,14 +281,27 @@ def _parse_place(raw: Any, index: int, path: Path, text: str) -> Place:
     )
 
 
+_TOML_AT = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)$")
+
+
+def _toml_line(exc: tomllib.TOMLDecodeError, text: str) -> int:
+    """The line tomllib names in its message ("(at line 3, column 5)"; the last line for
+    "(at end of document)")."""
+    found = _TOML_AT.search(str(exc))
+    return int(found.group(1)) if found and found.group(1) else max(1, len(text.splitlines()))
+
+
 def read_places(path: str | Path) -> list[Place]:
     """Parse and validate one gazetteer TOML file (schema of gazetteer.toml)."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = files.decode_utf8(path.read_bytes())
+    except files.NotUTF8 as exc:
+        raise GazetteerError(f"{path}:{exc.line}: {exc}; save the file as UTF-8") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise GazetteerError(f"{path}: invalid TOML: {e}") from None
+        raise GazetteerError(f"{path}:{_toml_line(e, text)}: invalid TOML: {_TOML_AT.sub('', str(e))}") from None
     extra = set(data) - {"place"}
     if extra:
         raise GazetteerError(f"{path}: unknown top-level keys {sorted(extra)} (expected [[place]])")

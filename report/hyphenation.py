@@ -4,7 +4,8 @@ ReportLab hyphenates through pyphen, which parses the language's pattern file (a
 70 ms for en_GB) the first time in every process. The parsed dictionary is pickled into
 the cache under a key of pyphen's version and the pattern file's size and time, and put
 into pyphen's own per-process cache before layout asks for it. The pickle is written and
-read only by this project, in its own cache folder.
+read only by this project, in its own cache folder, and unpickled only when its bytes match
+the digest stamped when it was written (a damaged one is a warning and parsed afresh).
 """
 
 from __future__ import annotations
@@ -46,14 +47,15 @@ def preload(language: str) -> str:
     if path in pyphen.hdcache:
         return lang
     st = path.stat() if hasattr(path, "stat") else None
-    key = f"{lang}-{pyphen.__version__}-{st.st_size if st else 0}-{st.st_mtime_ns if st else 0}"
+    key = f"{lang}-{pyphen.__version__}-{st.st_size if st else 0}-{st.st_mtime_ns if st else 0}-v2"
     stored = cache.root() / "hyphenation" / f"{key}.pickle"
+    data = cache.read(stored, "parsing the dictionary again")
+    if data is not None:  # the very bytes this code pickled (their digest is checked)
+        pyphen.hdcache[path] = pickle.loads(data)
+        return lang
+    pyphen.hdcache[path] = pyphen.HyphDict(path)
     try:
-        pyphen.hdcache[path] = pickle.loads(stored.read_bytes())
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
-        pyphen.hdcache[path] = pyphen.HyphDict(path)
-        try:
-            cache.write_atomically(stored, pickle.dumps(pyphen.hdcache[path], protocol=pickle.HIGHEST_PROTOCOL))
-        except OSError:
-            pass  # a read-only cache only costs time
+        cache.write_atomically(stored, pickle.dumps(pyphen.hdcache[path], protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError:
+        pass  # a read-only cache only costs time
     return lang

@@ -15,11 +15,10 @@ import os
 import stat
 from pathlib import Path
 
+from geodata import files
+
 from .errors import BriefError
 from .model import Input
-
-_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
 
 
 def brief_input(path: Path, brief_dir: Path, role: str, referrer: Path | None = None,
@@ -40,10 +39,20 @@ def brief_input(path: Path, brief_dir: Path, role: str, referrer: Path | None = 
                          f"use files inside its own folder", *where)
     mode = os.stat(target).st_mode
     if not stat.S_ISREG(mode):
-        kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
-        raise BriefError(f"{rel} is {kind}, not a regular file; a brief may only use regular files", *where)
-    slug = home.resolve().name
-    return Input(name=f"briefs/{slug}/{Path(rel).as_posix()}", path=path, role=role)
+        raise BriefError(f"{rel} is {files.kind(mode)}, not a regular file; a brief may only use regular files",
+                         *where)
+    return Input(name=_project_path(path, home), path=path, role=role)
+
+
+def written_input(path: Path, brief_dir: Path, role: str, data: bytes) -> Input:
+    """A file of the brief that the build writes (the place lock), with the content it will
+    have: named as :func:`brief_input` names a file it reads."""
+    return Input(name=_project_path(Path(path), Path(brief_dir)), path=Path(path), role=role, pending=data)
+
+
+def _project_path(path: Path, home: Path) -> str:
+    rel = os.path.relpath(os.path.abspath(path), os.path.abspath(home))
+    return f"briefs/{home.resolve().name}/{Path(rel).as_posix()}"
 
 
 def bundled(geodata_dir: Path | None = None) -> tuple[Path, Path]:

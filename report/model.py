@@ -101,10 +101,14 @@ class Footnote:
 class Input:
     """One file the build read: its project path (``briefs/<slug>/brief.md``,
     ``geodata/gazetteer.toml`` …, the name it is attached and rebuilt under), the file, and
-    its role (``brief``, ``figure``, ``places``, ``layer``, ``gazetteer``, ``style`` …)."""
+    its role (``brief``, ``figure``, ``places``, ``layer``, ``gazetteer``, ``style`` …).
+    ``pending``: the content this build gives the file (the place lock it updates), hashed and
+    attached as the file, and written only once the editions are published; None for a file
+    used as it is."""
     name: str
     path: Path
     role: str
+    pending: bytes | None = None
 
 
 @dataclass(frozen=True)

@@ -92,6 +92,10 @@ def build(brief_dir: Path, out_dir: Path, variants: Sequence[str] = ("screen",),
     folder = Path(out_dir) / brief.meta.slug
     about = {b.path.name: {"variant": b.variant, "build_id": sources.build_id, "tool": TOOL} for b in built}
     stale = publish(folder, {p.name: data for p, data in files.items()}, about)
+    if any(item.pending is not None for item in brief.inputs):  # the place lock, updated only now
+        from .placelock import commit
+
+        commit(brief)
     if stale:
         say(f"output: removed {len(stale)} stale file(s) of an interrupted build, e.g. {stale[0]}")
     say(f"output: {len(files)} file(s) in place, build {sources.build_id[:12]}")

@@ -68,7 +68,7 @@ def gather(brief: Brief, style: Style, tool: str, epoch: dt.datetime) -> Provena
     files = []
     for item in used_inputs(brief, style):
         try:
-            files.append((item, Path(item.path).read_bytes()))
+            files.append((item, item.pending if item.pending is not None else Path(item.path).read_bytes()))
         except OSError as exc:
             raise BriefError(f"cannot read a source of the build: {exc.strerror or exc}", item.path) from None
     places = tuple(sorted({pid for fig in brief.figures.values() for pid in getattr(fig, "places", ())}))

@@ -14,6 +14,7 @@ from dataclasses import replace
 import tomllib
 from pathlib import Path
 
+from geodata import files
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
@@ -38,13 +39,10 @@ _FIGURE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 def read_text(path: Path) -> str:
     """Read a UTF-8 source file; anything else is a BriefError naming the line."""
-    data = path.read_bytes()
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise BriefError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
-                         path, line) from None
+        return files.decode_utf8(path.read_bytes())
+    except files.NotUTF8 as exc:
+        raise BriefError(f"{exc}; save the file as UTF-8", path, exc.line) from None
 
 
 def load_brief(brief_dir: Path, geodata_dir: Path | None = None) -> Brief:
@@ -91,9 +89,9 @@ def load_brief(brief_dir: Path, geodata_dir: Path | None = None) -> Brief:
             inputs += figures[fid].inputs
         if problems:
             raise several(problems)
-        places.save()
-        if places.path.is_file():  # the lock pinning every place the figures name
-            inputs.append(brief_input(places.path, brief_dir, "place-lock"))
+        lock = places.lock_input()  # the lock pinning every place the figures name (written at the end)
+        if lock is not None:
+            inputs.append(lock)
         brief = replace(brief, figures=figures)
     elif problems:
         raise several(problems)
