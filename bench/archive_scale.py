@@ -2,8 +2,10 @@
 
 Synthetic editions are small fake records with three small random files each (4–16 KB),
 added one transaction at a time through the archive API (the same path ``brief archive
-add`` takes after reading the PDFs). Prints the time to add them, and the time of
-``list`` and ``verify`` both through the API and as whole ``brief archive`` processes.
+add`` takes after reading the PDFs). Prints the time to add them, the time of one add to
+the full archive (an add checks every seal and record file first, so it grows with the
+archive), and the time of ``list``, ``head`` and ``verify`` both through the API and as
+whole ``brief archive`` processes.
 
     .venv/bin/python bench/archive_scale.py [--editions 1000] [--dir DIR]
 """
@@ -57,9 +59,12 @@ def main() -> int:
         arc, rng = Archive(root), random.Random(1)
         t_add, _ = timed(lambda: [arc.add(synthetic(i, rng), note="" if i % 2 == 0 else "correction")
                                   for i in range(args.editions)])
+        last = [timed(lambda: arc.add(synthetic(args.editions + i, rng), note="last"))[0] for i in range(10)]
         t_list, eds = timed(arc.editions)
+        t_check, _ = timed(arc.sealed)
         t_verify, report = timed(arc.verify)
-        assert len(eds) == args.editions and not report.problems and report.checked == 3 * args.editions
+        total = args.editions + len(last)
+        assert len(eds) == total and not report.problems and report.checked == 3 * total
 
         def cli(*a):
             return subprocess.run([sys.executable, "-m", "report.cli", "archive", *a, "--archive", str(root)],
@@ -67,12 +72,16 @@ def main() -> int:
 
         t_cli_list, _ = timed(lambda: cli("list", "--json"))
         t_cli_verify, _ = timed(lambda: cli("verify"))
+        t_cli_head, _ = timed(lambda: cli("head"))
         size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
         cat = (root / "catalogue.sqlite").stat().st_size
         print(f"{args.editions} editions, {3 * args.editions} files, {size / 1e6:.1f} MB stored, "
               f"catalogue {cat / 1e3:.0f} KB")
         print(f"add     {t_add:7.2f} s  ({1000 * t_add / args.editions:.1f} ms per edition, one transaction each)")
+        print(f"add     {1000 * sorted(last)[len(last) // 2]:7.1f} ms to an archive of {args.editions} "
+              f"(median of {len(last)}; the seal check alone {1000 * t_check:.1f} ms)")
         print(f"list    {t_list:7.3f} s  API   {t_cli_list:6.3f} s  brief archive list --json")
+        print(f"head    {t_check:7.3f} s  API   {t_cli_head:6.3f} s  brief archive head")
         print(f"verify  {t_verify:7.3f} s  API   {t_cli_verify:6.3f} s  brief archive verify")
     return 0
 

@@ -268,8 +268,14 @@ def test_bagit_export_is_a_valid_bag_with_the_record(sample_build, archive, tmp_
         assert f["sha256"] in info[f"File-{f['variant'].capitalize()}"]
         payload = bag_dir / "data" / f"{SLUG}-{f['variant']}.pdf"
         assert payload.read_bytes() == stored(archive, ed, f["variant"]).read_bytes()
-    record = json.loads((bag_dir / "data" / "catalogue-record.json").read_text())
-    assert record["id"] == f"{SLUG}@1"
+    # the edition's record file, byte for byte: its record, its seal and the head before it
+    sealed = (bag_dir / "data" / "sealed-record.json").read_bytes()
+    assert sealed == (archive / "records" / "000001.json").read_bytes()
+    sealed = json.loads(sealed)
+    assert sealed["record"] == ed and sealed["seq"] == 1 and sealed["prev"] == "0" * 64 and sealed["format"] == 1
+    head = archive_cmd(archive, "head")
+    assert head.returncode == 0 and head.stdout == sealed["hash"] + "\n"
+    assert info["Catalogue-Seal"] == f"record 1 sha256={sealed['hash']} prev={'0' * 64} format=1"
     assert "not empty" in one_clean_error(archive_cmd(archive, "export", f"{SLUG}@1", "--bagit", bag_dir))
 
 

@@ -300,18 +300,23 @@ def test_a_dropped_trigger_an_update_and_a_recreated_trigger_are_detected(sample
     assert f"TAMPERED: {SLUG}@1: the record does not match its seal" in proc.stdout
     assert "a trigger or table dropped and re-created" in proc.stdout
 
-    # a forger who also reseals the record with this very code: the head file gives it away
+    # a forger who also reseals the record with this very code: its record file and the head
+    # file give it away
     cat = Catalogue.open(archive)
     try:
         [(ed, (seq, prev, _))] = cat.sealed()
-        digest = seal.record_hash(seq, prev, ed)
+        forged = seal.Sealed(seq, prev, seal.record_hash(seq, prev, ed.to_dict()), ed.to_dict())
+        digest = forged.hash
     finally:
         cat.close()
     _without_triggers(archive, f"UPDATE seals SET hash = '{digest}'")
     proc = archive_cmd(archive, "verify")
     assert proc.returncode == 1 and "does not match its seal" not in proc.stdout
+    assert (f"TAMPERED: {SLUG}@1: its seal in the catalogue differs from its record file records/000001.json "
+            f"(title differs from its record file: resealed in the catalogue, or the file rewritten)") in proc.stdout
     assert f"TAMPERED: {SLUG}@1: the chain ends in" in proc.stdout and "resealed" in proc.stdout
-    # ... and one who rewrites the head file too: the head hash kept elsewhere gives it away
+    # ... and one who rewrites the head file and the record file too: the head hash kept
+    # elsewhere gives it away
     head = json.loads((archive / "catalogue.head").read_text())
     kept = head["committed"]["head"]
     head["committed"]["head"] = digest
@@ -319,6 +324,9 @@ def test_a_dropped_trigger_an_update_and_a_recreated_trigger_are_detected(sample
     head["committed"]["schema"] = conn.execute("PRAGMA schema_version").fetchone()[0]
     conn.close()
     (archive / "catalogue.head").write_text(json.dumps(head))
+    record = archive / "records" / "000001.json"
+    os.chmod(record, 0o644)
+    record.write_bytes(forged.to_bytes())
     assert archive_cmd(archive, "verify").returncode == 0  # out of scope without a kept hash
     proc = archive_cmd(archive, "verify", "--expect", kept)
     assert proc.returncode == 1 and f"TAMPERED: the chain does not pass through {kept}" in proc.stdout
@@ -410,6 +418,7 @@ def test_a_version_1_catalogue_is_sealed_by_its_next_add(sample_build, other_bui
     _sql(archive, "DROP TRIGGER seals_no_update", "DROP TRIGGER seals_no_delete", "DROP TABLE seals",
          "PRAGMA user_version = 1")  # what an archive made before seals looks like
     (archive / "catalogue.head").unlink()
+    shutil.rmtree(archive / "records")
     proc = archive_cmd(archive, "verify")
     assert proc.returncode == 1 and "not sealed yet" in proc.stdout
     assert archive_cmd(archive, "add", other_build, "--note", "new subject").returncode == 0

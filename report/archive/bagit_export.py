@@ -1,16 +1,19 @@
 """Export one edition as a BagIt bag (RFC 8493) for a deposit library.
 
 The bag's payload is the three files under their published names plus
-``catalogue-record.json`` (the full catalogue record); ``bag-info.txt`` carries the
-record as labelled fields (one line each). Files are copied from the store only after
-their bytes are re-hashed; the bag is made in a temporary folder beside the target,
-validated, and renamed into place, so a failed export leaves nothing half-made.
+``sealed-record.json``, the edition's record file from the store (its full catalogue
+record, its seal and ``prev``, the head of the catalogue before it, see :mod:`.seal`);
+``bag-info.txt`` carries the record as labelled fields (one line each) and the seal as
+``Catalogue-Seal``. A bag held elsewhere thus proves the catalogue's history up to this
+edition: ``brief archive verify --expect <its hash>``. Only a catalogue that passes its
+seal check is exported; files are copied from the store only after their bytes are
+re-hashed; the bag is made in a temporary folder beside the target, validated, and renamed
+into place, so a failed export leaves nothing half-made.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import tempfile
@@ -19,13 +22,14 @@ from pathlib import Path
 from ..errors import BriefError
 from .catalogue import Edition
 from .core import Archive
+from .seal import Sealed
 
 
 def _line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def bag_info(ed: Edition) -> dict:
+def bag_info(ed: Edition, sealed: Sealed) -> dict:
     m = ed.meta
     info = {
         "External-Identifier": ed.id,
@@ -35,6 +39,7 @@ def bag_info(ed: Edition) -> dict:
         "Brief-Title": _line(m.title), "Brief-Author": [_line(a) for a in m.authors] or [""],
         "Brief-Date": m.date, "Edition": str(ed.edition), "Edition-Note": _line(ed.note),
         "Archived-At": ed.added_at,
+        "Catalogue-Seal": f"record {sealed.seq} sha256={sealed.hash} prev={sealed.prev} format={sealed.format}",
     }
     for f in ed.files.values():
         info[f"File-{f.variant.capitalize()}"] = (
@@ -48,6 +53,14 @@ def export(archive: Archive, wanted: str, target: Path) -> Path:
     import bagit
 
     ed = archive.editions(wanted)[0]
+    checked = archive.sealed()
+    if checked.problems or checked.unsealed:
+        why = checked.problems[0] if checked.problems else "it is not sealed yet (the next add seals it)"
+        raise BriefError(f"the catalogue fails its seal check, so nothing is exported: {why} "
+                         f"('brief archive verify' lists every problem)", archive.root)
+    [sealed] = [s for s in checked.chain if s.id == ed.id]
+    kept = archive.store.record_path(sealed.seq)
+    record = kept.read_bytes() if checked.records else sealed.to_bytes()  # checked: the same record
     target = Path(target)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise BriefError("the bag folder already exists and is not empty", target)
@@ -61,9 +74,8 @@ def export(archive: Archive, wanted: str, target: Path) -> Path:
                 raise BriefError(f"the stored {f.variant} file of {ed.id} is missing or altered; run "
                                  f"'brief archive verify {ed.id}'", src)
             (work / f"{ed.meta.brief_id}-{f.variant}.pdf").write_bytes(data)
-        (work / "catalogue-record.json").write_text(
-            json.dumps(ed.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        bag = bagit.make_bag(str(work), bag_info=bag_info(ed), checksums=["sha256", "sha512"])
+        (work / "sealed-record.json").write_bytes(record)
+        bag = bagit.make_bag(str(work), bag_info=bag_info(ed, sealed), checksums=["sha256", "sha512"])
         bag.validate()
         for folder in (work, work / "data"):
             os.chmod(folder, 0o755)

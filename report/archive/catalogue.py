@@ -6,17 +6,22 @@ SQLite database with our application id, or fails ``PRAGMA quick_check``, is an 
 naming it. Journal mode WAL, ``synchronous=FULL``, ``busy_timeout`` 30 s; writers take
 ``BEGIN IMMEDIATE`` so two adds queue instead of failing. Triggers refuse any UPDATE or
 DELETE: editions are immutable.
+
+Schema versions: 1 had no seals; 2 sealed every record (see :mod:`.seal`); 3 also keeps every
+record's sealed copy in the store (``records/``). Opening never migrates: ``add`` does, in its
+own transaction, and only a catalogue that was never sealed is sealed from scratch.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
 import sqlite3
 import tempfile
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from .. import faults
@@ -26,8 +31,10 @@ from .store import fsync_dir
 
 NAME = "catalogue.sqlite"
 APPLICATION_ID = 0x42524946  # "BRIF"
-SCHEMA_VERSION = 2  # 2: sealed records (version 1 catalogues are sealed on their next add)
+SCHEMA_VERSION = 3  # 3: sealed records with their copies in records/ (1 and 2 are migrated by the next add)
+VERSIONS = (1, 2, SCHEMA_VERSION)
 BUSY_MS = 30_000
+EDITION_MAX = 2**63 - 1  # SQLite's largest integer
 
 SEALS = """
 CREATE TABLE seals (
@@ -41,7 +48,7 @@ CREATE TRIGGER seals_no_delete BEFORE DELETE ON seals BEGIN SELECT RAISE(ABORT, 
 """
 GENESIS = "0" * 64
 
-SCHEMA = """
+BASE = """
 CREATE TABLE editions (
     id          INTEGER PRIMARY KEY,
     brief_id    TEXT    NOT NULL,                 -- the brief's slug
@@ -73,7 +80,23 @@ CREATE TRIGGER editions_no_update BEFORE UPDATE ON editions BEGIN SELECT RAISE(A
 CREATE TRIGGER editions_no_delete BEFORE DELETE ON editions BEGIN SELECT RAISE(ABORT, 'editions are immutable'); END;
 CREATE TRIGGER files_no_update BEFORE UPDATE ON files BEGIN SELECT RAISE(ABORT, 'editions are immutable'); END;
 CREATE TRIGGER files_no_delete BEFORE DELETE ON files BEGIN SELECT RAISE(ABORT, 'editions are immutable'); END;
-""" + SEALS
+"""
+SCHEMA = BASE + SEALS
+
+#: For every table, the query for its rows that lie outside the sealed chain and the message
+#: naming each (an edition without its seal is named by the chain itself, see :mod:`.seal`).
+#: A table added to SCHEMA needs its entry here (a test checks), so that no row escapes verify.
+STRAY_ROWS = {
+    "editions": ("SELECT e.brief_id, e.edition, count(f.variant) FROM editions e LEFT JOIN files f "
+                 "ON f.edition_id = e.id GROUP BY e.id HAVING count(f.variant) != 3 ORDER BY e.id",
+                 "{0}@{1}: {2} file row(s), where an edition has exactly 3 (file rows added or deleted "
+                 "outside brief archive add)"),
+    "files": ("SELECT edition_id, variant, sha256 FROM files WHERE edition_id NOT IN (SELECT id FROM editions) "
+              "ORDER BY edition_id, variant",
+              "a {1} file row (sha256 {2}) of edition row {0}, which does not exist (added outside brief archive add)"),
+    "seals": ("SELECT seq FROM seals WHERE edition_id NOT IN (SELECT id FROM editions) ORDER BY seq",
+              "seal {0} belongs to no edition (its edition's row was deleted)"),
+}
 
 
 @dataclass(frozen=True)
@@ -92,12 +115,38 @@ class Edition:
     files: dict[str, StoredFile]
 
     def to_dict(self) -> dict:
-        return {"id": self.id, **asdict(self.meta), "edition": self.edition, "note": self.note,
-                "added_at": self.added_at, "files": [asdict(f) for f in self.files.values()]}
+        return {"id": self.id, **_fields(self.meta), "edition": self.edition, "note": self.note,
+                "added_at": self.added_at, "files": [_fields(f) for f in self.files.values()]}
+
+
+def _fields(record) -> dict:
+    """A flat dataclass as a dict (what dataclasses.asdict gives, without its deep copies: the
+    seal check turns every record into one)."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}
 
 
 def edition_id(brief_id: str, edition: int) -> str:
     return f"{brief_id}@{edition}"
+
+
+def edition_number(number: str) -> int:
+    """An edition number as the user wrote it; a BriefError for anything else."""
+    if not (number.isascii() and number.isdigit()) or int(number) < 1:
+        raise BriefError(f"an edition number is a whole number, 1 or more; got {number!r}")
+    if int(number) > EDITION_MAX:
+        raise BriefError(f"no edition number is that large (at most {EDITION_MAX}); got {number}")
+    return int(number)
+
+
+def parse_id(text: str) -> tuple[str, int]:
+    """``<brief>@<edition>`` → (brief, edition); a BriefError for anything else."""
+    brief_id, _, number = text.rpartition("@")
+    if not brief_id or not number:
+        raise BriefError(f"an edition id looks like <brief>@<edition>, e.g. japan-russia-2018@1; got {text!r}")
+    try:
+        return brief_id, edition_number(number)
+    except BriefError as exc:
+        raise BriefError(f"{exc} (in the edition id {text!r})") from None
 
 
 class Catalogue:
@@ -115,14 +164,17 @@ class Catalogue:
                 raise BriefError("no archive catalogue here (add an edition first, or pass --archive DIR)", path)
             _create(path)
         _check_header(path)
+        if not readonly and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)):
+            raise storage_error(OSError(errno.EACCES, "read-only"), path.parent, "nothing was changed")
         try:
             conn = _connect(path, readonly)
             app, version = (conn.execute("PRAGMA application_id").fetchone()[0],
                             conn.execute("PRAGMA user_version").fetchone()[0])
             if app != APPLICATION_ID:
                 raise BriefError("not a brief archive catalogue (another SQLite database)", path)
-            if version not in (1, SCHEMA_VERSION):
-                raise BriefError(f"catalogue schema version {version}; this brief reads {SCHEMA_VERSION}", path)
+            if version not in VERSIONS:
+                raise BriefError(f"catalogue schema version {version}; this brief reads "
+                                 f"{', '.join(map(str, VERSIONS))}", path)
             problems = [r[0] for r in conn.execute("PRAGMA quick_check")]
             if problems != ["ok"]:
                 raise BriefError(f"the catalogue is damaged: {problems[0]}", path)
@@ -130,10 +182,8 @@ class Catalogue:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = FULL")
                 conn.execute("PRAGMA foreign_keys = ON")
-                if version == 1:
-                    _upgrade(conn)
-        except sqlite3.DatabaseError as exc:
-            raise BriefError(f"the catalogue is damaged or not a catalogue: {exc}", path) from None
+        except sqlite3.Error as exc:
+            raise storage_error(exc, path.parent, "nothing was changed") from None
         return cls(path, conn)
 
     @property
@@ -148,50 +198,53 @@ class Catalogue:
         """Triggers and tables that are missing or differ from the schema this code made."""
         have = {name: sql for name, sql in self.conn.execute(
             "SELECT name, sql FROM sqlite_master WHERE type IN ('table', 'trigger', 'index') AND sql IS NOT NULL")}
+        expected = _expected_schema(BASE if self.version == 1 else SCHEMA)
         out = []
-        for name, sql in _expected_schema().items():
+        for name, sql in expected.items():
             if name not in have:
                 out.append(f"{name} is missing from the catalogue's schema (dropped)")
             elif _norm(have[name]) != sql:
                 out.append(f"{name} differs from the catalogue's schema (altered)")
-        out += [f"{name} is not part of the catalogue's schema (added)" for name in sorted(set(have) - set(_expected_schema()))]
+        out += [f"{name} is not part of the catalogue's schema (added)" for name in sorted(set(have) - set(expected))]
         return out
 
+    def tables(self) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
     def sealed(self) -> list[tuple[Edition, tuple[int, str, str] | None]]:
-        """Every edition in the order it was added (row id), with its seal (seq, prev, hash)."""
-        seals = {rid: (seq, prev, h) for rid, seq, prev, h in
-                 self.conn.execute("SELECT edition_id, seq, prev, hash FROM seals")}
+        """Every edition row in the order it was added (row id), with or without files, with
+        its seal (seq, prev, hash) or None."""
+        rows = self.conn.execute("SELECT edition_id, seq, prev, hash FROM seals") if "seals" in self.tables() else []
+        seals = {rid: (seq, prev, h) for rid, seq, prev, h in rows}
         return [(ed, seals.get(rid)) for rid, ed in self._rows("", (), "e.id, f.variant").items()]
 
-    def orphan_seals(self) -> list[int]:
-        """Seal numbers whose edition row is gone."""
-        return [r[0] for r in self.conn.execute(
-            "SELECT seq FROM seals WHERE edition_id NOT IN (SELECT id FROM editions) ORDER BY seq")]
-
-    def tip_count(self) -> int:
-        return self.conn.execute("SELECT count(*) FROM editions").fetchone()[0]
+    def stray_rows(self) -> list[str]:
+        """Rows of any table that lie outside the sealed chain (see STRAY_ROWS), one message each."""
+        tables = self.tables()
+        return [message.format(*row) for table, (query, message) in STRAY_ROWS.items() if table in tables
+                for row in self.conn.execute(query)]
 
     def tip(self) -> tuple[int, str]:
         """(number of editions, hash of the newest seal): where the chain ends, cheaply."""
-        count = self.tip_count()
+        count = self.conn.execute("SELECT count(*) FROM editions").fetchone()[0]
         last = self.conn.execute("SELECT hash FROM seals ORDER BY seq DESC LIMIT 1").fetchone()
         return count, last[0] if last else GENESIS
-
-    def last_seal(self) -> tuple[int, tuple[str, int, str, str] | None]:
-        """(number of seals, (edition id, seq, prev, hash) of the newest one or None)."""
-        count = self.conn.execute("SELECT count(*) FROM seals").fetchone()[0]
-        row = self.conn.execute("SELECT e.brief_id, e.edition, s.seq, s.prev, s.hash FROM seals s "
-                                "JOIN editions e ON e.id = s.edition_id ORDER BY s.seq DESC LIMIT 1").fetchone()
-        return count, (edition_id(row[0], row[1]), *row[2:]) if row else None
 
     def seal(self, rowid: int, seq: int, prev: str, digest: str) -> None:
         self.conn.execute("INSERT INTO seals (edition_id, seq, prev, hash) VALUES (?, ?, ?, ?)",
                           (rowid, seq, prev, digest))
 
     def rowid(self, wanted: str) -> int:
-        brief_id, _, number = wanted.rpartition("@")
         return self.conn.execute("SELECT id FROM editions WHERE brief_id = ? AND edition = ?",
-                                 (brief_id, int(number))).fetchone()[0]
+                                 parse_id(wanted)).fetchone()[0]
+
+    def migrate(self, sealing: bool) -> None:
+        """Inside an add's transaction: to the current schema version; ``sealing`` (a catalogue
+        that was never sealed) also creates the seals table, which the add then fills."""
+        if sealing:
+            for stmt in _statements(SEALS):
+                self.conn.execute(stmt)
+        self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def close(self) -> None:
         self.conn.close()
@@ -203,7 +256,8 @@ class Catalogue:
         try:
             yield self
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLite rolls back by itself on some errors (a full disk)
+                self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
 
@@ -233,29 +287,61 @@ class Catalogue:
         """Every edition (or the one with id ``wanted``), by brief then edition number."""
         where, args = "", ()
         if wanted is not None:
-            brief_id, _, number = wanted.rpartition("@")
-            if not brief_id or not number.isdigit():
-                raise BriefError(f"an edition id looks like <brief>@<edition>, e.g. japan-russia-2018@1; got {wanted!r}")
-            where, args = "WHERE e.brief_id = ? AND e.edition = ?", (brief_id, int(number))
+            where, args = "WHERE e.brief_id = ? AND e.edition = ?", parse_id(wanted)
         out = self._rows(where, args, "e.brief_id, e.edition, f.variant")
         if wanted is not None and not out:
             raise BriefError(f"no edition {wanted} in the archive ('brief archive list' shows them)", self.path)
         return list(out.values())
 
     def _rows(self, where: str, args: tuple, order: str) -> dict[int, Edition]:
+        """Editions with their files; a row an outsider wrote (a blob, as text: JSON has no
+        bytes; authors that are not a JSON list) is read as it is, so that it shows, instead of
+        failing the read."""
         rows = self.conn.execute(
             "SELECT e.id, e.brief_id, e.edition, e.series, e.number, e.title, e.authors, e.date, e.note, "
             "e.added_at, f.variant, f.sha256, f.bytes, f.pages, f.standard, f.source_hash, f.tool, "
-            f"f.build_epoch, f.added_at FROM editions e JOIN files f ON f.edition_id = e.id {where} "
+            f"f.build_epoch, f.added_at FROM editions e LEFT JOIN files f ON f.edition_id = e.id {where} "
             f"ORDER BY {order}", args)
         out: dict[int, Edition] = {}
-        for (rid, brief_id, ed, series, number, title, authors, date, note, added,
-             variant, *frec) in rows:
+        for rid, brief_id, ed, series, number, title, authors, date, note, added, variant, *frec in (
+                [v.decode("utf-8", "backslashreplace") if type(v) is bytes else v for v in row] for row in rows):
             if rid not in out:
-                meta = BriefMeta(brief_id, series, number, title, tuple(json.loads(authors)), date)
+                meta = BriefMeta(brief_id, series, number, title, _authors(authors), date)
                 out[rid] = Edition(edition_id(brief_id, ed), meta, ed, note, added, {})
-            out[rid].files[variant] = StoredFile(variant, *frec)
+            if variant is not None:
+                out[rid].files[variant] = StoredFile(variant, *frec)
         return out
+
+
+def _authors(text) -> tuple:
+    try:
+        names = json.loads(text)
+    except (TypeError, ValueError):
+        return (text,)
+    return tuple(names) if isinstance(names, list) else (text,)
+
+
+def storage_error(exc: Exception, root: Path, outcome: str) -> BriefError | None:
+    """One line for a storage failure that is not tampering: a read-only archive, a full disk,
+    the write lock held by another writer; for SQLite also a damaged catalogue or any other
+    error. None for an OSError of another kind (the CLI names its file)."""
+    if isinstance(exc, sqlite3.Error):
+        kind = {3: "read-only", 8: "read-only", 13: "full", 5: "locked", 6: "locked", 11: "damaged",
+                26: "damaged"}.get((getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF)
+        if kind is None and "readonly" in str(exc):
+            kind = "read-only"
+    else:
+        kind = {errno.ENOSPC: "full", errno.EDQUOT: "full", errno.EROFS: "read-only", errno.EACCES: "read-only",
+                errno.EPERM: "read-only"}.get(getattr(exc, "errno", None))
+    message = {
+        "read-only": f"the archive cannot be written here (a read-only folder or file system, or no permission); "
+                     f"{outcome} (list, show, verify, head and export work on it as it is)",
+        "full": f"no space left on the device that holds the archive; {outcome} (free some space and try again)",
+        "locked": f"another writer has held the catalogue's lock for {BUSY_MS // 1000} s (an add still running?); "
+                  f"{outcome} (try again when it has finished)",
+        "damaged": f"the catalogue is damaged or not a catalogue ({exc}); restore it from a backup",
+    }.get(kind, f"catalogue error: {exc}")
+    return None if kind is None and isinstance(exc, OSError) else BriefError(message, root)
 
 
 def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
@@ -284,28 +370,14 @@ def _statements(script: str) -> list[str]:
     return [stmt for stmt in script.strip().split(";\n") if stmt.strip()]
 
 
-def _expected_schema() -> dict[str, str]:
-    """name: normalised SQL of every table, index and trigger the catalogue must have."""
+def _expected_schema(script: str) -> dict[str, str]:
+    """name: normalised SQL of every table, index and trigger a catalogue made by ``script`` has."""
     out = {}
-    for stmt in _statements(SCHEMA):
+    for stmt in _statements(script):
         m = re.match(r"CREATE (?:TABLE|INDEX|TRIGGER) (\w+)", _norm(stmt))
         if m:
             out[m.group(1)] = _norm(stmt)
     return out
-
-
-def _upgrade(conn: sqlite3.Connection) -> None:
-    """Version 1 → 2: add the seals table (the records are sealed by the next add)."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        if conn.execute("PRAGMA user_version").fetchone()[0] == 1:
-            for stmt in _statements(SEALS):
-                conn.execute(stmt)
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
 
 
 def _check_header(path: Path) -> None:

@@ -1,13 +1,15 @@
-"""``brief archive add|list|show|verify|export|rebuild``: argument wiring and output.
+"""``brief archive add|list|show|verify|head|export|rebuild``: argument wiring and output.
 
-Exit 0 on success, 1 on a refused add, a missing or altered file, a rebuild that differs,
-or any error (printed as one line by :func:`report.cli.main`); 2 on a usage error.
+Exit 0 on success, 1 on a refused add, a missing or altered file, a seal problem, a rebuild
+that differs, or any error (printed as one line by :func:`report.cli.main`); 2 on a usage
+error, also one line (``error: brief archive <command>: …``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sqlite3
 import sys
 from pathlib import Path
@@ -16,51 +18,87 @@ from ..errors import BriefError
 from . import DEFAULT_DIR
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """A usage error is one line, exit 2 (``--help`` still gives the whole usage)."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def head_hash(text: str) -> str:
+    if not re.fullmatch(r"[0-9a-fA-F]{64}", text):
+        raise argparse.ArgumentTypeError(f"takes a head hash, 64 hexadecimal digits as 'brief archive head' prints; "
+                                         f"got {text!r}")
+    return text.lower()
+
+
+def usage(check):
+    """An argument check from :mod:`.catalogue` (a BriefError) as a usage error."""
+    def checked(text: str):
+        try:
+            return check(text)
+        except BriefError as exc:
+            raise argparse.ArgumentTypeError(exc.message) from None
+    return checked
+
+
+def one_line(text: str) -> str:
+    if not text.isprintable():
+        raise argparse.ArgumentTypeError("takes one line of text (no line breaks or control characters)")
+    return text
+
+
 def add_archive_parser(sub) -> None:
+    from .catalogue import edition_number, parse_id
+
+    edition_ref = usage(lambda text: parse_id(text) and text)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--archive", type=Path, default=DEFAULT_DIR,
                         help=f"the archive folder (default: ./{DEFAULT_DIR})")
-    a = sub.add_parser("archive", help="keep published editions: add, list, show, verify, export, rebuild")
-    cmds = a.add_subparsers(dest="archive_command", required=True)
+    a = sub.add_parser("archive", help="keep published editions: add, list, show, verify, head, export, rebuild")
+    cmds = a.add_subparsers(dest="archive_command", required=True, parser_class=OneLineParser)
     add = cmds.add_parser("add", parents=[common], help="store an edition folder (dist/<slug>/)")
     add.add_argument("folder", type=Path)
-    add.add_argument("--edition", type=int, default=None, help="edition number (default: the next one)")
-    add.add_argument("--note", default="", help="what this edition corrects (required from edition 2)")
+    add.add_argument("--edition", type=usage(edition_number), default=None,
+                     help="edition number (default: the next one)")
+    add.add_argument("--note", type=one_line, default="", help="what this edition corrects (required from edition 2)")
     ls = cmds.add_parser("list", parents=[common], help="list the archived editions")
     ls.add_argument("--json", action="store_true", help="a JSON list of editions, each with an id")
     show = cmds.add_parser("show", parents=[common], help="the full record of one edition")
-    show.add_argument("id", help="<brief>@<edition>, as list shows")
+    show.add_argument("id", type=edition_ref, help="<brief>@<edition>, as list shows")
     show.add_argument("--json", action="store_true")
-    ver = cmds.add_parser("verify", parents=[common], help="re-hash stored files; exit 1 if any is missing or altered")
-    ver.add_argument("id", nargs="?", default=None)
-    ver.add_argument("--expect", metavar="HASH", default=None,
-                     help="a head hash kept elsewhere (printed by an earlier verify): the chain must pass through it")
+    ver = cmds.add_parser("verify", parents=[common],
+                          help="check the seals, re-hash stored files; exit 1 naming each problem")
+    ver.add_argument("id", nargs="?", type=edition_ref, default=None)
+    ver.add_argument("--expect", metavar="HASH", type=head_hash, default=None,
+                     help="a head hash kept elsewhere ('brief archive head', or a bag's Catalogue-Seal): "
+                          "the chain must pass through it")
+    cmds.add_parser("head", parents=[common],
+                    help="print the head hash to keep elsewhere (only for a catalogue that passes its seal check)")
     exp = cmds.add_parser("export", parents=[common], help="write one edition as a BagIt bag")
-    exp.add_argument("id")
+    exp.add_argument("id", type=edition_ref)
     exp.add_argument("--bagit", type=Path, required=True, metavar="DIR", help="the bag folder to create")
     reb = cmds.add_parser("rebuild", parents=[common],
                           help="rebuild from the archive file's sources; exit 0 only if the bytes are identical")
-    reb.add_argument("id")
+    reb.add_argument("id", type=edition_ref)
 
 
 def run_archive(args) -> int:
-    """Run one ``brief archive`` command; storage errors become one-line BriefErrors."""
+    """Run one ``brief archive`` command; a SQLite error becomes one line (an OSError is
+    named by :func:`report.cli.main`)."""
+    from .catalogue import storage_error
     from .core import Archive
 
     archive = Archive(args.archive)
     try:
         return COMMANDS[args.archive_command](archive, args)
     except sqlite3.Error as exc:
-        raise BriefError(f"catalogue error: {exc}", archive.root) from None
-    except OSError as exc:
-        raise BriefError(f"{exc.strerror or exc}", exc.filename or archive.root) from None
+        raise storage_error(exc, archive.root, "nothing was changed") from None
 
 
 def _add(archive, args) -> int:
     from .edition import read_edition
 
-    if args.edition is not None and args.edition < 1:
-        raise BriefError("--edition must be 1 or more")
     result = archive.add(read_edition(args.folder), edition=args.edition, note=args.note)
     for variant in result.repaired:
         print(f"{result.id}: the stored {variant} file was missing or altered and has been restored")
@@ -114,15 +152,28 @@ def _verify(archive, args) -> int:
     sealed = report.seal
     for problem in sealed.problems:
         print(f"TAMPERED: {problem}")
+    for note in sealed.notes:
+        print(f"note: {note}")
     if sealed.reaches:
         print(f"catalogue: the chain passes through {args.expect} (record {sealed.reaches})")
     if sealed.pending:
         print("note: the last add committed but did not finish its head file; the next add completes it")
     state = sealed.state
-    verdict = f"{len(sealed.problems)} seal problem(s)" if sealed.problems else "chain intact"
-    print(f"catalogue: {state.editions} sealed record(s), {verdict}; head {state.head} "
-          f"(keep this hash elsewhere to prove the catalogue later)")
+    if sealed.unsealed:
+        print(f"catalogue: {state.editions} record(s), not sealed yet (made before seals; the next add seals it)"
+              + (f", {len(sealed.problems)} seal problem(s)" if sealed.problems else ""))
+        return 1
+    if sealed.problems:
+        print(f"catalogue: {state.editions} record(s), {len(sealed.problems)} seal problem(s)")
+    else:
+        print(f"catalogue: {state.editions} sealed record(s), chain intact; head {state.head} "
+              f"(keep this hash elsewhere to prove the catalogue later)")
     return 0 if report.ok else 1
+
+
+def _head(archive, args) -> int:
+    print(archive.head().head)
+    return 0
 
 
 def _export(archive, args) -> int:
@@ -149,5 +200,5 @@ def _rebuild(archive, args) -> int:
     return 0 if out.ok else 1
 
 
-COMMANDS = {"add": _add, "list": _list, "show": _show, "verify": _verify, "export": _export,
+COMMANDS = {"add": _add, "list": _list, "show": _show, "verify": _verify, "head": _head, "export": _export,
             "rebuild": _rebuild}

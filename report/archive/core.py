@@ -1,20 +1,29 @@
-"""The archive's operations: add an edition (immutable), list, show, verify.
+"""The archive's operations: add an edition (immutable), list, show, verify, head.
 
-``add`` takes the catalogue's write lock (BEGIN IMMEDIATE), checks the chain's end against
-the head file (a catalogue that fails :func:`.seal.check` takes nothing; ``verify`` checks
-every record), decides the edition number, stores the files
-(temp, fsync, rename) and only then inserts and seals the rows, writes the head file with
-the new state pending and commits, all in that one transaction; then, under the lock
-again, it writes the head file with the new state alone. A crash before the commit leaves
-stored objects no row names; they are harmless (``verify`` mentions them, never fails on
-them) and the next add of the same bytes reuses them. Adding an archived edition again
-changes no row but restores any of its stored files that went missing or bad. Readers
-(list, show, verify) open the catalogue read-only.
+``add`` takes the catalogue's write lock (BEGIN IMMEDIATE) and runs the whole seal check
+(:func:`.seal.check`: every row, every record file, the head file; a catalogue that fails
+it takes nothing), decides the edition number, stores the files (temp, fsync, rename) and
+only then inserts and seals the rows, writes the edition's record file, writes the head
+file with the new state pending and commits, all in that one transaction; then, under the
+lock again, it writes the head file with the new state alone. A catalogue made before seals
+(version 1) is sealed by its next add, and one sealed before record files (version 2) gets
+them, in the same transaction. A crash before the commit leaves stored objects no row names
+and at most the record file of the edition being added; they are harmless (``verify`` notes
+them, never fails on them) and the next add reuses or replaces them. Adding an archived
+edition again changes no row but restores any of its stored files that went missing or
+bad. Readers (list, show, verify, head) open the catalogue read-only.
+
+``BRIEF_FAULT`` (for tests, see :mod:`report.output`) kills an add with SIGKILL at a point:
+``archive-stored`` (files stored, no row), ``archive-sealed`` (rows, seals and record file
+written, head file pending, not committed), ``archive-committed`` (committed, head file not
+yet final).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +31,7 @@ from .. import faults
 from ..errors import BriefError
 from . import VARIANTS
 from . import seal
-from .catalogue import GENESIS, NAME as CATALOGUE, Catalogue, Edition, edition_id
+from .catalogue import GENESIS, NAME as CATALOGUE, SCHEMA_VERSION, Catalogue, Edition, edition_id, storage_error
 from .edition import Incoming
 from .store import Store
 
@@ -52,7 +61,7 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return not self.problems and not (self.seal and self.seal.problems)
+        return not self.problems and not (self.seal and (self.seal.problems or self.seal.unsealed))
 
 
 def now() -> str:
@@ -96,47 +105,67 @@ class Archive:
     def add(self, incoming: Incoming, edition: int | None = None, note: str = "") -> Added:
         if set(incoming.files) != set(VARIANTS):
             raise BriefError(f"an edition needs all of {', '.join(VARIANTS)}")
+        try:
+            return self._add(incoming, edition, note)
+        except (sqlite3.Error, OSError) as exc:
+            error = storage_error(exc, self.root, "nothing was added")
+            if error is None:
+                raise  # another OSError: the CLI names its file
+            raise error from None
+
+    def _add(self, incoming: Incoming, edition: int | None, note: str) -> Added:
         shas = {v: rec.sha256 for v, (rec, _) in incoming.files.items()}
         brief_id = incoming.meta.brief_id
         cat = self.catalogue(create=True)
+        written: list[Path] = []  # record files this add wrote, until it commits
+        made = False  # whether it made records/ itself
         try:
             faults.point("add-opened")  # BRIEF_FAULT points of an add, in the order it reaches them
             with cat.writing():
-                checked, first_seal = self._sealable(cat)
+                checked = seal.check(cat, self.store)
+                if checked.problems:
+                    raise BriefError(f"the catalogue fails its seal check, so nothing is added: {checked.problems[0]} "
+                                     f"('brief archive verify' lists every problem)", cat.path)
                 number, new = decide(cat.hashes_by_edition(brief_id), shas, brief_id, edition, note)
                 states = {v: self.store.put(data, rec.sha256) for v, (rec, data) in incoming.files.items()}
                 faults.point("add-stored")
                 if new:
                     cat.insert(incoming.meta, number, note.strip(), [incoming.files[v][0] for v in VARIANTS], now())
-                ids = first_seal + ([edition_id(brief_id, number)] if new else [])
-                start = seal.State(0, GENESIS, "", checked.state.schema) if first_seal else checked.state
-                end = seal.seal_new(cat, start, ids)
+                migrating = cat.version < SCHEMA_VERSION
+                if migrating:
+                    cat.migrate(sealing=checked.unsealed)
+                ids = [s.id for s in checked.chain] if checked.unsealed else []
+                ids += [edition_id(brief_id, number)] if new else []
+                start = seal.State(0, GENESIS, "", 0) if checked.unsealed else checked.state
+                fresh = seal.seal_new(cat, start, ids)
+                chain = fresh if checked.unsealed else checked.chain + fresh
+                end = seal.State(len(chain), chain[-1].hash if chain else GENESIS,
+                                 chain[-1].id if chain else "", cat.schema_cookie())
+                made = not self.store.records_dir.exists()
+                if migrating and not checked.records:
+                    written = self.store.put_records({s.seq: s.to_bytes() for s in chain})
+                elif fresh:
+                    written = self.store.put_records({s.seq: s.to_bytes() for s in fresh})
                 faults.point("add-sealed")
-                if ids:  # the head names both states until the commit is durable
-                    seal.write_head(self.root, checked.state, pending=end)
+                if written or migrating:  # the head names both states until the commit is durable
+                    seal.write_head(self.store, checked.state, pending=end)
                 faults.point("add-pending")
+            written = []  # committed: the record files are the catalogue's now
             faults.point("add-committed")
-            if ids or checked.pending or not (self.root / seal.HEAD).exists():
+            if fresh or migrating or checked.pending or not (self.root / seal.HEAD).exists():
                 with cat.writing():  # under the lock again, unless a later add already moved on
                     if cat.tip() == (end.editions, end.head):
-                        seal.write_head(self.root, end)
+                        seal.write_head(self.store, end)
             faults.point("add-done")
             # re-adding an archived edition restores stored copies that went missing or bad
             repaired = tuple(v for v, s in states.items() if s == "repaired" or (s == "stored" and not new))
             return Added(edition_id(brief_id, number), new, repaired)
         finally:
             cat.close()
-
-    def _sealable(self, cat: Catalogue) -> tuple[seal.Check, list[str]]:
-        """The seal check an add starts from, and the editions of a never-sealed (version 1)
-        catalogue to seal first. A catalogue that fails the check takes no new edition."""
-        checked = seal.check(cat, self.root, full=False)  # the chain's end; verify checks every record
-        if cat.tip()[0] and cat.last_seal()[0] == 0 and seal.read_head(self.root)[0] is None:
-            return checked, [ed.id for ed, _ in cat.sealed()]  # first seal of an upgraded catalogue
-        if checked.problems:
-            raise BriefError(f"the catalogue fails its seal check, so nothing is added: {checked.problems[0]} "
-                             f"('brief archive verify' lists every problem)", cat.path)
-        return checked, []
+            if written and made:  # not committed: the record files it wrote go too
+                shutil.rmtree(self.store.records_dir, ignore_errors=True)
+            for path in written:
+                path.unlink(missing_ok=True)
 
     def editions(self, wanted: str | None = None) -> list[Edition]:
         cat = self.catalogue(readonly=True)
@@ -145,6 +174,27 @@ class Archive:
         finally:
             cat.close()
 
+    def sealed(self, expect: str | None = None) -> seal.Check:
+        """The catalogue's seal check (reads only)."""
+        cat = self.catalogue(readonly=True)
+        try:
+            return seal.check(cat, self.store, expect)
+        finally:
+            cat.close()
+
+    def head(self) -> seal.State:
+        """The chain's end, to publish elsewhere: only for a catalogue that passes its seal check."""
+        checked = self.sealed()
+        if checked.problems:
+            raise BriefError(f"the catalogue fails its seal check, so its head proves nothing: {checked.problems[0]} "
+                             f"('brief archive verify' lists every problem)", self.root / CATALOGUE)
+        if checked.unsealed:
+            raise BriefError("the catalogue is not sealed yet (made before seals); the next add seals it",
+                             self.root / CATALOGUE)
+        if not checked.state.editions:
+            raise BriefError("the archive holds no edition yet, so there is no head to publish", self.root / CATALOGUE)
+        return checked.state
+
     def verify(self, wanted: str | None = None, expect: str | None = None) -> Report:
         """Check the catalogue's seals and re-hash every stored file of every edition (or of
         one); name the missing and altered. Reads only: works on a read-only copy or mount."""
@@ -152,7 +202,7 @@ class Archive:
         seen: dict[str, str] = {}
         cat = self.catalogue(readonly=True)
         try:
-            report.seal = seal.check(cat, self.root, expect)
+            report.seal = seal.check(cat, self.store, expect)
             editions = cat.editions(wanted)
         finally:
             cat.close()
