@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import io
 import itertools
 import json
 import os
@@ -19,6 +20,7 @@ from conftest import ROOT, SAMPLE, run_brief
 from report.archive.core import Archive, decide
 from report.archive.edition import read_edition
 from report.errors import BriefError
+from report.pdf.streamends import unambiguous_stream_ends
 
 SLUG = "japan-russia-2018"
 
@@ -39,8 +41,16 @@ def variant_copy(src: Path, dest_root: Path, label: str, only: tuple[str, ...] =
             pdf.docinfo["/Subject"] = f"corrected: {label}"
             if creator:
                 pdf.docinfo["/Creator"] = pdf.docinfo["/Producer"] = creator
-            pdf.save(path)
+            resave(pdf, path)
     return dest
+
+
+def resave(pdf: pikepdf.Pdf, path: Path) -> None:
+    """Save an edited edition as the project's writer would end its streams (a plain save
+    may end one in CR, which the validator reads as one byte short)."""
+    buf = io.BytesIO()
+    pdf.save(buf)
+    path.write_bytes(unambiguous_stream_ends(buf.getvalue()))
 
 
 def build_edition(root: Path, label: str, out: Path | None = None) -> Path:

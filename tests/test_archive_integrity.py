@@ -18,7 +18,7 @@ import pikepdf
 import pytest
 
 from conftest import ROOT, SAMPLE, run_brief
-from test_archive import SLUG, archive_cmd, build_edition, one_clean_error
+from test_archive import SLUG, archive_cmd, build_edition, one_clean_error, resave
 
 VARIANTS = ("print", "screen", "archive")
 
@@ -69,7 +69,7 @@ def test_a_file_edited_after_the_build_is_refused(sample_build, archive, tmp_pat
     screen = forged / f"{SLUG}-screen.pdf"
     with pikepdf.open(screen, allow_overwriting_input=True) as pdf:  # title and metadata untouched
         pdf.Root.OpenAction = pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)"))
-        pdf.save(screen)
+        resave(pdf, screen)
     line = one_clean_error(archive_cmd(archive, "add", forged))
     assert screen.name in line and "does not match edition.json" in line
 
@@ -88,7 +88,7 @@ def test_a_file_edited_after_the_build_is_refused(sample_build, archive, tmp_pat
         record = json.loads(specs["brief-build.json"].EF.F.read_bytes())
         record["sources"][f"briefs/{SLUG}/brief.md"] = hashlib.sha256(text).hexdigest()
         specs["brief-build.json"].EF.F.write(json.dumps(record).encode())
-        pdf.save(path)
+        resave(pdf, path)
     rewrite_manifest(forged2, path.name)
     line = one_clean_error(archive_cmd(archive, "add", forged2))
     assert path.name in line and "do not hash to the build id" in line
