@@ -64,7 +64,6 @@ class Context:
 
     pdf: pikepdf.Pdf | None
     raw: bytes | None
-    profile: str
     open_error: str | None = None
     cache: dict = field(default_factory=dict)
     #: digests (:func:`.content.form_digest`) of Form XObjects already checked on their own
@@ -161,6 +160,7 @@ HOUSE: dict[str, list[str]] = {
         "metadata.info_xmp",
         "images.resolution",
         "graphics.line_width",
+        "graphics.hairline",
         "graphics.type_size",
     ],
     "screen": [
@@ -229,10 +229,10 @@ def _open(source):
         return None, raw, str(exc).strip() or "unreadable", False
 
 
-def run_rules(source, rule_ids, profile="archive", trusted: frozenset = frozenset()) -> list[RuleResult]:
+def run_rules(source, rule_ids, trusted: frozenset = frozenset()) -> list[RuleResult]:
     """Run the given rule ids on ``source`` (path or pikepdf.Pdf)."""
     pdf, raw, err, owned = _open(source)
-    ctx = Context(pdf, raw, profile, err, trusted=frozenset(trusted))
+    ctx = Context(pdf, raw, err, trusted=frozenset(trusted))
     out: list[RuleResult] = []
     try:
         for rid in rule_ids:
@@ -267,13 +267,13 @@ def check(source, profile: str = "print", trusted: frozenset = frozenset()) -> l
     the content rules do not walk them again. ``brief check`` trusts nothing."""
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose from {sorted(PROFILES)}")
-    return run_rules(source, PROFILES[profile], profile, trusted)
+    return run_rules(source, PROFILES[profile], trusted)
 
 
 #: Rules whose findings come from walking content streams. They are the ones a figure can
 #: be checked by on its own, once, instead of at every use in every build.
 CONTENT_RULES = frozenset({"colour.pdfx", "colour.total_ink", "colour.report", "fonts.glyphs",
-                           "fonts.notdef", "graphics.line_width", "graphics.type_size",
+                           "fonts.notdef", "graphics.line_width", "graphics.hairline", "graphics.type_size",
                            "images.resolution"})
 
 
@@ -288,7 +288,7 @@ def check_form(source, profile: str) -> tuple[str, list[RuleResult]]:
     try:
         digest = form_digest(pdf.pages[0].as_form_xobject())
         rules = [r for r in PROFILES[profile] if r in CONTENT_RULES]
-        return digest, failures(run_rules(pdf, rules, profile))
+        return digest, failures(run_rules(pdf, rules))
     finally:
         if owned:
             pdf.close()
