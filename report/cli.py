@@ -16,13 +16,14 @@ import signal
 import sys
 from pathlib import Path
 
+from .editions import EDITIONS
 from .errors import BriefError, Terminated, raise_terminated
 from .terminal import escaped_output, one_line
 
 SAMPLE = Path("briefs/japan-russia-2018")
-#: the editions, in build order (report.pdf.VARIANTS; named here so that building the parser
-#: imports neither ReportLab nor pikepdf: `brief --help` and usage errors stay instant)
-EDITIONS = ("print", "screen", "archive")
+#: the preflight's standards alone (report.preflight.STANDARDS; named here so that building the
+#: parser imports neither ReportLab nor pikepdf: `brief --help` and usage errors stay instant)
+STANDARDS = ("pdfa-2b", "pdfa-3b", "pdfua-1", "pdfx-1a")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -48,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="preflight a PDF against an edition's profile or a standard alone")
     c.add_argument("file", type=Path)
     c.add_argument("--profile", required=True,
-                   choices=["print", "screen", "archive", "pdfa-2b", "pdfa-3b", "pdfua-1", "pdfx-1a"],
+                   choices=[*EDITIONS, *STANDARDS],
                    help="an edition (its standard + house rules) or a standard alone (any PDF)")
     c.add_argument("--json", action="store_true", help="results as a JSON list")
 
@@ -160,11 +161,10 @@ def _check_out(out: Path) -> None:
 
 
 def _build(args) -> int:
-    from .pdf import VARIANTS
     from .pipeline import build
     from .style import STYLES_DIR
 
-    variants = list(VARIANTS) if args.variant == "all" else [args.variant]
+    variants = list(EDITIONS) if args.variant == "all" else [args.variant]
     _check_out(args.out)
     say = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
 

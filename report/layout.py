@@ -56,6 +56,7 @@ class Laid:
     placements: list[Placement] = field(default_factory=list)
     outline: list[tuple[str, int]] = field(default_factory=list)  # (title, level) in reading order
     tags: Tags | None = None  # the logical structure and the marked content of each page
+    figure_forms: tuple[str, ...] = ()  # the page resource names of the figures' forms (set by compose)
 
 
 def escape(text: str) -> str:

@@ -12,6 +12,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 from decimal import Decimal
 
 import pikepdf
@@ -21,9 +22,10 @@ from pikepdf import Array, Dictionary, Name, Stream
 from conftest import ROOT, SAMPLE, run_brief
 from report.errors import BriefError
 from report.layout import layout
-from report.pdf import VARIANTS, FinishInput, pdfa, pdfx
+from report.editions import EDITIONS
+from report.pdf import pdfa, pdfx
 from report.pdf.cmyk import to_palette_cmyk
-from report.pdf.common import build_epoch
+from report.pdf.common import FinishInput, build_epoch
 from report.pipeline import TOOL, load
 
 MM = 72 / 25.4
@@ -77,9 +79,9 @@ def sample():
     return brief, style, layout(brief, style, colour="cmyk")
 
 
-def finish_input(brief, style, laid, **extra):
-    return FinishInput(laid=laid, brief=brief, style=style, epoch=build_epoch(brief), tool=TOOL,
-                       extra=extra)
+def finish_input(brief, style, laid, edition="print", pad_to=1):
+    return FinishInput(edition=EDITIONS[edition], laid=laid, brief=brief, style=style, epoch=build_epoch(brief),
+                       tool=TOOL, pad_to=pad_to)
 
 
 def figure_pdf(face="#00467f", alpha=None) -> bytes:
@@ -497,7 +499,7 @@ def test_archive_attaches_exactly_the_files_the_build_used(tmp_path, brief_copy)
         f"briefs/{slug}/places.toml": "places", f"briefs/{slug}/layers/route.geojson": "layer",
         "geodata/gazetteer.toml": "gazetteer"}
     text_only = dataclasses.replace(brief, blocks=tuple(b for b in brief.blocks if type(b).__name__ != "FigureRef"))
-    out = pdfa.finish(finish_input(text_only, style, layout(text_only, style)))
+    out = pdfa.finish(finish_input(text_only, style, layout(text_only, style), "archive"))
     path = tmp_path / "archive.pdf"
     path.write_bytes(out)
     with pikepdf.open(path) as pdf:
@@ -584,15 +586,26 @@ def test_extract_sources_refuses_names_that_leave_the_folder(sample_build, tmp_p
 
 # ---- all editions --------------------------------------------------------------------------
 
-def test_variants_are_registered_in_order():
-    assert list(VARIANTS) == ["print", "screen", "archive"]
-    assert VARIANTS["print"].profile == "print" and VARIANTS["archive"].profile == "archive"
+def test_a_new_row_in_the_table_is_one_more_edition(sample_build, tmp_path):
+    """A row naming an existing finisher: built into its own file, checked by its own profile
+    (its standards' rules and its house rules), the finisher's bytes."""
+    code = ("import dataclasses, sys; from pathlib import Path; from report import editions; "
+            "editions.EDITIONS['proof'] = dataclasses.replace(editions.EDITIONS['screen'], name='proof', "
+            "house=('boxes.a4',)); "
+            "from report.pipeline import build; from report.preflight import PROFILES; "
+            "[b] = build(Path(sys.argv[1]), Path(sys.argv[2]), ['proof']); "
+            "print(b.path.name, len(PROFILES['proof']))")
+    proc = subprocess.run([sys.executable, "-c", code, str(SAMPLE), str(tmp_path)], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-800:]
+    assert proc.stdout.split() == [f"{SLUG}-proof.pdf", "2"]  # validator.pdfua-1 + boxes.a4
+    assert (tmp_path / SLUG / f"{SLUG}-proof.pdf").read_bytes() == edition(sample_build, "screen").read_bytes()
 
 
 def test_rebuilds_are_byte_identical_in_another_folder_and_cwd(sample_build, tmp_path):
     proc = run_brief("build", SAMPLE, "--out", tmp_path / "elsewhere", "-q", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    for variant in VARIANTS:
+    for variant in EDITIONS:
         again = tmp_path / "elsewhere" / SLUG / f"{SLUG}-{variant}.pdf"
         assert again.read_bytes() == edition(sample_build, variant).read_bytes(), \
             f"{variant} differs between builds (XObject names: {_xobject_names(again)} vs " \
@@ -609,7 +622,7 @@ def test_source_date_epoch_sets_every_date(tmp_path):
     env = dict(os.environ, SOURCE_DATE_EPOCH="1536883200")  # 2018-09-14T00:00:00Z
     proc = run_brief("build", SAMPLE, "--out", tmp_path, "-q", env=env)
     assert proc.returncode == 0, proc.stderr
-    for variant in VARIANTS:
+    for variant in EDITIONS:
         with pikepdf.open(tmp_path / SLUG / f"{SLUG}-{variant}.pdf") as pdf:
             assert str(pdf.trailer.Info.CreationDate).startswith("D:20180914000000")
             assert pdf.open_metadata()["xmp:CreateDate"].startswith("2018-09-14T00:00:00")

@@ -117,8 +117,8 @@ def test_builds_started_together_render_each_figure_once(tmp_path):
 
 
 def test_the_cli_parser_imports_neither_reportlab_nor_pikepdf():
-    code = ("import sys, report.cli as c; c._parser(); from report.pdf import VARIANTS; "
-            "print(tuple(VARIANTS) == c.EDITIONS)")
+    code = ("import sys, report.cli as c; c._parser(); from report.preflight import STANDARDS; "
+            "print(tuple(STANDARDS) == c.STANDARDS)")
     probe = ("import sys, report.cli as c; c._parser(); "
              "print(sorted(m for m in ('reportlab', 'pikepdf', 'page') if m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,

@@ -9,8 +9,10 @@
   profile); Info ``GTS_PDFXVersion`` / ``GTS_PDFXConformance`` / ``Trapped`` with their
   XMP twins in the ``pdfx`` namespace.
 - Boxes and marks from :mod:`.marks`; no links, bookmarks or other interactive features.
-- ``extra["pad_to"]``: the page count is padded with blank pages to a multiple of it
+- ``FinishInput.pad_to``: the page count is padded with blank pages to a multiple of it
   (4 for saddle stitching); blank pages get the same boxes and marks.
+- Its figures arrive as their palette-CMYK copies (``Edition.figures``, converted once per
+  figure key): the conversion leaves their forms as they are.
 """
 
 from __future__ import annotations
@@ -23,8 +25,6 @@ from .cmyk import to_palette_cmyk
 from .common import FinishInput, open_laid, save, set_metadata
 from .marks import impose
 
-VERSION = "PDF/X-1:2003"
-CONFORMANCE = "PDF/X-1a:2003"
 CONDITION = dict(
     OutputConditionIdentifier="FOGRA39",
     OutputCondition="Offset printing, coated paper (ISO 12647-2:2004/Amd 1, paper type 1 or 2), "
@@ -34,34 +34,31 @@ CONDITION = dict(
 )
 
 
-def figure_pdf(fig, style):
-    """A figure as print stamps it: its palette-CMYK copy, made once per figure key."""
-    from ..figforms import print_pdf
-
-    return print_pdf(fig, style)
-
-
 def finish(fin: FinishInput) -> bytes:
     pdf = open_laid(fin)
     _strip_interactive(pdf)
-    _pad(pdf, fin.extra.get("pad_to", 1))
-    converted = set()
-    if fin.figures:
-        from ..figforms import stamp
-
-        converted = stamp(pdf, fin.figures, lambda fig: figure_pdf(fig, fin.style))
+    _pad(pdf, fin.pad_to)
     _no_transparency(pdf)
-    to_palette_cmyk(pdf, fin.style, skip=converted)
+    to_palette_cmyk(pdf, fin.style, skip=_figure_forms(pdf, fin.laid.figure_forms))
     impose(pdf)
     pdf.Root.OutputIntents = Array([pdf.make_indirect(Dictionary(
         Type=Name.OutputIntent, S=Name.GTS_PDFX,
         **{k: pikepdf.String(v) for k, v in CONDITION.items()}))])
-    set_metadata(pdf, fin,
-                 extra_xmp={"pdfx:GTS_PDFXVersion": VERSION, "pdfx:GTS_PDFXConformance": CONFORMANCE,
-                            "pdf:Trapped": "False"},
-                 extra_info={"/GTS_PDFXVersion": VERSION, "/GTS_PDFXConformance": CONFORMANCE,
-                             "/Trapped": Name("/False")})
+    xmp = fin.edition.xmp
+    set_metadata(pdf, fin, extra_info={"/GTS_PDFXVersion": xmp["pdfx:GTS_PDFXVersion"],
+                                       "/GTS_PDFXConformance": xmp["pdfx:GTS_PDFXConformance"],
+                                       "/Trapped": Name("/" + xmp["pdf:Trapped"])})
     return save(pdf, version="1.4", object_streams=False)
+
+
+def _figure_forms(pdf: pikepdf.Pdf, names) -> set:
+    """The object ids of the figures' forms (by their page resource ``names``)."""
+    out = set()
+    for page in pdf.pages:
+        xo = page.obj.get("/Resources", Dictionary()).get("/XObject")
+        if isinstance(xo, Dictionary):
+            out.update(xo[n].objgen for n in names if n in xo)
+    return out
 
 
 def _strip_interactive(pdf: pikepdf.Pdf) -> None:

@@ -8,12 +8,12 @@ import io
 import pikepdf
 
 from .common import FinishInput, save, set_metadata
-from .tagged import add_structure, ua_xmp
+from .tagged import add_structure
 
 
 def finish(fin: FinishInput) -> bytes:
     pdf = pikepdf.open(io.BytesIO(fin.laid.pdf))
-    set_metadata(pdf, fin, extra_xmp=ua_xmp())
+    set_metadata(pdf, fin)
     pdf.Root.PageMode = pikepdf.Name.UseOutlines
     add_structure(pdf, fin.laid.tags)
     return save(pdf)

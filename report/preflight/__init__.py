@@ -3,7 +3,7 @@
 Usage::
 
     from report.preflight import check, PROFILES, format_text, to_json
-    results = check("out/brief-print.pdf", profile="print")
+    results = check("out/brief.pdf", profile="pdfx-1a")
 
 Every rule is a small function ``fn(ctx) -> list[RuleResult] | None``
 registered with :func:`rule` under a stable id.  A rule returns the failures
@@ -26,6 +26,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Callable
 
 import pikepdf
+
+from ..editions import EDITIONS
 
 
 @dataclass(frozen=True)
@@ -147,55 +149,10 @@ STANDARDS: dict[str, list[str]] = {
     ],
 }
 
-#: The institute's own rules per edition, on top of the edition's standard.
-HOUSE: dict[str, list[str]] = {
-    "print": [
-        "structure.header",
-        "boxes.print",
-        "fonts.no_type3",
-        "fonts.notdef",
-        "fonts.tounicode",
-        "colour.total_ink",
-        "metadata.xmp_present",
-        "metadata.info_xmp",
-        "images.resolution",
-        "graphics.line_width",
-        "graphics.hairline",
-        "graphics.type_size",
-    ],
-    "screen": [
-        "structure.open",
-        "structure.trailer",
-        "boxes.a4",
-        "fonts.embedded",
-        "fonts.notdef",
-        "fonts.tounicode",
-        "colour.report",
-        "metadata.xmp_present",
-        "metadata.info_xmp",
-        "actions.javascript",
-        "graphics.line_width",
-        "graphics.type_size",
-    ],
-    "archive": [
-        "structure.open",
-        "boxes.a4",
-        "fonts.notdef",
-        "fonts.tounicode",
-        "metadata.info_xmp",
-        "actions.javascript",
-        "actions.external",
-        "graphics.line_width",
-        "graphics.type_size",
-    ],
-}
-
-#: Which standards each edition claims (the screen and archive editions are tagged PDF/UA-1:
-#: their XMP claims it, and no file claiming it is written unless the validator agrees).
-EDITION_STANDARD = {"print": ("pdfx-1a",), "screen": ("pdfua-1",), "archive": ("pdfa-3b", "pdfua-1")}
-
+#: An edition's profile: the rules of the standards it claims, then the institute's own rules
+#: for it (both from :data:`report.editions.EDITIONS`); then the standards alone.
 PROFILES: dict[str, list[str]] = {
-    **{ed: [r for std in stds for r in STANDARDS[std]] + HOUSE[ed] for ed, stds in EDITION_STANDARD.items()},
+    **{e.name: [r for std in e.standards for r in STANDARDS[std]] + list(e.house) for e in EDITIONS.values()},
     **STANDARDS,
 }
 
@@ -260,7 +217,7 @@ def clause_of(rule_id: str) -> str:
     return CLAUSES.get(rule_id, "house")
 
 
-def check(source, profile: str = "print", trusted: frozenset = frozenset()) -> list[RuleResult]:
+def check(source, profile: str, trusted: frozenset = frozenset()) -> list[RuleResult]:
     """Check ``source`` (path, PDF bytes or open pikepdf.Pdf) against ``profile``.
 
     ``trusted``: digests of forms (figures) that :func:`check_form` passed for this profile;
@@ -310,5 +267,5 @@ def to_json(results) -> str:
     return json.dumps([asdict(r) for r in results], indent=2)
 
 
-__all__ = ["RuleResult", "RULES", "PROFILES", "CONTENT_RULES", "check_form", "STANDARDS", "HOUSE", "CLAUSES", "clause_of", "check", "run_rules", "format_text",
+__all__ = ["RuleResult", "RULES", "PROFILES", "CONTENT_RULES", "check_form", "STANDARDS", "CLAUSES", "clause_of", "check", "run_rules", "format_text",
            "to_json", "failures", "rule", "Context"]
