@@ -1,9 +1,9 @@
 """Stage 3, layout: brief model + style (+ rendered figures) → an A4 PDF, via ReportLab.
 
 The layout knows pages, columns and type; it does not know print shops or archives
-(that is the finishing stage). It draws every colour from the style's palette, in
-the colour model the caller asks for (``rgb`` or ``cmyk``), and returns the PDF
-bytes with the places where figures were set, so later stages can check them.
+(that is the finishing stage). It draws every colour from the style's palette, in RGB
+(the print edition's finisher maps each to the palette's CMYK, so the page is typeset once),
+and returns the PDF bytes with the places where figures were set, so later stages can check them.
 
 Text from the brief is always escaped before it reaches ReportLab's paragraph
 markup: a ``<font>`` or ``&`` in the source prints literally.
@@ -15,7 +15,7 @@ import io
 from dataclasses import dataclass, field, replace
 from html import escape as _html_escape
 
-from reportlab.lib.colors import CMYKColor, Color
+from reportlab.lib.colors import Color
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
@@ -79,18 +79,13 @@ def human_date(iso: str) -> str:
 
 
 class Palette:
-    """Style colour roles as ReportLab colours in one colour model."""
+    """Style colour roles as ReportLab (RGB) colours."""
 
-    def __init__(self, style: Style, model: str):
-        if model not in ("rgb", "cmyk"):
-            raise ValueError(f"colour model must be rgb or cmyk, not {model}")
-        self.style, self.model = style, model
+    def __init__(self, style: Style):
+        self.style = style
 
-    def __call__(self, role: str):
-        c = self.style.colour(role)
-        if self.model == "cmyk":
-            return CMYKColor(*(v / 100 for v in c.cmyk))
-        return Color(*(v / 255 for v in c.rgb))
+    def __call__(self, role: str) -> Color:
+        return Color(*(v / 255 for v in self.style.colour(role).rgb))
 
 
 class _Typesetter:
@@ -161,8 +156,7 @@ class _Typesetter:
                 if tag is not None:
                     tag.links.setdefault(run.href, f"{run.text.strip()} ({run.href})")
                 colour = self.style.colour("accent").hex if "accent" in self.style.colours else "#000000"
-                s = f"<a href={quoteattr(run.href)} color={quoteattr(colour)}>{s}</a>" if self.palette.model == "rgb" \
-                    else f"<a href={quoteattr(run.href)}>{s}</a>"
+                s = f"<a href={quoteattr(run.href)} color={quoteattr(colour)}>{s}</a>"
             out.append(s)
         return "".join(out)
 
@@ -380,11 +374,10 @@ def _footer_canvas(style: Style, ts: _Typesetter, brief: Brief, palette: Palette
     return FooterCanvas
 
 
-def layout(brief: Brief, style: Style, figures: dict[str, Figure] | None = None,
-           colour: str = "rgb") -> Laid:
+def layout(brief: Brief, style: Style, figures: dict[str, Figure] | None = None) -> Laid:
     """Typeset the brief; return the PDF bytes and what was placed where."""
     figures = figures or {}
-    palette = Palette(style, colour)
+    palette = Palette(style)
     ts = _Typesetter(brief, style, palette)
     page = style.page
     width, height = page.width * MM, page.height * MM

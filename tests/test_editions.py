@@ -74,9 +74,9 @@ def streams(pdf):
 
 @pytest.fixture(scope="module")
 def sample():
-    """The small test brief (no figures of its own), laid out in CMYK for print."""
+    """The small test brief (no figures of its own), laid out."""
     brief, style = load(ROOT / "tests" / "briefs" / "arctic-notes")
-    return brief, style, layout(brief, style, colour="cmyk")
+    return brief, style, layout(brief, style)
 
 
 def finish_input(brief, style, laid, edition="print", pad_to=1):
