@@ -19,8 +19,9 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
 
 from ..errors import BriefError
+from ..pdfmech.save import save
 from .cmyk import to_palette_cmyk
-from .common import FinishInput, open_laid, save, set_metadata
+from .common import FinishInput, open_laid, set_metadata
 from .marks import impose
 
 VERSION = "PDF/X-1:2003"
