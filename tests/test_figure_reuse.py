@@ -81,7 +81,7 @@ def test_a_trusted_figure_changed_in_the_document_is_walked_again(twice):
     """Trust is by the form's content: an edited copy of a checked figure is checked."""
     tmp, _, env = twice
     from report.preflight import check
-    from report.preflight.content import form_digest
+    from report.pdfmech.content import form_digest
 
     path = tmp / "dist" / SLUG / f"{SLUG}-print.pdf"
     with pikepdf.open(path) as pdf:
