@@ -67,10 +67,9 @@ def test_a_warm_build_neither_converts_nor_checks_an_unchanged_figure(twice, mon
     from report.pdf import cmyk
 
     checked, converted = [], []
-    real_check_form, real_content = preflight.check_form, cmyk._Converter.content
+    real_check_form = preflight.check_form
     monkeypatch.setattr(preflight, "check_form", lambda *a, **k: checked.append(a) or real_check_form(*a, **k))
-    monkeypatch.setattr(cmyk._Converter, "content",
-                        lambda self, owner, res, where: converted.append(where) or real_content(self, owner, res, where))
+    monkeypatch.setattr(cmyk._Converter, "begin", lambda self, frame: converted.append(frame.trail))
     built = pipeline.build(brief, tmp / "warm", ["print"])
     assert checked == []
     assert converted and all(re.fullmatch(r"page \d+", w) for w in converted), converted
