@@ -26,8 +26,9 @@ from .figures import Figure
 from .style import Style
 
 _HERE = Path(__file__).resolve().parent
-_CMYK_CODE = [_HERE / "figforms.py", _HERE / "pdf" / "cmyk.py"]
-_CHECK_CODE = [_HERE / "figforms.py", *sorted((_HERE / "preflight").glob("*.py"))]
+_MECH_CODE = sorted((_HERE / "pdfmech").glob("*.py"))
+_CMYK_CODE = [_HERE / "figforms.py", _HERE / "pdf" / "cmyk.py", *_MECH_CODE]
+_CHECK_CODE = [_HERE / "figforms.py", *sorted((_HERE / "preflight").glob("*.py")), *_MECH_CODE]
 _digests: dict[tuple, str] = {}
 
 

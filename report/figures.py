@@ -27,7 +27,8 @@ from .style import MM, Style
 
 ROOT = Path(__file__).resolve().parent.parent
 CODE = [ROOT / "geodata" / n for n in ("maps.py", "labels.py", "scalebar.py", "look.py", "base.py", "spec.py")] + [
-    ROOT / "report" / "charts.py", ROOT / "report" / "figures.py", ROOT / "report" / "cidfonts.py"]
+    ROOT / "report" / "charts.py", ROOT / "report" / "figures.py", ROOT / "report" / "cidfonts.py",
+    ROOT / "report" / "pdfmech" / "content.py", ROOT / "report" / "pdfmech" / "objects.py"]  # cidfonts' walk
 DATA = [ROOT / "geodata" / "MANIFEST.json"]
 DATA_ROLES = ("gazetteer", "places", "layer", "bundled-layer")  # inputs a figure may draw from
 

@@ -20,7 +20,7 @@ from conftest import ROOT, SAMPLE, run_brief
 from report.archive.core import Archive, decide
 from report.archive.edition import read_edition
 from report.errors import BriefError
-from report.pdf.streamends import unambiguous_stream_ends
+from report.pdfmech.save import unambiguous_stream_ends
 
 SLUG = "japan-russia-2018"
 

@@ -13,7 +13,7 @@ from pikepdf import Array, Dictionary, Name, Stream, String
 
 from conftest import SAMPLE, run_brief
 from report.cidfonts import forbidden_value, normalise, tounicode_entries
-from report.pdf.common import save
+from report.pdfmech.save import save
 
 VARIANTS = ("print", "screen", "archive")
 

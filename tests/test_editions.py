@@ -292,6 +292,36 @@ def test_an_off_palette_colour_is_an_error_only_where_it_paints(sample):
     assert b"0 0 0 1 k" in convert(b"0 0 0 RG 0.1019607843 g /M0 Do", marker=b"0 0 5 5 re f")
     with pytest.raises(BriefError, match="#000000"):
         convert(b"0 0 0 RG 0.1019607843 g /M0 Do", marker=b"0 0 m 5 5 l S")
+    # the same marker drawn again, now with a colour outside the palette: judged again
+    with pytest.raises(BriefError, match="#000000"):
+        convert(b"0.1019607843 G /M0 Do 0 0 0 RG /M0 Do", marker=b"0 0 m 5 5 l S")
+
+
+def test_a_form_painting_in_its_callers_colour_space_is_converted_in_that_space(sample):
+    """A form that sets colours with ``sc`` in the space its caller selected (valid PDF) is
+    converted as drawn: its operands become CMYK, as the caller's space does."""
+    _, style, _ = sample
+    pdf = pikepdf.new()
+    page = pdf.add_blank_page()
+    form = pdf.make_stream(b"0 0.2745 0.498 sc 0 0 5 5 re f", Type=Name.XObject, Subtype=Name.Form,
+                           BBox=[0, 0, 10, 10])
+    page.obj.Resources.XObject = Dictionary(M0=form)
+    page.obj.Contents = pdf.make_stream(b"/DeviceRGB cs /M0 Do")
+    to_palette_cmyk(pdf, style)
+    assert pikepdf.unparse_content_stream(pikepdf.parse_content_stream(page)) == b"/DeviceCMYK cs\n/M0 Do"
+    assert b"1 0.6 0 0.3 sc" in form.read_bytes()
+
+
+def test_an_indexed_rgb_inline_image_is_refused_for_print(sample):
+    """An inline image whose colour space is named in the resources is judged by the space
+    it names: an Indexed space over RGB cannot be printed in the palette's CMYK."""
+    _, style, _ = sample
+    pdf = pikepdf.new()
+    page = pdf.add_blank_page()
+    page.obj.Resources.ColorSpace = Dictionary(CS0=Array([Name.Indexed, Name.DeviceRGB, 0, b"\x00\x46\x7f"]))
+    page.obj.Contents = pdf.make_stream(b"q 10 0 0 10 0 0 cm BI /W 1 /H 1 /CS /CS0 /BPC 8 ID \x00 EI Q")
+    with pytest.raises(BriefError, match="RGB inline image in page 1"):
+        to_palette_cmyk(pdf, style)
 
 
 def test_an_opacity_nothing_is_painted_with_becomes_1_and_one_that_is_painted_is_refused(sample):

@@ -1,5 +1,5 @@
 """What every edition shares: dates from the build epoch, Info + XMP from the brief's
-metadata, and a deterministic save (document ID derived from the content)."""
+metadata. (The deterministic save is :func:`report.pdfmech.save.save`.)"""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import pikepdf
 
 from ..provenance import URN, Provenance, gather
 from ..schema import source_date_epoch
-from .streamends import unambiguous_stream_ends
 
 if TYPE_CHECKING:
     from ..editions import Edition
@@ -96,17 +95,3 @@ def set_metadata(pdf: pikepdf.Pdf, fin: FinishInput, extra_info: dict[str, objec
             xmp[key] = value
     pdf.Root.Lang = pikepdf.String(meta.language)
 
-
-def save(pdf: pikepdf.Pdf, *, version: str | None = None, object_streams: bool = True) -> bytes:
-    """Serialise deterministically: same content, same bytes, same /ID.
-
-    The input's /ID is dropped first: QPDF keeps the first element of an existing /ID, and
-    ReportLab's depends on the environment (SOURCE_DATE_EPOCH), not on the content."""
-    if "/ID" in pdf.trailer:
-        del pdf.trailer.ID
-    out = io.BytesIO()
-    pdf.save(out, deterministic_id=True, compress_streams=True,
-             object_stream_mode=pikepdf.ObjectStreamMode.generate if object_streams
-             else pikepdf.ObjectStreamMode.disable,
-             min_version=version or "", force_version=version or "", linearize=False)
-    return unambiguous_stream_ends(out.getvalue())

@@ -13,6 +13,7 @@ from __future__ import annotations
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
+from ..pdfmech.objects import identity
 from ..style import MM
 
 BLEED = 3 * MM
@@ -91,7 +92,7 @@ def _shift_patterns(res, dx: float, dy: float, done: set) -> None:
         return
     for name in list(pats.keys()):
         pat = pats[name]
-        key = pat.objgen if pat.is_indirect else id(pat)
+        key = identity(pat)
         if key in done:
             continue
         done.add(key)

@@ -30,7 +30,8 @@ from pikepdf import Array, Dictionary, Name, String
 
 from ..editions import BUILD_RECORD
 from ..errors import BriefError
-from .common import FinishInput, iso_date, open_laid, pdf_date, save, set_metadata
+from ..pdfmech.save import save
+from .common import FinishInput, iso_date, open_laid, pdf_date, set_metadata
 from .icc import srgb_profile
 from .tagged import add_pdfua_extension_schema, add_structure
 

@@ -21,8 +21,10 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
 
 from ..errors import BriefError
+from ..pdfmech.objects import items, owners
+from ..pdfmech.save import save
 from .cmyk import to_palette_cmyk
-from .common import FinishInput, open_laid, save, set_metadata
+from .common import FinishInput, open_laid, set_metadata
 from .marks import impose
 
 CONDITION = dict(
@@ -86,22 +88,15 @@ def _no_transparency(pdf: pikepdf.Pdf) -> None:
     """PDF/X-1a has no transparency: refuse soft masks, blend modes and transfer functions;
     drop transparency-group attributes, which change nothing when nothing is transparent.
     (Opacity is judged where something is painted with it, by :mod:`.cmyk`.)"""
-    seen: set = set()
-
-    def visit(obj, where: str) -> None:
-        key = obj.objgen if obj.is_indirect else id(obj)
-        if key in seen:
-            return
-        seen.add(key)
-        if "/Group" in obj:
-            del obj["/Group"]
-        res = obj.get("/Resources")
+    for owner, res, place in owners(pdf):
+        if "/Group" in owner:
+            del owner["/Group"]
         if not isinstance(res, Dictionary):
-            return
-        for name, gs in (res.get("/ExtGState") or Dictionary()).items():
+            continue
+        for name, gs in items(res.get("/ExtGState")):
             if not isinstance(gs, Dictionary):
                 continue
-            w = f"{where} → graphics state {name}"
+            w = f"{place.trail} → graphics state {name}"
             smask = gs.get("/SMask")
             if smask is not None and smask != Name("/None"):
                 raise BriefError(f"a soft mask in {w}: PDF/X-1a has no transparency")
@@ -112,16 +107,7 @@ def _no_transparency(pdf: pikepdf.Pdf) -> None:
             for tr in ("/TR", "/TR2"):
                 if tr in gs and gs[tr] != Name.Default:
                     raise BriefError(f"a transfer function in {w} is not allowed in PDF/X-1a")
-        for name, xo in (res.get("/XObject") or Dictionary()).items():
-            if isinstance(xo, Stream):
-                if "/SMask" in xo or "/SMaskInData" in xo:
-                    raise BriefError(f"image {name} in {where} has a soft mask: PDF/X-1a has no "
-                                     "transparency")
-                if xo.get("/Subtype") == Name.Form:
-                    visit(xo, f"{where} → form {name}")
-        for name, pat in (res.get("/Pattern") or Dictionary()).items():
-            if isinstance(pat, Stream):
-                visit(pat, f"{where} → pattern {name}")
-
-    for i, page in enumerate(pdf.pages, 1):
-        visit(page.obj, f"page {i}")
+        for name, xo in items(res.get("/XObject")):
+            if isinstance(xo, Stream) and ("/SMask" in xo or "/SMaskInData" in xo):
+                raise BriefError(f"image {name} in {place.trail} has a soft mask: PDF/X-1a has no "
+                                 "transparency")

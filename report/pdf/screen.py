@@ -7,7 +7,8 @@ import io
 
 import pikepdf
 
-from .common import FinishInput, save, set_metadata
+from ..pdfmech.save import save
+from .common import FinishInput, set_metadata
 from .tagged import add_structure
 
 

@@ -28,6 +28,8 @@ from typing import Callable
 import pikepdf
 
 from ..editions import EDITIONS
+from ..pdfmech.content import Interpreter, form_digest
+from ..pdfmech.objects import objgen
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ class Context:
     raw: bytes | None
     open_error: str | None = None
     cache: dict = field(default_factory=dict)
-    #: digests (:func:`.content.form_digest`) of Form XObjects already checked on their own
+    #: digests (:func:`report.pdfmech.content.form_digest`) of Form XObjects already checked on their own
     #: by the same profile's content rules: drawn unscaled, the walk does not enter them
     trusted: frozenset = frozenset()
 
@@ -76,13 +78,29 @@ class Context:
         return RuleResult(rule_id, False, where, message)
 
 
-def _where_obj(obj) -> str:
-    try:
-        if obj.is_indirect:
-            return f"obj {obj.objgen[0]} {obj.objgen[1]}"
-    except Exception:
-        pass
-    return "document"
+def walk(ctx: Context, visitor) -> list:
+    """Run ``visitor`` over what the document of ``ctx`` draws (:mod:`report.pdfmech.content`),
+    the rules sharing parsed streams and form digests; return the content it could not read."""
+    errors: list = []
+    Interpreter(ctx.pdf, visitor, errors, ctx.cache.setdefault("parsed_content", {}),
+                trusted=_trusts(ctx) if ctx.trusted else None).walk_document()
+    return errors
+
+
+def _trusts(ctx: Context):
+    """Whether a form is one :func:`check_form` passed (by its digest, kept per object)."""
+    digests = ctx.cache.setdefault("form_digests", {})
+
+    def trusted(form) -> bool:
+        og = objgen(form)
+        if og not in digests:
+            try:
+                digests[og] = form_digest(form)
+            except Exception:
+                digests[og] = None
+        return digests[og] in ctx.trusted
+
+    return trusted
 
 
 # Rule modules register themselves on import.
@@ -237,8 +255,6 @@ CONTENT_RULES = frozenset({"colour.pdfx", "colour.total_ink", "colour.report", "
 def check_form(source, profile: str) -> tuple[str, list[RuleResult]]:
     """Check a one-page figure PDF by ``profile``'s content rules, as a form drawn at its
     own size: (the digest its form will have in a document, the failures)."""
-    from .content import form_digest
-
     pdf, raw, err, owned = _open(source)
     if pdf is None:
         return "", [RuleResult("structure.open", False, "document", err or "unreadable")]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import math
 
-from . import RuleResult, rule
-from .content import Visitor, mul, num, scale_of, walk
+from ..pdfmech.content import Visitor, mul, scale_of
+from . import RuleResult, rule, walk
 
 MIN_LINE = 0.25   # pt
 MIN_TYPE = 6.0    # pt
