@@ -6,15 +6,18 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pikepdf
 
-from ..layout import Laid
 from ..model import Brief
 from ..provenance import URN, Provenance, gather
 from ..schema import source_date_epoch
 from ..style import Style
 from .streamends import unambiguous_stream_ends
+
+if TYPE_CHECKING:  # finishing carries the laid-out document, never runs the layout (ReportLab)
+    from ..layout import Laid
 
 
 @dataclass(frozen=True)
