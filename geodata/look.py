@@ -97,10 +97,15 @@ def check_glyphs(text: str, look: Look, what: str) -> None:
 
 
 def setup_matplotlib(look: Look) -> None:
-    """Configure matplotlib for print: embedded TrueType text, palette colours, no alpha."""
+    """Configure matplotlib for print: embedded TrueType text, palette colours, no alpha,
+    letter spacing (:mod:`geodata.shims.matplotlib`)."""
     import logging
 
     import matplotlib
+
+    from .shims import matplotlib as shim
+
+    shim.install()
 
     # the house faces are matched by weight; a CJK face without bold is expected
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)

@@ -99,7 +99,7 @@ def _run(argv: list[str]) -> int:
             return _check(args)
         if args.command == "archive":
             from .archive.cli import run_archive
-            return run_archive(args)
+            return run_archive(args, _pipeline_build)
     except BriefError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -180,6 +180,13 @@ def _build(args) -> int:
     for item in run():
         print(one_line(f"{item.path}  {item.pages} pages  {item.size:,} bytes"))
     return 0
+
+
+def _pipeline_build(*args, **kwargs):
+    """:func:`report.pipeline.build`, imported when ``brief archive rebuild`` calls it."""
+    from .pipeline import build
+
+    return build(*args, **kwargs)
 
 
 def _check(args) -> int:

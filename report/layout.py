@@ -27,6 +27,7 @@ from .columns import Columns
 from .tagging import ARTIFACT, FOOTER, Element, MarkedFlowable, Tags, TaggingCanvas, marked, text_of
 from .errors import BriefError, warn
 from .figures import Figure
+from .shims import reportlab as rl
 from .model import Brief, BulletList, FigureRef, Heading, Paragraph as ParagraphBlock, PullQuote, Run
 from .style import MM, Style, TextStyle
 
@@ -248,11 +249,8 @@ class AnchoredParagraph(MarkedFlowable, Paragraph):
 
     def wrap(self, aw, ah):
         size = super().wrap(aw, ah)
-        bl = getattr(self, "blPara", None)
         shrink = self.style.spaceShrinkage * self.style.fontSize * 0.3  # spaces may shrink by 5 % to fit
-        for ln in (bl.lines if bl is not None else ()):
-            extra = ln[0] if isinstance(ln, tuple) else getattr(ln, "extraSpace", 0)
-            words = len(ln[1]) if isinstance(ln, tuple) else getattr(ln, "wordCount", len(getattr(ln, "words", ())))
+        for extra, words in rl.line_room(self):
             if extra < -0.5 - shrink * max(words - 1, 0):
                 raise BriefError(f"a line of this paragraph is {-extra:.1f} pt wider than its column",
                                  *self.where)
@@ -317,15 +315,15 @@ class _FloatingDoc(BaseDocTemplate):
 
     def handle_flowable(self, flowables):
         frame = getattr(self, "frame", None)
-        if frame is not None and frame._atTop and len(flowables) > 1 and _is_float(flowables[1]) \
+        if frame is not None and rl.frame_room(frame)[0] and len(flowables) > 1 and _is_float(flowables[1]) \
                 and flowables[1].deferred and isinstance(flowables[0], Columns):
             flowables[0], flowables[1] = flowables[1], flowables[0]  # the float goes first on the new page
         if frame is not None and len(flowables) > 2 and isinstance(flowables[0], Columns) \
                 and _is_float(flowables[1]) and isinstance(flowables[2], Columns):
             text, fig, after = flowables[0], flowables[1], flowables[2]
-            avail = frame._y - frame._y1p
-            _, h = text.wrap(frame._aW, avail)
-            _, fh = fig.wrap(frame._aW, avail)
+            _, avail, width = rl.frame_room(frame)
+            _, h = text.wrap(width, avail)
+            _, fh = fig.wrap(width, avail)
             if h <= avail and h + text.getSpaceAfter() + fig.getSpaceBefore() + fh > avail:
                 fig.deferred = True
                 flowables[0:3] = [text.joined(after), fig]
@@ -352,13 +350,12 @@ def _footer_canvas(style: Style, ts: _Typesetter, brief: Brief, palette: Palette
             self._states: list[dict] = []
 
         def showPage(self):
-            self._states.append(dict(self.__dict__))
-            self._startPage()
+            self._states.append(rl.hold_page(self))
 
         def save(self):
             total = len(self._states)
             for n, state in enumerate(self._states, 1):
-                self.__dict__.update(state)
+                rl.resume_page(self, state)
                 with marked(self, FOOTER):
                     self.saveState()
                     self.setFont(font, t.size)

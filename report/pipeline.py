@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-from . import __version__
+from . import TOOL
 from . import workers as workers_
 from .errors import BriefError
 from .compose import compose, form_name
@@ -29,7 +29,6 @@ from .provenance import gather
 from .source import load_brief
 from .style import STYLES_DIR, Style, load_style
 
-TOOL = f"brief {__version__}"
 
 
 @dataclass(frozen=True)

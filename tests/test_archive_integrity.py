@@ -383,10 +383,10 @@ from geodata import places
 places.BUNDLED_GAZETTEER = Path(sys.argv[1])  # the installed gazetteer, as changed since the build
 from report.archive.core import Archive
 from report.archive.rebuild import rebuild
-from report.pipeline import load
+from report.pipeline import build, load
 brief, _ = load(Path(sys.argv[3]))
 kunashir = [lab.place.lat for lab in brief.figures["islands"].spec.labels if lab.place.id == "kunashir"]
-out = rebuild(Archive(sys.argv[2]), sys.argv[4])
+out = rebuild(Archive(sys.argv[2]), sys.argv[4], build)
 print(json.dumps({"identical": out.identical, "notes": out.notes, "kunashir_now": kunashir}))
 """
 

@@ -272,6 +272,29 @@ def test_naming_switch_gives_japanese_names_with_kanji(rendered):
     assert any("IPAexGothic" in f for f in fonts), fonts
 
 
+def test_seas_and_countries_are_letter_spaced_yet_one_word(rendered):
+    """Seas (spaced italic, 0.12 em of 7 pt) and countries (spaced capitals, 0.18 em of 8 pt) get
+    PDF character spacing inside their own text object, reset after it; the label stays one
+    text object that reads as written (geodata/shims/matplotlib.py)."""
+    with pikepdf.open(rendered["vostok"].pdf) as pdf:
+        ops = [(str(op), operands) for operands, op in pikepdf.parse_content_stream(pdf.pages[0])]
+    spacing, inside, spaced = 0.0, False, set()
+    for op, operands in ops:
+        if op == "BT":
+            assert spacing == 0, "the spacing of a label was left set for the next one"
+            inside = True
+        elif op == "ET":
+            inside = False
+        elif op == "Tc":
+            spacing = float(operands[0])
+            assert inside or spacing == 0
+        elif op in ("Tj", "TJ") and spacing:
+            spaced.add(round(spacing, 3))
+    assert spaced == {0.84, 1.44}
+    texts = [t for t, _ in text_boxes(rendered["vostok"].pdf)]
+    assert "Sea of Okhotsk" in texts and "Sea of Japan" in texts
+
+
 def _land_fill_x(pdf: Path, rgb: tuple[int, int, int]) -> list[float]:
     """x coordinates of every vertex of paths filled with the given colour."""
     from maps_ink import filled_paths

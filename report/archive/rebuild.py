@@ -61,11 +61,13 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def rebuild(archive: Archive, wanted: str, say=lambda _msg: None) -> Outcome:
+def rebuild(archive: Archive, wanted: str, build, say=lambda _msg: None) -> Outcome:
+    """Rebuild ``wanted`` with ``build`` (:func:`report.pipeline.build`, which the CLI passes:
+    the archive sits below the pipeline and never imports it)."""
     import pikepdf
 
+    from .. import TOOL
     from ..pdf.pdfa import extract_sources
-    from ..pipeline import TOOL, build
 
     ed = archive.editions(wanted)[0]
     out = Outcome(ed.id)

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from ..model import Brief
     from ..style import Style
 
+if TYPE_CHECKING:  # finishing carries the laid-out document, never runs the layout (ReportLab)
+    from ..layout import Laid
+
 
 @dataclass(frozen=True)
 class FinishInput:
