@@ -112,7 +112,7 @@ def _edition(job, *, brief, style, epoch, pad_to, figures, out_dir, provenance):
         pdf = variant.finish(FinishInput(laid=laid, brief=brief, style=style, epoch=epoch, tool=TOOL,
                                          extra={"pad_to": pad_to}, figures=figures, provenance=provenance))
         checked = trusted(figures, variant.profile, lambda fig: variant.figure_pdf(fig, style))
-        results = check(pdf, profile=variant.profile, trusted=checked)
+        results = check(pdf, profile=variant.profile, trusted=checked, page=style.page.points)
     except BriefError as exc:
         return ("error", exc.message, exc.path, exc.line)
     failures = [r for r in results if not r.ok]

@@ -67,6 +67,8 @@ class Context:
     profile: str
     open_error: str | None = None
     cache: dict = field(default_factory=dict)
+    #: the trimmed page every page must be, (width, height) in points: the style's (None: A4)
+    page: tuple[float, float] | None = None
     #: digests (:func:`.content.form_digest`) of Form XObjects already checked on their own
     #: by the same profile's content rules: drawn unscaled, the walk does not enter them
     trusted: frozenset = frozenset()
@@ -166,7 +168,7 @@ HOUSE: dict[str, list[str]] = {
     "screen": [
         "structure.open",
         "structure.trailer",
-        "boxes.a4",
+        "boxes.page",
         "fonts.embedded",
         "fonts.notdef",
         "fonts.tounicode",
@@ -179,7 +181,7 @@ HOUSE: dict[str, list[str]] = {
     ],
     "archive": [
         "structure.open",
-        "boxes.a4",
+        "boxes.page",
         "fonts.notdef",
         "fonts.tounicode",
         "metadata.info_xmp",
@@ -229,10 +231,11 @@ def _open(source):
         return None, raw, str(exc).strip() or "unreadable", False
 
 
-def run_rules(source, rule_ids, profile="archive", trusted: frozenset = frozenset()) -> list[RuleResult]:
-    """Run the given rule ids on ``source`` (path or pikepdf.Pdf)."""
+def run_rules(source, rule_ids, profile="archive", trusted: frozenset = frozenset(),
+              page: tuple[float, float] | None = None) -> list[RuleResult]:
+    """Run the given rule ids on ``source`` (path or pikepdf.Pdf); ``page``: see :func:`check`."""
     pdf, raw, err, owned = _open(source)
-    ctx = Context(pdf, raw, profile, err, trusted=frozenset(trusted))
+    ctx = Context(pdf, raw, profile, err, trusted=frozenset(trusted), page=page)
     out: list[RuleResult] = []
     try:
         for rid in rule_ids:
@@ -260,14 +263,17 @@ def clause_of(rule_id: str) -> str:
     return CLAUSES.get(rule_id, "house")
 
 
-def check(source, profile: str = "print", trusted: frozenset = frozenset()) -> list[RuleResult]:
+def check(source, profile: str = "print", trusted: frozenset = frozenset(),
+          page: tuple[float, float] | None = None) -> list[RuleResult]:
     """Check ``source`` (path, PDF bytes or open pikepdf.Pdf) against ``profile``.
 
     ``trusted``: digests of forms (figures) that :func:`check_form` passed for this profile;
-    the content rules do not walk them again. ``brief check`` trusts nothing."""
+    the content rules do not walk them again. ``brief check`` trusts nothing. ``page``: the
+    trimmed page size the house rules hold every page to, (width, height) in points (the
+    style's; A4 when not given)."""
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose from {sorted(PROFILES)}")
-    return run_rules(source, PROFILES[profile], profile, trusted)
+    return run_rules(source, PROFILES[profile], profile, trusted, page)
 
 
 #: Rules whose findings come from walking content streams. They are the ones a figure can
