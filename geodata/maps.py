@@ -28,7 +28,7 @@ from . import base
 from .labels import PRIORITY, Box, Ink, LabelRequest, knockout, place_labels
 from .look import FigureError, Look, ProjectionError, Report, check_glyphs, save_pdf, setup_matplotlib
 from .scalebar import draw_scalebar
-from .spec import WATER, CalloutSpec, LabelSpec, MapSpec, place_name
+from .spec import WATER, CalloutSpec, LabelSpec, MapSpec, place_name, wrap_lon
 
 MEASURE_DPI = 288
 
@@ -46,7 +46,7 @@ def unwrap(bbox):
 def auto_projection(bbox) -> str:
     """A conformal conic for mid latitudes; a polar stereographic for high-latitude extents."""
     w, s, e, n = unwrap(bbox)
-    lon0 = ((w + e) / 2 + 180) % 360 - 180
+    lon0 = wrap_lon((w + e) / 2)
     if n >= 75 or (s >= 55 and n - s > 15):
         return f"+proj=stere +lat_0=90 +lat_ts=70 +lon_0={lon0:.4f} +datum=WGS84 +units=m +no_defs"
     h = n - s
@@ -115,9 +115,7 @@ def lonlat_extent(view, crs):
     if gaps[i] < 10:  # no real gap: all longitudes
         return (-180.0, south, 180.0, north)
     w, e = float(lons[(i + 1) % len(lons)]), float(lons[i])
-    w = (w + 180) % 360 - 180
-    e = (e + 180) % 360 - 180
-    return (w, south, e, north)
+    return (wrap_lon(w), south, wrap_lon(e), north)
 
 
 # --- drawing ---------------------------------------------------------------------------
@@ -532,7 +530,7 @@ def _graticule(ax, step: float, extent, crs, look: Look, ink: Ink) -> None:
 def _deg(v: float, axis: str) -> str:
     if axis == "lat":
         return f"{abs(v):g}°{'N' if v >= 0 else 'S'}"
-    v = (v + 180) % 360 - 180
+    v = wrap_lon(v)
     if abs(v) == 180:
         return "180°"
     return f"{abs(v):g}°{'E' if v > 0 else 'W' if v < 0 else ''}"

@@ -12,7 +12,6 @@ import functools
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -155,22 +154,22 @@ def _clear_scraps(out: Path, locked: bool = False) -> None:
 
 
 def _render_locked(fig: FigureDef, out: Path, look: Look) -> tuple[tuple[str, tuple] | None, list[str]]:
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".pdf", dir=out.parent)
-    os.close(fd)
+    sidecar = None  # a map's report, beside its PDF
     try:
-        if fig.kind == "map":
-            from geodata.maps import render_map
+        with cache.entry(out, suffix=".pdf") as tmp:
+            sidecar = tmp.with_suffix(".json")
+            if fig.kind == "map":
+                from geodata.maps import render_map
 
-            report = render_map(fig.spec, look, Path(tmp))
-            Path(tmp).with_suffix(".json").replace(out.with_suffix(".json"))
-        else:
-            from .charts import render_chart
+                report = render_map(fig.spec, look, tmp)
+                sidecar.replace(out.with_suffix(".json"))
+            else:
+                from .charts import render_chart
 
-            report = render_chart(fig.spec, look, Path(tmp))
-        from .cidfonts import normalise_file
+                report = render_chart(fig.spec, look, tmp)
+            from .cidfonts import normalise_file
 
-        normalise_file(Path(tmp))
-        cache.commit(Path(tmp), out)
+            normalise_file(tmp)
         return None, list(report.warnings)
     except FigureError as exc:
         return (str(exc), exc.key), []
@@ -183,9 +182,8 @@ def _render_locked(fig: FigureDef, out: Path, look: Look) -> tuple[tuple[str, tu
             return (f"the map's projection cannot be computed ({detail}); check the projection", ("projection",)), []
         return (f"the map's geometry cannot be computed ({detail}); check extent and projection", ("extent",)), []
     finally:
-        for leftover in (Path(tmp), Path(tmp).with_suffix(".json")):
-            if leftover.exists():
-                leftover.unlink()
+        if sidecar is not None:
+            sidecar.unlink(missing_ok=True)
 
 
 def _raise_for(fig: FigureDef, error: tuple[str, tuple] | None) -> None:
