@@ -20,7 +20,6 @@ from __future__ import annotations
 import difflib
 import json
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -388,9 +387,9 @@ def validate_layer(path: str | Path, checked: str | Path | None = None) -> int:
     path = Path(path)
     if path.suffix == ".toml":
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as e:
-            raise LayerError(f"{path}: invalid TOML: {e}") from None
+            data = tomlsrc.read(path).data
+        except tomlsrc.TomlError as e:
+            raise LayerError(f"{path}:{e.line}: {e.message}") from None
         n = 0
         for key, items in data.items():
             if not isinstance(items, list):

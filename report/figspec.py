@@ -53,17 +53,17 @@ class FigureDef:
     height_mm: float
     spec: MapSpec | ChartSpec  # width_mm is filled in by the figures stage
     roles: tuple[tuple[str, int | None], ...]  # style roles used, with their lines
-    text: str  # the spec file's text (part of the cache key)
+    doc: Toml = field(repr=False, compare=False)  # the spec as read: its text and the line of each key
     line: int = 1
     alt: str = ""  # alternative text for readers who cannot see the figure
     inputs: tuple[Input, ...] = ()  # the annotation layer files the figure draws
     places: tuple[str, ...] = ()  # the gazetteer entries it uses, by id
     text_roles: tuple[tuple[str, int | None], ...] = ()  # of ``roles``, those that set a label's text
-    lines: dict = field(default_factory=dict, repr=False, compare=False)  # key path -> line in the spec
 
-    def line_of(self, keys: tuple) -> int | None:
-        """The line of key path ``keys`` in the spec (or of the nearest enclosing key)."""
-        return next((self.lines[keys[:n]] for n in range(len(keys), 0, -1) if keys[:n] in self.lines), None)
+    @property
+    def text(self) -> str:
+        """The spec file's text (part of the cache key)."""
+        return self.doc.text
 
 
 class _Spec:
@@ -126,8 +126,8 @@ def _load(s: _Spec, gazetteer, brief_dir: Path, geodata_dir: Path | None, langua
         caption = f"{caption} {_naming_sentence(spec)}".strip()
     return FigureDef(id=fid, path=s.path, kind=kind, title=data["title"], caption=caption,
                      source=data["source"], size=data["size"], height_mm=float(data["height"]), spec=spec,
-                     roles=tuple(roles), text_roles=tuple(text_roles), text=s.doc.text, alt=" ".join(alt.split()),
-                     inputs=tuple(inputs), places=tuple(dict.fromkeys(s.places)), lines=s.doc.lines)
+                     roles=tuple(roles), text_roles=tuple(text_roles), doc=s.doc, alt=" ".join(alt.split()),
+                     inputs=tuple(inputs), places=tuple(dict.fromkeys(s.places)))
 
 
 def chart_alt(spec: ChartSpec) -> str:

@@ -78,7 +78,7 @@ def prepare(brief: Brief, style: Style, cache_dir: Path | None = None,
     for fid, fig in brief.figures.items():
         if fig.height_mm > height - 20:
             raise BriefError(f"figure is {fig.height_mm:g} mm tall; its column holds at most "
-                             f"{height - 20:g} mm with a caption", fig.path, fig.line_of(("height",)))
+                             f"{height - 20:g} mm with a caption", fig.path, fig.doc.line("height"))
         fig = with_width(fig, column if fig.size == "column" else full)
         key = _key(fig, look, code_and_data)
         pdf = cache_dir / f"{fid}-{key[:20]}.pdf"
@@ -189,7 +189,7 @@ def _render_locked(fig: FigureDef, out: Path, look: Look) -> tuple[tuple[str, tu
 def _raise_for(fig: FigureDef, error: tuple[str, tuple] | None) -> None:
     if error:
         message, key = error
-        raise BriefError(message, fig.path, fig.line_of(key))
+        raise BriefError(message, fig.path, fig.doc.line(*key))
 
 
 def _role_problems(fig: FigureDef, look: Look, style_path: Path) -> list[BriefError]:

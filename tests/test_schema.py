@@ -101,16 +101,23 @@ def _line(path, needle, start=1):
                 if i >= start and needle in line)
 
 
-def test_an_unknown_key_in_an_entry_is_named_by_its_path_on_its_line(brief_copy, tmp_path):
-    chart = (SAMPLE / "figures" / "polls.toml").read_text(encoding="utf-8")
-    second = [m.start() for m in re.finditer(r"^\[\[group\.bar\]\]$", chart, re.M)][1]
-    chart = chart[:second] + "[[group.bar]]\ncolour = \"red\"" + chart[second + len("[[group.bar]]"):]
-    (brief_copy / "figures").mkdir()
-    spec = brief_copy / "figures" / "polls.toml"
+POLLS = (SAMPLE / "figures" / "polls.toml").read_text(encoding="utf-8")
+
+
+def _with_chart(brief, chart: str):
+    """The brief with ``chart`` as its figure "polls"; the spec's path."""
+    (brief / "figures").mkdir()
+    spec = brief / "figures" / "polls.toml"
     spec.write_text(chart, encoding="utf-8")
-    md = brief_copy / "brief.md"
+    md = brief / "brief.md"
     md.write_text(md.read_text(encoding="utf-8").replace("## A first heading", "![](figure:polls)\n\n## A first heading"),
                   encoding="utf-8")
+    return spec
+
+
+def test_an_unknown_key_in_an_entry_is_named_by_its_path_on_its_line(brief_copy, tmp_path):
+    second = [m.start() for m in re.finditer(r"^\[\[group\.bar\]\]$", POLLS, re.M)][1]
+    spec = _with_chart(brief_copy, POLLS[:second] + "[[group.bar]]\ncolour = \"red\"" + POLLS[second + len("[[group.bar]]"):])
     proc = _build(brief_copy, tmp_path)
     assert proc.returncode == 1
     assert proc.stderr.strip() == (f"error: {spec}:{_line(spec, 'colour = ')}: unknown key 'group[1].bar[2].colour' "
@@ -120,15 +127,8 @@ def test_an_unknown_key_in_an_entry_is_named_by_its_path_on_its_line(brief_copy,
 def test_what_the_figure_engine_finds_wrong_names_the_line_of_its_key(brief_copy, tmp_path):
     """A bar label no font can set: the line of that label, not of the first word of the
     message the spec happens to hold ("chart")."""
-    chart = (SAMPLE / "figures" / "polls.toml").read_text(encoding="utf-8")
-    label = re.findall(r'^label = "(.*)"$', chart, re.M)[1]
-    chart = chart.replace(f'label = "{label}"', f'label = "{label} \U0001F600"', 1)
-    (brief_copy / "figures").mkdir()
-    spec = brief_copy / "figures" / "polls.toml"
-    spec.write_text(chart, encoding="utf-8")
-    md = brief_copy / "brief.md"
-    md.write_text(md.read_text(encoding="utf-8").replace("## A first heading", "![](figure:polls)\n\n## A first heading"),
-                  encoding="utf-8")
+    label = re.findall(r'^label = "(.*)"$', POLLS, re.M)[1]
+    spec = _with_chart(brief_copy, POLLS.replace(f'label = "{label}"', f'label = "{label} \U0001F600"', 1))
     proc = _build(brief_copy, tmp_path)
     assert proc.returncode == 1
     assert proc.stderr.startswith(f"error: {spec}:{_line(spec, chr(0x1F600))}: chart label: no font has a glyph "
