@@ -5,8 +5,8 @@ styles, ``places.toml``): :func:`read` checks the bytes are UTF-8 (naming the li
 byte), parses them with ``tomllib`` and keeps a map from each key path to its line
 (``("layer", 2, "role") -> 17``; an entry of an array, of tables or of values, is numbered
 from 0). :func:`check` holds the parsed data against a schema written in the small language
-below (:class:`Str`, :class:`Num`, :class:`Bool`, :class:`Date`, :class:`Seq`,
-:class:`Either`, :class:`Table`, :class:`Tables`, :class:`Tagged`, :class:`Never`): types,
+below (:class:`Str`, :class:`Num`, :class:`Bool`, :class:`Seq`, :class:`Either`,
+:class:`Table`, :class:`Tables`, :class:`Tagged`, :class:`Never`, :class:`Anything`): types,
 ranges, required keys and unknown keys, so that a reader only converts what it is given.
 
 Every problem is a :class:`TomlError` carrying the key path it concerns and the line that
@@ -16,12 +16,12 @@ path has in the text; the caller names the file. Pure Python, no imports from ``
 from __future__ import annotations
 
 import bisect
-import datetime as dt
 import difflib
 import math
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +49,13 @@ class Toml:
 
     data: dict
     text: str
-    lines: dict = field(repr=False)  # key path -> 1-based line in ``text``
     start: int = 1
     end: int | None = None  # the line where a key missing at the top level belongs
+
+    @cached_property
+    def lines(self) -> dict[Keys, int]:
+        """Key path -> 1-based line in ``text`` (found when first asked for: mostly on an error)."""
+        return key_lines(self.text)
 
     def line(self, *keys) -> int | None:
         """The line of ``keys``, else of the nearest enclosing key or table that has one."""
@@ -78,7 +82,7 @@ def parse(text: str, start: int = 1, end: int | None = None, what: str = "invali
         found = _TOML_AT.search(str(exc))
         line = int(found.group(1)) if found and found.group(1) else max(1, len(text.splitlines()))
         raise TomlError(f"{what}: {_TOML_AT.sub('', str(exc))}", line + start - 1) from None
-    return Toml(data, text, key_lines(text), start, end)
+    return Toml(data, text, start, end)
 
 
 def read(path: Path | str, what: str = "invalid TOML") -> Toml:
@@ -289,15 +293,6 @@ class Num:
 class Bool:
     def check(self, value) -> str | None:
         return None if isinstance(value, bool) else "must be true or false"
-
-
-@dataclass(frozen=True)
-class Date:
-    """A TOML date (``date = 2018-05-01`` without quotes)."""
-
-    def check(self, value) -> str | None:
-        ok = isinstance(value, dt.date) and not isinstance(value, dt.datetime)
-        return None if ok else "must be a date"
 
 
 @dataclass(frozen=True)
