@@ -782,10 +782,11 @@ def main() -> int:
           "Failing targets: " + (", ".join(fails) if fails else "none"), ""]
     md += [f"- note: {n}" for n in notes]
     md += ["", "## Machine", "", "```json", json.dumps(info, indent=2, ensure_ascii=False), "```", ""]
+    sys.path.insert(0, str(ROOT))
+    from geodata.files import write_whole
+
     for suffix, text in ((".json", json.dumps(result, indent=2, ensure_ascii=False) + "\n"), (".md", "\n".join(md))):
-        tmp = stem.with_suffix(suffix + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, stem.with_suffix(suffix))
+        write_whole(stem.with_suffix(suffix), text.encode("utf-8"))
     say(f"wrote {stem.relative_to(ROOT)}.json and .md")
     return 0
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import lzma
-import os
 import sys
 from pathlib import Path
 
@@ -23,6 +22,7 @@ import shapely.errors
 from pyproj import CRS
 
 from . import files
+from .spec import wrap_lon
 
 BASE = Path(__file__).resolve().parent / "base"
 LAYERS = ("land", "countries", "admin1", "military_districts")
@@ -49,7 +49,7 @@ def _fgb(layer):
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing; regenerate it with `python -m geodata.refresh` (geodata/README.md)")
     packed = path.read_bytes()
-    cache = Path(os.environ.get("BRIEF_CACHE") or BASE.parent.parent / ".cache") / "geodata"
+    cache = files.cache_root() / "geodata"
     cached = cache / f"{layer}-{hashlib.sha256(packed).hexdigest()[:16]}-v2.fgb"  # v2: stamped entries
     found, problem = files.check_entry(cached)
     if found is not None:
@@ -76,7 +76,7 @@ def boxes(extent, margin=0.1):
         raise ValueError(f"bad extent {extent!r}: need -90 <= south < north <= 90")
     if east - west >= 360:
         west, east = -180.0, 180.0
-    west, east = (x if -180 <= x <= 180 else (x + 180) % 360 - 180 for x in (west, east))
+    west, east = (x if -180 <= x <= 180 else wrap_lon(x) for x in (west, east))
     if west == east:
         raise ValueError(f"bad extent {extent!r}: zero width")
     if east < west:

@@ -61,9 +61,10 @@ class Box:
     y1: float
     what: str = ""
     marker: str = ""  # the id of the place whose dot this is
+    key: tuple = ()  # the key path in the spec of what the box holds
 
     def grow(self, d: float) -> "Box":
-        return Box(self.x0 - d, self.y0 - d, self.x1 + d, self.y1 + d, self.what, self.marker)
+        return Box(self.x0 - d, self.y0 - d, self.x1 + d, self.y1 + d, self.what, self.marker, self.key)
 
     def overlaps(self, other: "Box") -> bool:
         return self.x0 < other.x1 and other.x0 < self.x1 and self.y0 < other.y1 and other.y0 < self.y1
@@ -83,6 +84,7 @@ class LabelRequest:
     alternatives: tuple[str, ...] = ()  # other wordings to try, e.g. a dual name stacked on two lines
     name: str = ""  # what the label names, by id (a place or country id)
     what: str = ""  # what it names in messages, as the spec wrote it (default: ``name``)
+    key: tuple = ()  # the key path in the spec of what it names
     priority: int = 50
     required: bool = False
     home: str | None = None  # "water": belongs in water; "inside": inside ``inside`` (display units)
@@ -279,7 +281,8 @@ def place_labels(ax, renderer, requests: list[LabelRequest], obstacles: list[Box
                 near = [b.what for b in taken if b.what and _dist(b, anchor) < 40 * pt][:4]
                 named = f" ({req.what})" if req.what else ""
                 raise FigureError(f"no room for the required label '{' '.join(req.text.split())}'{named} clear of "
-                                  f"{', '.join(near) or 'the lines and the frame'}; move, shorten or drop a label")
+                                  f"{', '.join(near) or 'the lines and the frame'}; move, shorten or drop a label",
+                                  req.key)
             dropped.append(req)
             continue
         _, wording, x, y, ha, va, box, leader, knock = best

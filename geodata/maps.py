@@ -28,7 +28,7 @@ from . import base
 from .labels import PRIORITY, Box, Ink, LabelRequest, knockout, place_labels
 from .look import FigureError, Look, ProjectionError, Report, check_glyphs, save_pdf, setup_matplotlib
 from .scalebar import draw_scalebar
-from .spec import WATER, CalloutSpec, LabelSpec, MapSpec, place_name
+from .spec import WATER, CalloutSpec, LabelSpec, MapSpec, place_name, wrap_lon
 
 MEASURE_DPI = 288
 
@@ -46,7 +46,7 @@ def unwrap(bbox):
 def auto_projection(bbox) -> str:
     """A conformal conic for mid latitudes; a polar stereographic for high-latitude extents."""
     w, s, e, n = unwrap(bbox)
-    lon0 = ((w + e) / 2 + 180) % 360 - 180
+    lon0 = wrap_lon((w + e) / 2)
     if n >= 75 or (s >= 55 and n - s > 15):
         return f"+proj=stere +lat_0=90 +lat_ts=70 +lon_0={lon0:.4f} +datum=WGS84 +units=m +no_defs"
     h = n - s
@@ -115,9 +115,7 @@ def lonlat_extent(view, crs):
     if gaps[i] < 10:  # no real gap: all longitudes
         return (-180.0, south, 180.0, north)
     w, e = float(lons[(i + 1) % len(lons)]), float(lons[i])
-    w = (w + 180) % 360 - 180
-    e = (e + 180) % 360 - 180
-    return (w, south, e, north)
+    return (wrap_lon(w), south, wrap_lon(e), north)
 
 
 # --- drawing ---------------------------------------------------------------------------
@@ -206,7 +204,8 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
     for item in spec.callouts:
         x, y = _project(crs, item.place.lon, item.place.lat)
         if not (view[0] <= x <= view[2] and view[1] <= y <= view[3]):
-            raise FigureError(f"{item.place.shown} lies outside this map's frame; widen the extent or drop it")
+            raise FigureError(f"{item.place.shown} lies outside this map's frame; widen the extent or drop it",
+                              item.key)
     callout_places = {c.place.id for c in spec.callouts}
     labelled = {lab.place.id for lab in spec.labels if lab.marker}
     for c in spec.callouts:
@@ -233,7 +232,7 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
         leg.get_frame().set_linewidth(0.3)
         leg.get_frame().set_facecolor(look.colour(look.paper))
         leg.set_zorder(45)
-        obstacles.append(_disp_box(leg.get_window_extent(renderer), "the legend"))
+        obstacles.append(_disp_box(leg.get_window_extent(renderer), "the legend", ("legend",)))
     if spec.inset:
         obstacles.append(_inset(fig, ax, renderer, spec, look, crs, view, extent))
     bar = draw_scalebar(ax, crs, (look.colour("text"), look.colour(look.paper)), km=spec.scalebar_km,
@@ -245,7 +244,7 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
         report.north_arrow = {"corner": spec.north_arrow, "angle_deg": angle}
     extents = [a.get_window_extent(renderer) for a in bar["artists"]]
     obstacles.append(Box(min(e.x0 for e in extents), min(e.y0 for e in extents),
-                         max(e.x1 for e in extents), max(e.y1 for e in extents), "the scale bar"))
+                         max(e.x1 for e in extents), max(e.y1 for e in extents), "the scale bar", key=("scalebar",)))
     report.scalebar = {k: v for k, v in bar.items() if k != "artists"}
 
     obstacles = [b for b in obstacles if b is not None]
@@ -279,10 +278,10 @@ def _check_no_overlap(items: list[Box], frame: Box) -> None:
     solid = [b for b in items if not b.marker]
     for b in solid:
         if not b.grow(-0.5).inside(frame):
-            raise FigureError(f"{b.what} runs over the edge of the map frame; move it")
+            raise FigureError(f"{b.what} runs over the edge of the map frame; move it", b.key)
         for o in items:
             if o is not b and b.overlaps(o) and not (o in solid and solid.index(o) < solid.index(b)):
-                raise FigureError(f"{b.what} covers {o.what}; move one of them")
+                raise FigureError(f"{b.what} covers {o.what}; move one of them", b.key)
 
 
 def _north_arrow(ax, renderer, crs, corner: str, look: Look, mm_per_unit: float):
@@ -311,7 +310,7 @@ def _north_arrow(ax, renderer, crs, corner: str, look: Look, mm_per_unit: float)
     boxes = [arrow.get_window_extent(renderer), label.get_window_extent(renderer)]
     angle = math.degrees(math.atan2(-ux, uy))
     return Box(min(b.x0 for b in boxes), min(b.y0 for b in boxes), max(b.x1 for b in boxes),
-               max(b.y1 for b in boxes), "the north arrow"), round(angle, 2)
+               max(b.y1 for b in boxes), "the north arrow", key=("north_arrow",)), round(angle, 2)
 
 
 def _families(look: Look):
@@ -320,8 +319,8 @@ def _families(look: Look):
     return family_names(look)
 
 
-def _disp_box(bb, what: str) -> Box:
-    return Box(bb.x0, bb.y0, bb.x1, bb.y1, what)
+def _disp_box(bb, what: str, key: tuple = ()) -> Box:
+    return Box(bb.x0, bb.y0, bb.x1, bb.y1, what, key=key)
 
 
 def _layer(layer, spec: MapSpec, extent, crs, look: Look, scale, load) -> gpd.GeoDataFrame:
@@ -340,7 +339,8 @@ def _layer(layer, spec: MapSpec, extent, crs, look: Look, scale, load) -> gpd.Ge
         gdf = gdf[keys.isin(wanted)]
         missing = wanted - set(keys[keys.isin(wanted)])
         if missing:
-            raise FigureError(f"layer '{layer.layer}' has no feature {', '.join(sorted(missing))} in this extent")
+            raise FigureError(f"layer '{layer.layer}' has no feature {', '.join(sorted(missing))} in this extent",
+                              (*layer.key, "features"))
     if layer.exclude:
         gdf = gdf[~_keys(gdf).isin(set(layer.exclude))]
     return gdf
@@ -434,7 +434,7 @@ def _exit_arrow(ax, point, direction, layer, look: Look, ink: Ink, mm_per_unit: 
                                  linewidth=props["linewidth"], zorder=26, shrinkA=0, shrinkB=0))
     ink.add_lines([LineString([tail, (point[0] - ux * 0.5 * unit, point[1] - uy * 0.5 * unit)])],
                   f"the arrow of {layer.layer}", 4.0, 1.0, hard=True)
-    check_glyphs(layer.continues, look, f"layer {layer.layer}: continues")
+    check_glyphs(layer.continues, look, f"layer {layer.layer}: continues", (*layer.key, "continues"))
     props = look.text_props("note")
     props["multialignment"] = "left"
     return LabelRequest(text=layer.continues, xy=tip, props=props, kind="point", marker_pt=6.0,
@@ -530,7 +530,7 @@ def _graticule(ax, step: float, extent, crs, look: Look, ink: Ink) -> None:
 def _deg(v: float, axis: str) -> str:
     if axis == "lat":
         return f"{abs(v):g}°{'N' if v >= 0 else 'S'}"
-    v = (v + 180) % 360 - 180
+    v = wrap_lon(v)
     if abs(v) == 180:
         return "180°"
     return f"{abs(v):g}°{'E' if v > 0 else 'W' if v < 0 else ''}"
@@ -585,7 +585,7 @@ def _label_request(ax, lab: LabelSpec, spec: MapSpec, look: Look, crs, is_site: 
     text = lab.text or place_name(lab.place, spec.naming, spec.kanji, spec.language)
     if lab.area and lab.place.area_km2:
         text += f"\n{lab.place.area_km2:,.0f} km²"
-    check_glyphs(text, look, f"label of {lab.place.shown}")
+    check_glyphs(text, look, f"label of {lab.place.shown}", lab.key)
     xy, feature = _anchor(lab, crs, view, extent, scale, load, look)
     marker_role = "site" if is_site else "place"
     props = look.text_props(lab.role)
@@ -620,6 +620,7 @@ def _label_request(ax, lab: LabelSpec, spec: MapSpec, look: Look, crs, is_site: 
         beyond = tuple(ax.transData.transform(xy))
     return LabelRequest(text=wordings[0], xy=xy, props=props, kind=kind, marker_pt=marker_pt, avoid=avoid,
                         leader=leader, alternatives=tuple(wordings[1:]), name=lab.place.id, what=lab.place.shown,
+                        key=lab.key,
                         priority=priority,
                         required=lab.required, home="water" if lab.place.kind in WATER else None,
                         open_water=lab.place.kind in ("sea", "ocean"), beyond=beyond,
@@ -647,7 +648,7 @@ def _anchor(lab: LabelSpec, crs, view, extent, scale, load, look: Look):
         return (x, y), None
     if lab.place.kind in WATER:
         return (x, y), None  # the placer looks for room in the frame, nearest the label point
-    raise FigureError(f"{lab.place.shown} lies outside this map's frame; widen the extent or drop it")
+    raise FigureError(f"{lab.place.shown} lies outside this map's frame; widen the extent or drop it", lab.key)
 
 
 def _country_request(c, look: Look, crs, extent, view, ink: Ink, load, mm_per_unit) -> LabelRequest:
@@ -656,12 +657,13 @@ def _country_request(c, look: Look, crs, extent, view, ink: Ink, load, mm_per_un
     countries = load("countries", extent, crs=crs, simplify_mm=look.simplify_mm, scale=1000 / mm_per_unit)
     row = countries[countries["id"] == c.country]
     if row.empty:
-        raise FigureError(f"no country '{c.country}' in this map's extent (`brief places --countries` lists them)")
+        raise FigureError(f"no country '{c.country}' in this map's extent (`brief places --countries` lists them)",
+                          c.key)
     visible = row.geometry.iloc[0].intersection(shapely_box(*view))
     if visible.is_empty:
-        raise FigureError(f"country '{c.country}' is not in this map's frame")
+        raise FigureError(f"country '{c.country}' is not in this map's frame", c.key)
     text = str(row["name"].iloc[0]).upper()
-    check_glyphs(text, look, f"label of {c.country}")
+    check_glyphs(text, look, f"label of {c.country}", c.key)
     part = max(shapely.get_parts(visible), key=lambda g: g.area)
     p = shapely.ops.polylabel(part, tolerance=2.0 / mm_per_unit)
     props = look.text_props(c.role)
@@ -699,12 +701,12 @@ def _marker_box(ax, lab: LabelSpec, look: Look, crs, is_site: bool, ink: Ink) ->
             markeredgecolor=look.colour(look.paper), markeredgewidth=0.3, linestyle="none", zorder=25)
     cx, cy = ax.transData.transform((x, y))
     r = size / 2 * MEASURE_DPI / 72
-    return Box(cx - r, cy - r, cx + r, cy + r, f"the dot of {lab.place.shown}", marker=lab.place.id)
+    return Box(cx - r, cy - r, cx + r, cy + r, f"the dot of {lab.place.shown}", marker=lab.place.id, key=lab.key)
 
 
 def _callout(ax, renderer, c: CalloutSpec, look: Look, crs, mm_per_unit, ink: Ink) -> Box:
     """A boxed note set off from its place, joined to it by a leader line."""
-    check_glyphs(c.note, look, f"callout at {c.place.shown}")
+    check_glyphs(c.note, look, f"callout at {c.place.shown}", c.key)
     x, y = _project(crs, c.place.lon, c.place.lat)
     ux = 1 / mm_per_unit
     bx, by = x + c.offset[0] * ux, y + c.offset[1] * ux
@@ -715,9 +717,9 @@ def _callout(ax, renderer, c: CalloutSpec, look: Look, crs, mm_per_unit, ink: In
                 bbox={"boxstyle": "square,pad=0.45", "facecolor": look.colour(look.paper),
                       "edgecolor": look.colour("border"), "linewidth": 0.3}, **props)
     t.update_bbox_position_size(renderer)
-    fig_box = _disp_box(t.get_window_extent(renderer), f"the callout at {c.place.shown}")
+    fig_box = _disp_box(t.get_window_extent(renderer), f"the callout at {c.place.shown}", c.key)
     patch = t.get_bbox_patch().get_window_extent(renderer)
-    bb = Box(patch.x0, patch.y0, patch.x1, patch.y1, f"the callout at {c.place.shown}")
+    bb = Box(patch.x0, patch.y0, patch.x1, patch.y1, f"the callout at {c.place.shown}", key=c.key)
     px, py = ax.transData.transform((x, y))
     tx, ty = min(max(px, bb.x0), bb.x1), min(max(py, bb.y0), bb.y1)
     inv = ax.transData.inverted()
@@ -746,7 +748,7 @@ def _wrap(text: str, width_mm: float, size_pt: float) -> str:
 
 
 def _textbox(ax, renderer, tb, look: Look) -> Box:
-    check_glyphs(tb.text, look, "text box")
+    check_glyphs(tb.text, look, "text box", tb.key)
     props = look.text_props(tb.role)
     x = 0.015 if "left" in tb.at else 0.985
     y = 0.015 if "lower" in tb.at else 0.985
@@ -759,7 +761,7 @@ def _textbox(ax, renderer, tb, look: Look) -> Box:
                       "edgecolor": look.colour("border"), "linewidth": 0.3}, **props)
     t.update_bbox_position_size(renderer)
     patch = t.get_bbox_patch().get_window_extent(renderer)
-    return Box(patch.x0, patch.y0, patch.x1, patch.y1, "the text box")
+    return Box(patch.x0, patch.y0, patch.x1, patch.y1, "the text box", key=tb.key)
 
 
 def _inset(fig, ax, renderer, spec: MapSpec, look: Look, crs, view, extent) -> Box:
@@ -805,7 +807,7 @@ def _inset(fig, ax, renderer, spec: MapSpec, look: Look, crs, view, extent) -> B
     for cid, label in inset.countries:
         row = countries[countries["id"] == cid]
         if row.empty:
-            raise FigureError(f"inset: no country '{cid}' in the inset's extent")
+            raise FigureError(f"inset: no country '{cid}' in the inset's extent", ("inset", "countries"))
         visible = row.geometry.iloc[0].intersection(shapely_box(*iview_raw))
         part = max(shapely.get_parts(visible), key=lambda g: g.area)  # the main landmass
         pt = shapely.ops.polylabel(part, tolerance=(iview_raw[2] - iview_raw[0]) / 200)
@@ -818,4 +820,4 @@ def _inset(fig, ax, renderer, spec: MapSpec, look: Look, crs, view, extent) -> B
     iax.set_xlabel("")
     iax.set_ylabel("")
     bb = iax.get_window_extent(renderer)
-    return Box(bb.x0, bb.y0, bb.x1, bb.y1, "the inset")
+    return Box(bb.x0, bb.y0, bb.x1, bb.y1, "the inset", key=("inset",))

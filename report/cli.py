@@ -27,6 +27,8 @@ STANDARDS = ("pdfa-2b", "pdfa-3b", "pdfua-1", "pdfx-1a")
 
 
 def _parser() -> argparse.ArgumentParser:
+    from .schema import PAGE_SIZES
+
     p = argparse.ArgumentParser(prog="brief", description="Typeset policy briefs as PDF editions.")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -51,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--profile", required=True,
                    choices=[*EDITIONS, *STANDARDS],
                    help="an edition (its standard + house rules) or a standard alone (any PDF)")
+    c.add_argument("--page-size", choices=list(PAGE_SIZES), default="A4",
+                   help="the trimmed page size the house rules hold every page to: the style's (default A4)")
     c.add_argument("--json", action="store_true", help="results as a JSON list")
 
     pl = sub.add_parser("places", help="search the gazetteers: bundled, a brief's own and the world's")
@@ -191,11 +195,12 @@ def _pipeline_build(*args, **kwargs):
 
 def _check(args) -> int:
     from .preflight import check, format_text, to_json
+    from .style import MM, PAGE_SIZES
 
     if not args.file.is_file():
         raise BriefError("no such file", args.file)
     _bounded(args.file)
-    results = check(args.file, profile=args.profile)
+    results = check(args.file, profile=args.profile, page=tuple(v * MM for v in PAGE_SIZES[args.page_size]))
     print(to_json(results) if args.json else format_text(results))
     return 0 if all(r.ok for r in results) else 1
 

@@ -68,13 +68,13 @@ EDITIONS: dict[str, Edition] = {e.name: e for e in (
              "pdf:Trapped": "False"}),
     Edition(
         "screen", "report.pdf.screen.finish", figures="rgb", standards=("pdfua-1",),
-        house=("structure.open", "structure.trailer", "boxes.a4", "fonts.embedded", "fonts.notdef",
+        house=("structure.open", "structure.trailer", "boxes.page", "fonts.embedded", "fonts.notdef",
                "fonts.tounicode", "colour.report", "metadata.xmp_present", "metadata.info_xmp",
                "actions.javascript", "graphics.line_width", "graphics.type_size"),
         xmp={"pdfuaid:part": "1"}),
     Edition(
         "archive", "report.pdf.pdfa.finish", figures="rgb", standards=("pdfa-3b", "pdfua-1"),
-        house=("structure.open", "boxes.a4", "fonts.notdef", "fonts.tounicode", "metadata.info_xmp",
+        house=("structure.open", "boxes.page", "fonts.notdef", "fonts.tounicode", "metadata.info_xmp",
                "actions.javascript", "actions.external", "graphics.line_width", "graphics.type_size"),
         xmp={"pdfaid:part": "3", "pdfaid:conformance": "B", "pdfuaid:part": "1"}, sources=True),
 )}

@@ -100,9 +100,7 @@ class _Typesetter:
         self.hyphen_lang = hyphenation.preload(brief.meta.language)
         self._styles: dict[tuple, ParagraphStyle] = {}
         self.outline: list[tuple[str, str, int]] = []  # (title, key, level)
-        page = style.page
-        full = page.width - page.margin_inner - page.margin_outer
-        self.measure = {"full": full * MM, "column": (full - page.gutter * (page.columns - 1)) / page.columns * MM}
+        self.measure = {"full": style.page.full * MM, "column": style.page.column * MM}
 
     def pstyle(self, role: str, **over) -> ParagraphStyle:
         key = (role, tuple(sorted(over.items())))

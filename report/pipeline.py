@@ -111,7 +111,7 @@ def _edition(job, *, brief, style, epoch, pad_to, figures, out_dir, provenance):
         pdf = edition.finish(FinishInput(edition=edition, laid=laid, brief=brief, style=style, epoch=epoch,
                                          tool=TOOL, pad_to=pad_to, provenance=provenance))
         checked = trusted(figures, name, pdfs)
-        results = check(pdf, profile=name, trusted=checked)
+        results = check(pdf, profile=name, trusted=checked, page=style.page.points)
     except BriefError as exc:
         return ("error", exc.message, exc.path, exc.line)
     failures = [r for r in results if not r.ok]

@@ -174,7 +174,7 @@ def test_standards_profiles_ignore_house_rules(sample_build, tmp_path):
         out.write_bytes(save(pdf))   # the project's writer: a plain save may end a stream in CR
     house = run_brief("check", out, "--profile", "archive")
     std = run_brief("check", out, "--profile", "pdfa-3b", "--json")
-    assert house.returncode == 1 and "boxes.a4" in house.stdout
+    assert house.returncode == 1 and "boxes.page" in house.stdout
     assert std.returncode == 0, std.stdout
     import json
     assert all(r["clause"].startswith("ISO 19005-3") for r in json.loads(std.stdout))

@@ -621,14 +621,14 @@ def test_a_new_row_in_the_table_is_one_more_edition(sample_build, tmp_path):
     (its standards' rules and its house rules), the finisher's bytes."""
     code = ("import dataclasses, sys; from pathlib import Path; from report import editions; "
             "editions.EDITIONS['proof'] = dataclasses.replace(editions.EDITIONS['screen'], name='proof', "
-            "house=('boxes.a4',)); "
+            "house=('boxes.page',)); "
             "from report.pipeline import build; from report.preflight import PROFILES; "
             "[b] = build(Path(sys.argv[1]), Path(sys.argv[2]), ['proof']); "
             "print(b.path.name, len(PROFILES['proof']))")
     proc = subprocess.run([sys.executable, "-c", code, str(SAMPLE), str(tmp_path)], cwd=ROOT,
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-800:]
-    assert proc.stdout.split() == [f"{SLUG}-proof.pdf", "2"]  # validator.pdfua-1 + boxes.a4
+    assert proc.stdout.split() == [f"{SLUG}-proof.pdf", "2"]  # validator.pdfua-1 + boxes.page
     assert (tmp_path / SLUG / f"{SLUG}-proof.pdf").read_bytes() == edition(sample_build, "screen").read_bytes()
 
 

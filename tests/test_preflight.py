@@ -391,7 +391,7 @@ BROKEN = {
     "structure.trailer": m_trailer,
     "structure.encryption": m_encrypt,
     "boxes.print": m_no_bleed,
-    "boxes.a4": m_letter,
+    "boxes.page": m_letter,
     "fonts.embedded": m_unembed,
     "fonts.no_type3": m_type3,
     "fonts.glyphs": m_glyph,

@@ -185,14 +185,33 @@ def _same_build(paths: dict[str, Path], opened: dict) -> str:
 
 
 def _preflight(paths: dict[str, Path], opened: dict) -> None:
-    """Each file must pass its variant's own preflight profile (as the build ran it)."""
+    """Each file must pass its variant's own preflight profile (as the build ran it: held to
+    the page size of the style the archive file carries)."""
     from ..preflight import check
 
+    page = _page_size(opened[carrier().name][1])  # the style travels with the sources
     for variant, (data, _) in opened.items():
-        failed = [r for r in check(data, profile=variant) if not r.ok]
+        failed = [r for r in check(data, profile=variant, page=page) if not r.ok]
         if failed:
             detail = "; ".join(f"{r.rule} ({r.where}): {r.message}" for r in failed[:3])
             raise BriefError(f"fails the {variant} preflight: {detail}", paths[variant])
+
+
+def _page_size(pdf) -> tuple[float, float] | None:
+    """The page size, in points, of the house style attached to the archive file (None, so
+    A4, if it carries none that says one)."""
+    from geodata import tomlsrc
+
+    from ..style import MM, PAGE_SIZES
+
+    for name, data in _sources(pdf).items():
+        if name.startswith("styles/") and name.endswith(".toml"):
+            try:
+                size = tomlsrc.parse(data.decode("utf-8")).data.get("page", {}).get("size")
+            except (tomlsrc.TomlError, UnicodeDecodeError, AttributeError):
+                return None
+            return tuple(v * MM for v in PAGE_SIZES[size]) if isinstance(size, str) and size in PAGE_SIZES else None
+    return None
 
 
 def _build_record(slug: str, path: Path, pdf, tool: str, build: str) -> tuple[dict, str]:

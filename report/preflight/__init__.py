@@ -70,6 +70,8 @@ class Context:
     raw: bytes | None
     open_error: str | None = None
     cache: dict = field(default_factory=dict)
+    #: the trimmed page every page must be, (width, height) in points: the style's (None: A4)
+    page: tuple[float, float] | None = None
     #: digests (:func:`report.pdfmech.content.form_digest`) of Form XObjects already checked on their own
     #: by the same profile's content rules: drawn unscaled, the walk does not enter them
     trusted: frozenset = frozenset()
@@ -204,10 +206,11 @@ def _open(source):
         return None, raw, str(exc).strip() or "unreadable", False
 
 
-def run_rules(source, rule_ids, trusted: frozenset = frozenset()) -> list[RuleResult]:
-    """Run the given rule ids on ``source`` (path or pikepdf.Pdf)."""
+def run_rules(source, rule_ids, trusted: frozenset = frozenset(),
+              page: tuple[float, float] | None = None) -> list[RuleResult]:
+    """Run the given rule ids on ``source`` (path or pikepdf.Pdf); ``page``: see :func:`check`."""
     pdf, raw, err, owned = _open(source)
-    ctx = Context(pdf, raw, err, trusted=frozenset(trusted))
+    ctx = Context(pdf, raw, err, trusted=frozenset(trusted), page=page)
     out: list[RuleResult] = []
     try:
         for rid in rule_ids:
@@ -235,14 +238,17 @@ def clause_of(rule_id: str) -> str:
     return CLAUSES.get(rule_id, "house")
 
 
-def check(source, profile: str, trusted: frozenset = frozenset()) -> list[RuleResult]:
+def check(source, profile: str, trusted: frozenset = frozenset(),
+          page: tuple[float, float] | None = None) -> list[RuleResult]:
     """Check ``source`` (path, PDF bytes or open pikepdf.Pdf) against ``profile``.
 
     ``trusted``: digests of forms (figures) that :func:`check_form` passed for this profile;
-    the content rules do not walk them again. ``brief check`` trusts nothing."""
+    the content rules do not walk them again. ``brief check`` trusts nothing. ``page``: the
+    trimmed page size the house rules hold every page to, (width, height) in points (the
+    style's; A4 when not given)."""
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose from {sorted(PROFILES)}")
-    return run_rules(source, PROFILES[profile], trusted)
+    return run_rules(source, PROFILES[profile], trusted, page)
 
 
 #: Rules whose findings come from walking content streams. They are the ones a figure can
