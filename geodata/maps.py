@@ -67,7 +67,7 @@ def view_for(bbox, crs, aspect: float):
     fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     xs, ys = fwd.transform(*densified_outline(bbox))
     _drawable(xs, ys)
-    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    x0, y0, x1, y1 = _pole_inside(bbox, fwd, (min(xs), min(ys), max(xs), max(ys)))
     w, h = x1 - x0, y1 - y0
     if w / h < aspect:
         grow = (h * aspect - w) / 2
@@ -75,6 +75,21 @@ def view_for(bbox, crs, aspect: float):
     else:
         grow = (w / aspect - h) / 2
         y0, y1 = y0 - grow, y1 + grow
+    return x0, y0, x1, y1
+
+
+POLE_ROOM = 0.06  # of the view's larger side: room around a pole the bbox reaches, for its dot and name
+
+
+def _pole_inside(bbox, fwd, view):
+    """A bbox that reaches a pole (north = 90 or south = -90) shows the pole inside the frame,
+    not on its edge, so the pole can carry a dot and a name."""
+    x0, y0, x1, y1 = view
+    room = POLE_ROOM * max(x1 - x0, y1 - y0)
+    for lat in (90.0, -90.0):
+        if lat in (bbox[1], bbox[3]):
+            px, py = fwd.transform(0.0, lat)
+            x0, y0, x1, y1 = min(x0, px - room), min(y0, py - room), max(x1, px + room), max(y1, py + room)
     return x0, y0, x1, y1
 
 
