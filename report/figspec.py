@@ -9,7 +9,6 @@ text box must carry its source; places and layers carry theirs in the data.
 from __future__ import annotations
 
 import difflib
-import json
 import math
 import os
 import re
@@ -21,18 +20,22 @@ from geodata.lookup import describe
 from geodata.places import Gazetteer, GazetteerError, LayerError, UnknownPlace, annotation_layers, validate_layer
 from geodata.world import LICENCE
 from geodata.spec import (
-    CORNERS, NAMING, names_differ, CalloutSpec, CountryLabel, InsetSpec, LabelSpec, LayerSpec, MapSpec, Point, TextBoxSpec,
+    CORNERS, NAMING, names_differ, place_name, CalloutSpec, CountryLabel, InsetSpec, LabelSpec, LayerSpec, MapSpec,
+    Point, TextBoxSpec,
 )
+from geodata.symbols import KINDS as SYMBOL_KINDS, ROLES as SYMBOL_ROLES
 
 from . import cache, placeholders, schema
 from .charts import Bar, ChartSpec, Group
 from .errors import BriefError, several, warn
-from .inputs import brief_input, bundled, bundled_input
+from . import viewpoints as vp
+from .inputs import brief_input, bundled, bundled_input, bundled_viewpoints
 from .model import Input
 from .typography import plain
 
 # kinds named without a town dot: water, straits, capes, areas
-UNMARKED = frozenset({"sea", "ocean", "gulf", "strait", "cape", "peninsula", "region", "island", "island-group"})
+UNMARKED = frozenset({"sea", "ocean", "gulf", "strait", "cape", "peninsula", "region", "island", "island-group",
+                      *SYMBOL_KINDS})
 # the type class of a place's name by its kind, where the spec names no role
 DEFAULT_ROLE = {"sea": "water_label", "ocean": "water_label", "gulf": "water_label", "strait": "strait_label",
                 "city": "label_city"}
@@ -72,6 +75,7 @@ class _Spec:
         self.geonames: list[str] = []  # the GeoNames places it names, as messages name them
         self.errors: list[BriefError] = []  # place references that resolve to no one place
         self.warned: set[str] = set()  # what was said about how a place was matched
+        self.words = None  # a map's (drawn, name_of, ref_name, naming, naming sentence): see _map_words
 
     def line(self, *needles: str) -> int | None:
         lines = self.text.splitlines()
@@ -173,13 +177,32 @@ def _load(s: _Spec, gazetteer, brief_dir: Path, geodata_dir: Path | None, langua
         spec = _chart(fid, data, s, roles)
         alt = alt or chart_alt(spec)
     caption = str(data["caption"])
-    if kind == "map" and any(names_differ(lab.place) for lab in spec.labels):
-        caption = f"{caption} {_naming_sentence(spec)}".strip()
+    if kind == "map":
+        caption, alt = _map_words(s, spec, caption, alt, language)
     return FigureDef(id=fid, path=path, kind=kind, title=str(data["title"]), caption=caption,
                      source=str(data["source"]), size=data["size"], height_mm=float(height), spec=spec,
                      roles=tuple(roles), text_roles=tuple(text_roles), text=text, alt=" ".join(alt.split()),
                      inputs=tuple(inputs),
                      places=tuple(dict.fromkeys(s.places)))
+
+
+def _map_words(s: _Spec, spec: MapSpec, caption: str, alt: str, language: str) -> tuple[str, str]:
+    """The caption and alternative text of a map, agreeing with what it draws: places written
+    ``{place}`` named as its labels name them, a sentence on the schematic lines it draws, the
+    sentence on whose names it uses; and a warning for each name the map writes otherwise."""
+    drawn, name_of, ref_name, naming, sentence = s.words
+    caption = " ".join([vp.fill(caption, ref_name), plain(drawn.caption_sentence(), language)]).strip()
+    if any(names_differ(lab.place) for lab in spec.labels):
+        caption = f"{caption} {plain(sentence, language)}"
+    alt = " ".join([vp.fill(alt, ref_name), *(plain(vp.fill(a, ref_name), language) for a in drawn.alt)])
+    places = list({p.id: p for p in [*(lab.place for lab in spec.labels), *(c.place for c in spec.callouts)]}.values())
+    texts = [("caption", caption), ("alt text", alt), *(("callout", c.note) for c in spec.callouts),
+             *(("text box", t.text) for t in spec.textboxes)]
+    for what, text in texts:
+        for other, mine, pid in vp.disagreements(text, places, naming, name_of):
+            warn(f"the {what} writes \"{other}\" where this map names the place \"{mine}\"; write {{{pid}}} "
+                 f"to name it as the map does", s.path, s.line(other))
+    return caption, alt
 
 
 def chart_alt(spec: ChartSpec) -> str:
@@ -252,60 +275,20 @@ def _bbox(value, s: _Spec, key: str) -> tuple[float, float, float, float]:
     return tuple(float(v) for v in value)
 
 
-VIEWPOINTS = Path(__file__).resolve().parent.parent / "geodata" / "viewpoints.toml"
-
-
-def viewpoints() -> dict:
-    """The dispute conventions (geodata/viewpoints.toml): viewpoint -> naming, sentence, kinds."""
-    return tomllib.loads(VIEWPOINTS.read_text(encoding="utf-8"))
-
-
-def _viewpoint(data: dict, s: _Spec) -> tuple[str, dict]:
-    conventions = {k: v for k, v in viewpoints().items() if k != "naming"}
-    viewpoint = data.get("viewpoint", "neutral")
-    if viewpoint not in conventions:
-        raise s.fail(f"viewpoint must be one of {', '.join(conventions)}", "viewpoint")
-    return viewpoint, conventions[viewpoint]
-
-
-def _naming_sentence(spec: MapSpec) -> str:
-    """The caption's sentence on names: the viewpoint's own, or the naming's where the spec
-    overrides the naming."""
-    conventions = viewpoints()
-    convention = conventions[spec.viewpoint]
-    if spec.naming == convention["naming"]:
-        return convention["sentence"]
-    return conventions["naming"][spec.naming]
-
-
-def _apply_viewpoint(layers: list[LayerSpec], convention: dict, layer_files: dict) -> list[LayerSpec]:
-    """Draw each annotation feature the way the viewpoint's convention does: its role and legend
-    by the feature's kind, or not at all where that convention omits it."""
-    kinds = convention.get("kinds", {})
-    out = []
-    for layer in layers:
-        path = layer_files.get(layer.layer)
-        if not path or not layer.features:
-            out.append(layer)
-            continue
-        features = json.loads(Path(path).read_text(encoding="utf-8"))["features"]
-        found = {str(f["properties"].get("kind")) for f in features
-                 if f["properties"].get("id") in layer.features or f["properties"].get("name") in layer.features}
-        rules = [kinds[k] for k in found if k in kinds]
-        if len(rules) != 1 or len(found) != 1:
-            out.append(layer)
-            continue
-        rule = rules[0]
-        if rule.get("omit"):
-            continue
-        out.append(replace(layer, role=str(rule.get("role", layer.role)), legend=rule.get("legend", layer.legend)))
-    return out
+def viewpoints(geodata_dir: Path | None = None) -> vp.Conventions:
+    """The dispute conventions (geodata/viewpoints.toml, or the copy under ``geodata_dir``)."""
+    return vp.load(bundled_viewpoints(geodata_dir))
 
 
 def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles: list, text_roles: list,
          geodata_dir: Path | None, inputs: list[Input], language: str = "en") -> MapSpec:
-    viewpoint, convention = _viewpoint(data, s)
-    naming = data.get("naming", convention["naming"])
+    conventions = viewpoints(geodata_dir)
+    inputs.append(bundled_input(conventions.path, "viewpoints"))
+    viewpoint = data.get("viewpoint", "neutral")
+    if viewpoint not in conventions.viewpoints:
+        raise s.fail(f"viewpoint must be one of {', '.join(conventions.viewpoints)}", "viewpoint")
+    convention = conventions.viewpoints[viewpoint]
+    naming = data.get("naming", convention.naming)
     if naming not in NAMING:
         raise s.fail(f"naming must be one of {', '.join(NAMING)}", "naming")
     extent = data.get("extent")
@@ -353,7 +336,17 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
                                 features=tuple(entry.get("features", ())), exclude=tuple(entry.get("exclude", ())),
                                 clip_to=clip, legend=entry.get("legend"),
                                 continues=str(entry["continues"]) if entry.get("continues") else None))
-    layers = _apply_viewpoint(layers, convention, layer_files)
+    layers, drawn = vp.apply(layers, convention, layer_files)
+    renamed = convention.names if naming == convention.naming else {}  # as that government's maps name them
+
+    def name_of(point: Point) -> str:
+        return renamed.get(point.id) or place_name(point, naming, False, language)
+
+    def ref_name(ref: str) -> str | None:
+        point = _point(ref, gaz, s, line=s.line(f"{{{ref}}}"))
+        return None if point is None else name_of(point)
+
+    s.words = (drawn, name_of, ref_name, naming, conventions.sentence(viewpoint, naming))
     roles.extend((layer.role, None) for layer in layers)
     labels = []
     for i, entry in enumerate(data.get("label", [])):
@@ -368,7 +361,10 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
         roles.append((role, (s.key_line("label", i, "role") or s.line(f'role = "{role}"')) if "role" in entry
                       else place_line or s.line(f'place = "{entry.get("place")}"')))
         text_roles.append(roles[-1])
+        if point.kind in SYMBOL_KINDS:  # drawn with its kind's symbol
+            roles.append((SYMBOL_ROLES[point.kind], place_line))
         labels.append(LabelSpec(place=point, role=role, marker=bool(entry.get("marker", point.kind not in UNMARKED)),
+                                text=renamed.get(point.id),
                                 area=bool(entry.get("area", False)), required=bool(entry.get("required", False))))
     countries = []
     for i, entry in enumerate(data.get("country", [])):
@@ -389,14 +385,15 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
             raise s.fail("every callout needs a source", f'note = "{entry.get("note", "")[:20]}')
         if not entry.get("note"):
             raise s.fail("a callout needs a note", "[[callout]]")
-        callouts.append(CalloutSpec(place=point, note=str(entry["note"]),
+        callouts.append(CalloutSpec(place=point, note=vp.fill(str(entry["note"]), ref_name),
                                     offset=tuple(entry.get("offset", (12.0, 8.0))),
                                     width=float(entry.get("width", 38.0))))
     textboxes = []
     for entry in data.get("textbox", []):
         if not entry.get("source"):
             raise s.fail("every text box needs a source", "[[textbox]]")
-        textboxes.append(TextBoxSpec(text=str(entry.get("text", "")), at=_corner(entry.get("at", "lower left"), s, "at"),
+        textboxes.append(TextBoxSpec(text=vp.fill(str(entry.get("text", "")), ref_name),
+                                     at=_corner(entry.get("at", "lower left"), s, "at"),
                                      width=float(entry.get("width", 50.0))))
     inset = None
     if "inset" in data:

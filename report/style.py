@@ -16,6 +16,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from geodata.symbols import SHAPES
+
 from .errors import BriefError, line_of
 
 STYLES_DIR = Path(__file__).resolve().parent.parent / "styles"
@@ -39,7 +41,7 @@ FIGURE_KEYS = {"font": str, "cjk_font": str, "simplify_mm": float, "frame_width"
                "roles": dict}
 ROLE_KEYS = {"fill": str, "edge": str, "width": float, "dash": list, "hatch": str, "hatch_colour": str,
              "colour": str, "size": float, "weight": str, "style": str,
-             "knockout": bool, "tracking": float, "divides": bool}
+             "knockout": bool, "tracking": float, "divides": bool, "symbol": str}
 ROLE_COLOUR_KEYS = ("fill", "edge", "hatch_colour", "colour")
 # every length is finite and at least 0: these have a narrower range (pt or mm, as the key says)
 RANGES = {"size": (0.5, 144.0), "leading": (1.0, 200.0), "simplify_mm": (0.0, 5.0), "width": (0.0, 20.0),
@@ -194,6 +196,8 @@ def _figure(spec: dict, fonts: dict, colours: dict, path: Path, fail) -> FigureS
             if key not in ROLE_KEYS:
                 raise fail(f"unknown key '{key}' in {needle} (known: {', '.join(ROLE_KEYS)})", needle)
             props[key] = _typed(key, value, ROLE_KEYS[key], fail, needle)
+            if key == "symbol" and value not in SHAPES:
+                raise fail(f"{needle} symbol: unknown shape '{value}' (known: {', '.join(SHAPES)})", needle)
             if key in ROLE_COLOUR_KEYS and value != "none" and value not in colours:
                 raise fail(f"{needle} {key}: unknown colour role '{value}' (known: {', '.join(colours)})", needle)
         roles[role] = props
