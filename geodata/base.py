@@ -29,6 +29,7 @@ LAYERS = ("land", "countries", "admin1", "military_districts")
 COVERAGES = {"countries", "admin1", "military_districts"}  # polygons sharing borders: simplified as a coverage
 WGS84 = "EPSG:4326"
 M_PER_DEG = 111_319.49  # metres per degree of arc on the equator (WGS 84)
+DENSIFY_DEG = 1.0  # longest straight edge kept in lon/lat: longer ones (a clip box's side) bend when projected
 
 
 class UnknownLayerError(KeyError):
@@ -135,7 +136,10 @@ def load(layer, extent, crs=None, margin=0.1, simplify_mm=None, scale=None):
     frames = []
     for box in boxes(extent, margin):
         df = pyogrio.read_dataframe(data, bbox=box)
-        df["geometry"] = _polygonal(shapely.clip_by_rect(df.geometry.values, *box))
+        # the box's sides are long straight edges in lon/lat: densified, they follow their parallel
+        # and meridian once projected (a polar map would otherwise cut the land along a chord)
+        df["geometry"] = _polygonal(shapely.segmentize(shapely.clip_by_rect(df.geometry.values, *box),
+                                                       DENSIFY_DEG))
         frames.append(df[df.geometry.notna()])
     df = pd.concat(frames, ignore_index=True)
     if df["id"].duplicated().any():  # a feature read on both sides of the antimeridian

@@ -24,11 +24,11 @@ from matplotlib.patches import Patch, Rectangle
 from pyproj import CRS, Transformer
 from shapely.geometry import LineString, box as shapely_box
 
-from . import base
+from . import base, symbols
 from .labels import PRIORITY, Box, Ink, LabelRequest, knockout, place_labels
 from .look import FigureError, Look, ProjectionError, Report, check_glyphs, save_pdf, setup_matplotlib
 from .scalebar import draw_scalebar
-from .spec import WATER, CalloutSpec, LabelSpec, MapSpec, place_name, wrap_lon
+from .spec import WATER, CalloutSpec, LabelSpec, MapSpec, area_text, place_name, wrap_lon
 
 MEASURE_DPI = 288
 
@@ -67,7 +67,7 @@ def view_for(bbox, crs, aspect: float):
     fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     xs, ys = fwd.transform(*densified_outline(bbox))
     _drawable(xs, ys)
-    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    x0, y0, x1, y1 = _pole_inside(bbox, fwd, (min(xs), min(ys), max(xs), max(ys)))
     w, h = x1 - x0, y1 - y0
     if w / h < aspect:
         grow = (h * aspect - w) / 2
@@ -75,6 +75,21 @@ def view_for(bbox, crs, aspect: float):
     else:
         grow = (w / aspect - h) / 2
         y0, y1 = y0 - grow, y1 + grow
+    return x0, y0, x1, y1
+
+
+POLE_ROOM = 0.06  # of the view's larger side: room around a pole the bbox reaches, for its dot and name
+
+
+def _pole_inside(bbox, fwd, view):
+    """A bbox that reaches a pole (north = 90 or south = -90) shows the pole inside the frame,
+    not on its edge, so the pole can carry a dot and a name."""
+    x0, y0, x1, y1 = view
+    room = POLE_ROOM * max(x1 - x0, y1 - y0)
+    for lat in (90.0, -90.0):
+        if lat in (bbox[1], bbox[3]):
+            px, py = fwd.transform(0.0, lat)
+            x0, y0, x1, y1 = min(x0, px - room), min(y0, py - room), max(x1, px + room), max(y1, py + room)
     return x0, y0, x1, y1
 
 
@@ -207,15 +222,26 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
             raise FigureError(f"{item.place.shown} lies outside this map's frame; widen the extent or drop it",
                               item.key)
     callout_places = {c.place.id for c in spec.callouts}
-    labelled = {lab.place.id for lab in spec.labels if lab.marker}
+    # features finer than the base data get a symbol by kind (geodata/symbols.py)
+    finer = symbols.pair(spec.labels, load("land", extent, crs=crs, simplify_mm=look.simplify_mm, scale=scale), crs)
+    report.warnings.extend(finer.warnings)
+    labelled = {lab.place.id for lab in spec.labels if lab.marker} | set(finer.symbol)
     for c in spec.callouts:
         if c.place.id not in labelled:
             obstacles.append(_marker_box(ax, LabelSpec(place=c.place), look, crs, True, ink))
+    symbol_legend: dict = {}
     for lab in spec.labels:
+        kind = finer.symbol.get(lab.place.id)
         requests.append(_label_request(ax, lab, spec, look, crs, lab.place.id in callout_places, view,
-                                       extent, scale, load, ink))
-        if lab.marker:
+                                       extent, scale, load, ink, finer.outline.get(lab.place.id),
+                                       symbols.size(look, kind) if kind else None))
+        if kind:
+            box, handle = _symbol(ax, lab, kind, look, crs)
+            obstacles.append(box)
+            symbol_legend.setdefault(kind, handle)
+        elif lab.marker:
             obstacles.append(_marker_box(ax, lab, look, crs, lab.place.id in callout_places, ink))
+    legend_handles += [symbol_legend[k] for k in symbols.LEGEND if k in symbol_legend]
     for c in spec.countries:
         requests.append(_country_request(c, look, crs, extent, view, ink, load, mm_per_unit))
     for point, direction, layer in exits:
@@ -581,12 +607,14 @@ def _project(crs, lon, lat):
 
 
 def _label_request(ax, lab: LabelSpec, spec: MapSpec, look: Look, crs, is_site: bool, view, extent, scale,
-                   load, ink: Ink) -> LabelRequest:
+                   load, ink: Ink, outline=None, symbol_pt: float | None = None) -> LabelRequest:
+    """``outline``: the land piece the label names (an island), if any; ``symbol_pt``: the size of
+    the symbol the feature is drawn with (one finer than the base data), if any."""
     text = lab.text or place_name(lab.place, spec.naming, spec.kanji, spec.language)
     if lab.area and lab.place.area_km2:
-        text += f"\n{lab.place.area_km2:,.0f} km²"
+        text += f"\n{area_text(lab.place.area_km2)}"
     check_glyphs(text, look, f"label of {lab.place.shown}", lab.key)
-    xy, feature = _anchor(lab, crs, view, extent, scale, load, look)
+    xy, feature = _anchor(lab, crs, view, outline)
     marker_role = "site" if is_site else "place"
     props = look.text_props(lab.role)
     marker_pt = look.role(marker_role).get("size", 2.0) if lab.marker else 0.0
@@ -597,7 +625,9 @@ def _label_request(ax, lab: LabelSpec, spec: MapSpec, look: Look, crs, is_site: 
         if island is not None:  # no dot over an island smaller than it: named beside the island
             x0, y0, x1, y1 = island.bounds
             marker_pt, avoid = max(x1 - x0, y1 - y0) / ink.pt, island
-    if not lab.marker and lab.place.kind in ("strait", "cape"):
+    if symbol_pt is not None:
+        kind, marker_pt = "point", symbol_pt  # named beside its symbol
+    elif not lab.marker and lab.place.kind in ("strait", "cape"):
         kind = "point"  # named beside the point, without a town dot
     elif feature is not None:
         shown = shapely.affinity.affine_transform(feature, ink.affine)
@@ -627,23 +657,19 @@ def _label_request(ax, lab: LabelSpec, spec: MapSpec, look: Look, crs, is_site: 
                         tracking=float(look.role(lab.role).get("tracking", 0.0)))
 
 
-def _anchor(lab: LabelSpec, crs, view, extent, scale, load, look: Look):
+def _anchor(lab: LabelSpec, crs, view, outline=None):
     """Where a label is anchored, in map units, and the outline of what it names if known: a marked
-    place at its point; an island at the pole of inaccessibility of its visible outline (from the
-    land layer); a water name at its gazetteer label point, even off the map (the placer then
-    looks for open water nearest to it)."""
+    place at its point; an island at the pole of inaccessibility of the visible part of its
+    ``outline`` (its piece of the land layer, paired in geodata/symbols.py); a water name at its
+    gazetteer label point, even off the map (the placer then looks for open water nearest to it)."""
     frame = shapely_box(*view)
     x, y = _project(crs, lab.place.lon, lab.place.lat)
-    inside = frame.contains(shapely.Point(x, y))
-    if not lab.marker and lab.place.polygon:
-        land = load("land", extent, crs=crs, simplify_mm=look.simplify_mm, scale=scale)
-        row = land[land["id"] == lab.place.polygon]
-        if not row.empty:
-            visible = row.geometry.iloc[0].intersection(frame)
-            if not visible.is_empty:
-                part = max(shapely.get_parts(visible), key=lambda g: g.area)
-                p = shapely.ops.polylabel(part, tolerance=(view[2] - view[0]) / 400)
-                return (p.x, p.y), visible
+    inside = frame.covers(shapely.Point(x, y))
+    visible = outline.intersection(frame) if outline is not None else None
+    if visible is not None and not visible.is_empty:
+        part = max(shapely.get_parts(visible), key=lambda g: g.area)
+        p = shapely.ops.polylabel(part, tolerance=(view[2] - view[0]) / 400)
+        return (p.x, p.y), visible
     if inside:
         return (x, y), None
     if lab.place.kind in WATER:
@@ -702,6 +728,15 @@ def _marker_box(ax, lab: LabelSpec, look: Look, crs, is_site: bool, ink: Ink) ->
     cx, cy = ax.transData.transform((x, y))
     r = size / 2 * MEASURE_DPI / 72
     return Box(cx - r, cy - r, cx + r, cy + r, f"the dot of {lab.place.shown}", marker=lab.place.id, key=lab.key)
+
+
+def _symbol(ax, lab: LabelSpec, kind: str, look: Look, crs) -> tuple[Box, object]:
+    """The symbol of a feature finer than the base data, as an obstacle, and its legend entry."""
+    x, y = _project(crs, lab.place.lon, lab.place.lat)
+    size, handle = symbols.draw(ax, kind, look, (x, y))
+    cx, cy = ax.transData.transform((x, y))
+    r = size / 2 * MEASURE_DPI / 72
+    return Box(cx - r, cy - r, cx + r, cy + r, f"the symbol of {lab.place.shown}", marker=lab.place.id), handle
 
 
 def _callout(ax, renderer, c: CalloutSpec, look: Look, crs, mm_per_unit, ink: Ink) -> Box:

@@ -46,6 +46,7 @@ __all__ = [
 HERE = Path(__file__).resolve().parent
 BUNDLED_GAZETTEER = HERE / "gazetteer.toml"
 BUNDLED_LAYERS = HERE / "layers"
+BUNDLED_VIEWPOINTS = HERE / "viewpoints.toml"  # how each government draws the disputes (read by report.figspec)
 BRIEF_PLACES = "places.toml"
 BRIEF_LAYERS = "layers"
 MAX_LAYER_BYTES = 50_000_000  # one of a brief's layer files
@@ -54,6 +55,7 @@ MAX_LAYER_VERTICES = 500_000  # positions in one layer file (README, Limits)
 KINDS = frozenset({
     "island", "island-group", "settlement", "military-range", "lng-plant", "port",
     "city", "sea", "strait", "cape", "peninsula", "region", "gulf", "ocean",
+    "reef", "shoal", "rock", "low-tide-elevation",  # drawn with a symbol by kind (geodata/symbols.py)
 })
 NAME_KEYS = ("en", "ja", "ja_kanji", "ru", "zh", "mn", "ko", "ainu")
 

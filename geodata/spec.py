@@ -156,6 +156,12 @@ def place_name(place, naming: str, kanji: bool, language: str = "en") -> str:
 
 
 
+def area_text(km2: float) -> str:
+    """An area as printed under an island's name: whole square kilometres from 1 km² up, two
+    significant digits below (Itu Aba is "0.46 km²", never "0 km²")."""
+    return f"{km2:,.0f} km²" if km2 >= 1 else f"{km2:.2g} km²"
+
+
 def names_differ(place: Point) -> bool:
     """Whether the conventions name this place differently (so a map must say whose names it uses)."""
     ja = place.names.get("ja")

@@ -11,7 +11,6 @@ text box must carry its source; places and layers carry theirs in the data.
 from __future__ import annotations
 
 import difflib
-import json
 import math
 import os
 import tomllib
@@ -23,19 +22,22 @@ from geodata.places import Gazetteer, GazetteerError, LayerError, UnknownPlace, 
 from geodata.tomlsrc import Toml
 from geodata.world import LICENCE
 from geodata.spec import (
-    BASE_LAYERS, names_differ, wrap_lon, CalloutSpec, CountryLabel, InsetSpec, LabelSpec, LayerSpec, MapSpec, Point,
-    TextBoxSpec,
+    BASE_LAYERS, names_differ, place_name, wrap_lon, CalloutSpec, CountryLabel, InsetSpec, LabelSpec, LayerSpec,
+    MapSpec, Point, TextBoxSpec,
 )
+from geodata.symbols import KINDS as SYMBOL_KINDS, ROLES as SYMBOL_ROLES
 
 from . import cache, placeholders, schema
 from .charts import Bar, ChartSpec, Group
 from .errors import BriefError, several, warn
-from .inputs import brief_input, bundled, bundled_input
+from . import viewpoints as vp
+from .inputs import brief_input, bundled, bundled_input, bundled_viewpoints
 from .model import Input
 from .typography import plain
 
 # kinds named without a town dot: water, straits, capes, areas
-UNMARKED = frozenset({"sea", "ocean", "gulf", "strait", "cape", "peninsula", "region", "island", "island-group"})
+UNMARKED = frozenset({"sea", "ocean", "gulf", "strait", "cape", "peninsula", "region", "island", "island-group",
+                      *SYMBOL_KINDS})
 # the type class of a place's name by its kind, where the spec names no role
 DEFAULT_ROLE = {"sea": "water_label", "ocean": "water_label", "gulf": "water_label", "strait": "strait_label",
                 "city": "label_city"}
@@ -75,6 +77,7 @@ class _Spec:
         self.geonames: list[str] = []  # the GeoNames places it names, as messages name them
         self.errors: list[BriefError] = []  # place references that resolve to no one place
         self.warned: set[str] = set()  # what was said about how a place was matched
+        self.words = None  # a map's (drawn, name_of, ref_name, naming, naming sentence): see _map_words
 
     def fail(self, msg: str, *keys) -> BriefError:
         return BriefError(msg, self.path, self.doc.line(*keys))
@@ -122,12 +125,36 @@ def _load(s: _Spec, gazetteer, brief_dir: Path, geodata_dir: Path | None, langua
         spec = _chart(fid, data, s, roles)
         alt = data.get("alt") or chart_alt(spec)
     caption = data["caption"]
-    if kind == "map" and any(names_differ(lab.place) for lab in spec.labels):
-        caption = f"{caption} {_naming_sentence(spec)}".strip()
+    if kind == "map":
+        caption, alt = _map_words(s, spec, caption, alt, language)
     return FigureDef(id=fid, path=s.path, kind=kind, title=data["title"], caption=caption,
                      source=data["source"], size=data["size"], height_mm=float(data["height"]), spec=spec,
                      roles=tuple(roles), text_roles=tuple(text_roles), doc=s.doc, alt=" ".join(alt.split()),
                      inputs=tuple(inputs), places=tuple(dict.fromkeys(s.places)))
+
+
+def _map_words(s: _Spec, spec: MapSpec, caption: str, alt: str, language: str) -> tuple[str, str]:
+    """The caption and alternative text of a map, agreeing with what it draws: places written
+    ``{place}`` named as its labels name them, a sentence on the schematic lines it draws, the
+    sentence on whose names it uses; and a warning for each name the map writes otherwise."""
+    drawn, name_of, ref_name, naming, sentence = s.words
+
+    def named(keys: tuple):
+        return lambda ref: ref_name(ref, keys)
+
+    caption = " ".join([vp.fill(caption, named(("caption",))), plain(drawn.caption_sentence(), language)]).strip()
+    if any(names_differ(lab.place) for lab in spec.labels):
+        caption = f"{caption} {plain(sentence, language)}"
+    alt = " ".join([vp.fill(alt, named(("alt",))), *(plain(vp.fill(a, named(("alt",))), language) for a in drawn.alt)])
+    places = list({p.id: p for p in [*(lab.place for lab in spec.labels), *(c.place for c in spec.callouts)]}.values())
+    texts = [(("caption",), "caption", caption), (("alt",), "alt text", alt),
+             *((("callout", i, "note"), "callout", c.note) for i, c in enumerate(spec.callouts)),
+             *((("textbox", i, "text"), "text box", t.text) for i, t in enumerate(spec.textboxes))]
+    for keys, what, text in texts:
+        for other, mine, pid in vp.disagreements(text, places, naming, name_of):
+            warn(f"the {what} writes \"{other}\" where this map names the place \"{mine}\"; write {{{pid}}} "
+                 f"to name it as the map does", s.path, s.doc.line(*keys))
+    return caption, alt
 
 
 def chart_alt(spec: ChartSpec) -> str:
@@ -159,14 +186,17 @@ def with_width(fig: FigureDef, width_mm: float) -> FigureDef:
     return replace(fig, spec=replace(fig.spec, width_mm=width_mm, height_mm=fig.height_mm))
 
 
-def _point(keys: tuple, gazetteer, s: _Spec, country: str | None = None) -> Point | None:
+def _point(keys: tuple, gazetteer, s: _Spec, country: str | None = None, ref: str | None = None) -> Point | None:
     """The place the reference at key path ``keys`` names: a gazetteer id, "geonames:ID", a
     name, or "Name, CC" (``gazetteer`` is a :class:`report.placelock.PlaceResolver` or a plain
-    Gazetteer). A reference that names no one place is kept in ``s.errors`` (None); how a name
-    was matched, where the editor should know it, is a warning naming the line."""
-    place_id = s.doc.data
-    for key in keys:
-        place_id = place_id[key]
+    Gazetteer), or ``ref`` written in the text at that key path (``{place}`` in a caption). A
+    reference that names no one place is kept in ``s.errors`` (None); how a name was matched,
+    where the editor should know it, is a warning naming the line."""
+    place_id = ref
+    if place_id is None:
+        place_id = s.doc.data
+        for key in keys:
+            place_id = place_id[key]
     line = s.doc.line(*keys)
     notes: list[str] = []
     try:
@@ -189,55 +219,20 @@ def _point(keys: tuple, gazetteer, s: _Spec, country: str | None = None) -> Poin
                  polygon=getattr(p, "polygon", None) or None, ref=shown)
 
 
-VIEWPOINTS = Path(__file__).resolve().parent.parent / "geodata" / "viewpoints.toml"
-
-
-def viewpoints() -> dict:
-    """The dispute conventions (geodata/viewpoints.toml): viewpoint -> naming, sentence, kinds."""
-    return tomllib.loads(VIEWPOINTS.read_text(encoding="utf-8"))
-
-
-def _naming_sentence(spec: MapSpec) -> str:
-    """The caption's sentence on names: the viewpoint's own, or the naming's where the spec
-    overrides the naming."""
-    conventions = viewpoints()
-    convention = conventions[spec.viewpoint]
-    if spec.naming == convention["naming"]:
-        return convention["sentence"]
-    return conventions["naming"][spec.naming]
-
-
-def _apply_viewpoint(layers: list[LayerSpec], convention: dict, layer_files: dict) -> list[LayerSpec]:
-    """Draw each annotation feature the way the viewpoint's convention does: its role and legend
-    by the feature's kind, or not at all where that convention omits it."""
-    kinds = convention.get("kinds", {})
-    out = []
-    for layer in layers:
-        path = layer_files.get(layer.layer)
-        if not path or not layer.features:
-            out.append(layer)
-            continue
-        features = json.loads(Path(path).read_text(encoding="utf-8"))["features"]
-        found = {str(f["properties"].get("kind")) for f in features
-                 if f["properties"].get("id") in layer.features or f["properties"].get("name") in layer.features}
-        rules = [kinds[k] for k in found if k in kinds]
-        if len(rules) != 1 or len(found) != 1:
-            out.append(layer)
-            continue
-        rule = rules[0]
-        if rule.get("omit"):
-            continue
-        out.append(replace(layer, role=str(rule.get("role", layer.role)), legend=rule.get("legend", layer.legend)))
-    return out
+def viewpoints(geodata_dir: Path | None = None) -> vp.Conventions:
+    """The dispute conventions (geodata/viewpoints.toml, or the copy under ``geodata_dir``)."""
+    return vp.load(bundled_viewpoints(geodata_dir))
 
 
 def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles: list, text_roles: list,
          geodata_dir: Path | None, inputs: list[Input], language: str = "en") -> MapSpec:
-    conventions = {k: v for k, v in viewpoints().items() if k != "naming"}
+    conventions = viewpoints(geodata_dir)
+    inputs.append(bundled_input(conventions.path, "viewpoints"))
     viewpoint = data.get("viewpoint", "neutral")
-    if viewpoint not in conventions:
-        raise s.fail(f"viewpoint must be one of {', '.join(conventions)}", "viewpoint")
-    convention = conventions[viewpoint]
+    if viewpoint not in conventions.viewpoints:
+        raise s.fail(f"viewpoint must be one of {', '.join(conventions.viewpoints)}", "viewpoint")
+    convention = conventions.viewpoints[viewpoint]
+    naming = data.get("naming", convention.naming)
     extent = data["extent"]
     if "bbox" in extent:
         bbox = tuple(float(v) for v in extent["bbox"])
@@ -272,7 +267,18 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
         layers.append(LayerSpec(layer=name, role=entry.get("role", ""), features=tuple(entry.get("features", ())),
                                 exclude=tuple(entry.get("exclude", ())), clip_to=entry.get("clip_to"),
                                 legend=entry.get("legend"), continues=entry.get("continues"), key=("layer", i)))
-    layers = _apply_viewpoint(layers, convention, layer_files)
+    layers, drawn = vp.apply(layers, convention, layer_files)
+    renamed = convention.names if naming == convention.naming else {}  # as that government's maps name them
+
+    def name_of(point: Point) -> str:
+        return renamed.get(point.id) or place_name(point, naming, False, language)
+
+    def ref_name(ref: str, keys: tuple) -> str | None:
+        """The map's name for a place written ``{ref}`` in the text at key path ``keys``."""
+        point = _point(keys, gaz, s, ref=ref)
+        return None if point is None else name_of(point)
+
+    s.words = (drawn, name_of, ref_name, naming, conventions.sentence(viewpoint, naming))
     roles.extend((layer.role, None) for layer in layers)
     labels = []
     for i, entry in enumerate(data.get("label", [])):
@@ -282,9 +288,11 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
         role = entry.get("role", DEFAULT_ROLE.get(point.kind, "label"))
         roles.append((role, s.doc.line("label", i, "role" if "role" in entry else "place")))
         text_roles.append(roles[-1])
+        if point.kind in SYMBOL_KINDS:  # drawn with its kind's symbol
+            roles.append((SYMBOL_ROLES[point.kind], s.doc.line("label", i, "place")))
         labels.append(LabelSpec(place=point, role=role, marker=entry.get("marker", point.kind not in UNMARKED),
-                                area=entry.get("area", False), required=entry.get("required", False),
-                                key=("label", i, "place")))
+                                text=renamed.get(point.id), area=entry.get("area", False),
+                                required=entry.get("required", False), key=("label", i, "place")))
     countries = []
     for i, entry in enumerate(data.get("country", [])):
         role = entry.get("role", "country_label")
@@ -296,9 +304,11 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
     for i, entry in enumerate(data.get("callout", [])):
         point = _point(("callout", i, "place"), gaz, s, entry.get("country"))
         if point is not None:
-            callouts.append(CalloutSpec(place=point, note=entry["note"], offset=tuple(entry.get("offset", (12.0, 8.0))),
+            note = vp.fill(entry["note"], lambda ref, k=("callout", i, "note"): ref_name(ref, k))
+            callouts.append(CalloutSpec(place=point, note=note, offset=tuple(entry.get("offset", (12.0, 8.0))),
                                         width=float(entry.get("width", 38.0)), key=("callout", i, "place")))
-    textboxes = [TextBoxSpec(text=entry["text"], at=entry.get("at", "lower left"), width=float(entry.get("width", 50.0)),
+    textboxes = [TextBoxSpec(text=vp.fill(entry["text"], lambda ref, k=("textbox", i, "text"): ref_name(ref, k)),
+                             at=entry.get("at", "lower left"), width=float(entry.get("width", 50.0)),
                              key=("textbox", i)) for i, entry in enumerate(data.get("textbox", []))]
     inset = None
     if "inset" in data:
@@ -309,7 +319,7 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
     bar = data.get("scalebar", {})
     north = data.get("north_arrow", False)
     return MapSpec(id=fid, width_mm=0.0, height_mm=0.0, bbox=bbox, projection=str(data.get("projection", "auto")),
-                   naming=data.get("naming", convention["naming"]), viewpoint=viewpoint, kanji=data.get("kanji", False),
+                   naming=naming, viewpoint=viewpoint, kanji=data.get("kanji", False),
                    layers=tuple(layers), labels=tuple(labels), countries=tuple(countries), callouts=tuple(callouts),
                    textboxes=tuple(textboxes), inset=inset, legend=None if legend == "none" else legend,
                    graticule=data.get("graticule"), scalebar_km=bar.get("km"), scalebar_at=bar.get("at", "lower left"),

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from geodata import tomlsrc
 from geodata.spec import BASE_LAYERS, CORNERS, NAMING
+from geodata.symbols import SHAPES
 from geodata.tomlsrc import Bool, Either, Never, Num, Seq, Str, Table, Tables, Tagged, Toml
 
 from .errors import BriefError, several
@@ -275,6 +276,7 @@ _ROLE_STYLE = Table({
     "fill": _NAME, "edge": _NAME, "width": _mm(20), "dash": Seq(Num(lo=0, hi=100), hi=20, what="a list of lengths"),
     "hatch": Str(max_len=20), "hatch_colour": _NAME, "colour": _NAME, "size": Num(lo=0.5, hi=144),
     "weight": Str(max_len=30), "style": Str(max_len=30), "knockout": Bool(), "tracking": _mm(), "divides": Bool(),
+    "symbol": Str(choices=tuple(SHAPES)),   # the marker a feature finer than the base data is drawn with
 })
 PAGE_KEYS = ("size", "margin_top", "margin_bottom", "margin_inner", "margin_outer", "columns", "gutter",
              "footer_offset", "title_rule", "column_rule")

@@ -461,6 +461,7 @@ def test_archive_carries_its_sources_byte_for_byte(sample_build):
         "styles/house.toml": style.path,
         "geodata/MANIFEST.json": geodata / "MANIFEST.json",
         "geodata/gazetteer.toml": geodata / "gazetteer.toml",
+        "geodata/viewpoints.toml": geodata / "viewpoints.toml",
     }
     extra = [*brief.figure_specs.values(), *SAMPLE.glob("places.toml"), *SAMPLE.glob("places.lock.json")]
     want |= {f"briefs/{SLUG}/{p.relative_to(SAMPLE).as_posix()}": p for p in extra}
@@ -527,7 +528,7 @@ def test_archive_attaches_exactly_the_files_the_build_used(tmp_path, brief_copy)
     assert {i.name: i.role for i in brief.inputs} == {
         f"briefs/{slug}/brief.md": "brief", f"briefs/{slug}/figures/route.toml": "figure",
         f"briefs/{slug}/places.toml": "places", f"briefs/{slug}/layers/route.geojson": "layer",
-        "geodata/gazetteer.toml": "gazetteer"}
+        "geodata/gazetteer.toml": "gazetteer", "geodata/viewpoints.toml": "viewpoints"}
     text_only = dataclasses.replace(brief, blocks=tuple(b for b in brief.blocks if type(b).__name__ != "FigureRef"))
     out = pdfa.finish(finish_input(text_only, style, layout(text_only, style), "archive"))
     path = tmp_path / "archive.pdf"

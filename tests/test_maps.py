@@ -534,17 +534,20 @@ def test_no_body_text_is_drawn_under_a_figure(sample_build):
     assert not hidden, "".join(hidden)
 
 
-@pytest.mark.parametrize("viewpoint,names,legend,absent", [
+@pytest.mark.parametrize("viewpoint,names,legend,absent,lines", [
     ("neutral", ["Iturup (Etorofu)"], ["Islands in dispute", "Japan's claim: 1855 boundary",
-                                       "Limit of Russian administration"], []),
-    ("japan", ["Etorofu", "Kunashiri"], ["Border under the 1855 Treaty of Shimoda", "Limit of Russian occupation",
-                                         "Northern Territories, occupied by Russia"], ["Islands in dispute"]),
-    ("russia", ["Iturup", "Kunashir"], ["State border of Russia"],
-     ["Islands in dispute", "Japan's claim: 1855 boundary", "(Etorofu)"]),
+                                       "Limit of Russian administration"], [], "Both lines are schematic."),
+    # Japan's maps: the four islands as Japan's land, the border between Etorofu and Uruppu, nothing else
+    ("japan", ["Etorofu", "Kunashiri", "Bastion on Etorofu"], ["Border of Japan (1855 Treaty of Shimoda)"],
+     ["Islands in dispute", "occupied", "occupation", "Iturup", "Kunashir "], "The border is schematic."),
+    # Russia's maps: the state border south of Kunashir, the Lesser Kuril Ridge, no claim
+    ("russia", ["Iturup", "Kunashir", "Lesser Kuril Ridge", "Bastion on Iturup"], ["State border of Russia"],
+     ["Islands in dispute", "Japan's claim: 1855 boundary", "(Etorofu)", "Habomai"], "The border is schematic."),
 ])
-def test_viewpoint_drives_names_caption_legend_and_symbols(tmp_path, viewpoint, names, legend, absent):
-    """One switch: the names, the caption's sentence on names, the legend's words and the symbols
-    (claim line or border, hatched or not) all follow the chosen government's own maps."""
+def test_viewpoint_drives_names_caption_legend_and_symbols(tmp_path, viewpoint, names, legend, absent, lines):
+    """One switch: the names (labels and callouts), the caption's sentences on names and lines, the
+    alternative text, the legend's words and the symbols (claim line or border, hatched or not) all
+    follow the chosen government's own maps (geodata/viewpoints.toml)."""
     from geodata.maps import render_map
     from report.figures import look_from, widths
     from report.figspec import viewpoints, with_width
@@ -556,14 +559,19 @@ def test_viewpoint_drives_names_caption_legend_and_symbols(tmp_path, viewpoint, 
     spec.write_text(spec.read_text().replace('viewpoint = "neutral"', f'viewpoint = "{viewpoint}"'))
     b, style = load(brief)
     fig = b.figures["islands"]
-    assert fig.caption.endswith(viewpoints()[viewpoint]["sentence"]), fig.caption
-    assert "Names are given" not in fig.caption[: -len(viewpoints()[viewpoint]["sentence"])]
+    sentence = viewpoints().sentence(viewpoint, fig.spec.naming).replace("'", "\u2019")
+    assert fig.caption.endswith(f"{lines} {sentence}"), fig.caption
+    head = fig.caption[: -len(f"{lines} {sentence}")]
+    assert "Names are given" not in head and "schematic" not in head and "both lines" not in head.lower()
     roles = {layer.role for layer in fig.spec.layers}
-    assert ("disputed" in roles) == (viewpoint != "russia")
+    assert ("disputed" in roles) == (viewpoint == "neutral")
     assert ("claim_line" in roles) == (viewpoint == "neutral")
+    assert ("administration_line" in roles) == (viewpoint == "neutral")
+    for words in absent:
+        assert words not in fig.alt, (viewpoint, words, fig.alt)
     column, full, _ = widths(style)
     render_map(with_width(fig, full).spec, look_from(style), tmp_path / "m.pdf")
-    text = " ".join(t for t, _ in text_boxes(tmp_path / "m.pdf"))
+    text = " ".join(" ".join(t.split()) for t, _ in text_boxes(tmp_path / "m.pdf"))
     for words in names + legend:
         assert words in text, (viewpoint, words)
     for words in absent:

@@ -2,9 +2,10 @@
 
 The sources attached to the stored archive file are written into a temporary folder laid
 out like the project (``briefs/<slug>/…``, ``styles/…``, ``geodata/gazetteer.toml``,
-``geodata/layers/…``, ``geodata/MANIFEST.json``) and built there with the current code at
-the recorded build epoch, with the attached style, gazetteer and annotation layers, so a
-change to the installed ones does not change the rebuild. The report names each attached
+``geodata/viewpoints.toml``, ``geodata/layers/…``, ``geodata/MANIFEST.json``) and built there with
+the current code at the recorded build epoch, with the attached style, gazetteer, viewpoint
+conventions and annotation layers, so a change to the installed ones does not change the
+rebuild. The report names each attached
 input whose installed counterpart differs (for the gazetteer: which entries the edition
 uses changed), and each base layer (``geodata/base/*``, not attached: fonts and base layers
 come from the installed project) whose SHA-256 differs from the attached ``MANIFEST.json``,
@@ -107,7 +108,8 @@ def compare_inputs(work: Path, record: dict) -> list[str]:
     from ..provenance import geodata_manifest
     from ..style import STYLES_DIR
 
-    installed = {"geodata/gazetteer.toml": places.BUNDLED_GAZETTEER, "geodata/MANIFEST.json": geodata_manifest()}
+    installed = {"geodata/gazetteer.toml": places.BUNDLED_GAZETTEER,
+                 "geodata/viewpoints.toml": places.BUNDLED_VIEWPOINTS, "geodata/MANIFEST.json": geodata_manifest()}
     notes, same = [], 0
     for name in sorted(record["sources"]):
         if name.startswith("styles/"):
