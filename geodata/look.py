@@ -163,3 +163,4 @@ class Report:
     warnings: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)  # what the labels that found no room name
     markers: list[str] = field(default_factory=list)  # places drawn with a dot
+    georef: dict | None = None  # the frame's georeferencing (geodata/georef.py), for a GeoPDF viewport

@@ -27,6 +27,7 @@ from shapely.geometry import LineString, box as shapely_box
 from . import base
 from .labels import PRIORITY, Box, Ink, LabelRequest, knockout, place_labels
 from .look import FigureError, Look, ProjectionError, Report, check_glyphs, save_pdf, setup_matplotlib
+from .georef import frame_georef
 from .scalebar import draw_scalebar
 from .spec import WATER, CalloutSpec, LabelSpec, MapSpec, place_name
 
@@ -194,6 +195,8 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
     ax.set_ylabel("")
     report = Report(width_mm=W, height_mm=H, crs=crs.to_wkt(), view=view,
                     frame=(left, bottom, left + fw, bottom + fh), warnings=warnings)
+    pos = ax.get_position()  # the frame as drawn (after the equal aspect), for its GeoPDF viewport
+    report.georef = frame_georef(spec.id, crs, view, (pos.x0 * W, pos.y0 * H, pos.x1 * W, pos.y1 * H))
     if spec.graticule:
         _graticule(ax, spec.graticule, extent, crs, look, ink)
 

@@ -26,10 +26,11 @@ from .model import Brief
 from .style import MM, Style
 
 ROOT = Path(__file__).resolve().parent.parent
-CODE = [ROOT / "geodata" / n for n in ("maps.py", "labels.py", "scalebar.py", "look.py", "base.py", "spec.py",
-                                       "shims/matplotlib.py")] + [
+CODE = [ROOT / "geodata" / n for n in ("maps.py", "labels.py", "scalebar.py", "georef.py", "look.py", "base.py",
+                                       "spec.py", "shims/matplotlib.py")] + [
     ROOT / "report" / "charts.py", ROOT / "report" / "figures.py", ROOT / "report" / "cidfonts.py",
-    ROOT / "report" / "pdfmech" / "content.py", ROOT / "report" / "pdfmech" / "objects.py"]  # cidfonts' walk
+    ROOT / "report" / "pdfmech" / "content.py", ROOT / "report" / "pdfmech" / "objects.py",  # cidfonts' walk
+    ROOT / "report" / "pdfmech" / "viewports.py"]
 DATA = [ROOT / "geodata" / "MANIFEST.json"]
 DATA_ROLES = ("gazetteer", "places", "layer", "bundled-layer")  # inputs a figure may draw from
 
@@ -167,6 +168,7 @@ def _render_locked(fig: FigureDef, out: Path, look: Look) -> tuple[tuple[str, st
 
             report = render_map(fig.spec, look, Path(tmp))
             Path(tmp).with_suffix(".json").replace(out.with_suffix(".json"))
+            _georeference(Path(tmp), report.georef)
         else:
             from .charts import render_chart
 
@@ -190,6 +192,22 @@ def _render_locked(fig: FigureDef, out: Path, look: Look) -> tuple[tuple[str, st
         for leftover in (Path(tmp), Path(tmp).with_suffix(".json")):
             if leftover.exists():
                 leftover.unlink()
+
+
+def _georeference(path: Path, georef: dict | None) -> None:
+    """Make a map's one-page PDF a GeoPDF: its frame a geospatial viewport, from what the map
+    engine measured (:func:`geodata.georef.frame_georef`); composition carries it onto the page."""
+    if not georef:
+        return
+    import pikepdf
+
+    from .pdfmech import viewports
+
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        bbox = [v * 72 / 25.4 for v in georef["frame_mm"]]
+        viewports.add(pdf.pages[0], viewports.geo_viewport(
+            pdf, bbox, georef["name"], georef["wkt"], georef["corners"], georef["geographic"], georef["epsg"]))
+        pdf.save(path, deterministic_id=True)
 
 
 def _raise_for(fig: FigureDef, error: tuple[str, str | None] | None) -> None:
