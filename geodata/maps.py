@@ -28,6 +28,7 @@ from . import base
 from .labels import PRIORITY, Box, Ink, LabelRequest, knockout, place_labels
 from .look import FigureError, Look, ProjectionError, Report, check_glyphs, save_pdf, setup_matplotlib
 from .georef import frame_georef
+from .graticule import draw_graticule
 from .scalebar import draw_scalebar
 from .spec import WATER, CalloutSpec, LabelSpec, MapSpec, place_name
 
@@ -143,7 +144,7 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
     fig = Figure(figsize=(W / 25.4, H / 25.4))
     canvas = FigureCanvasAgg(fig)
     fig.set_dpi(MEASURE_DPI)
-    # graticule labels go on every side where the lines meet the frame
+    # graticule labels go outside the frame, on the sides that carry them (geodata/graticule.py)
     left = bottom = top = right = look.margin_mm if spec.graticule else 0.6
     fw, fh = W - left - right, H - top - bottom
     ax = fig.add_axes((left / W, bottom / H, fw / W, fh / H))
@@ -198,7 +199,9 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
     pos = ax.get_position()  # the frame as drawn (after the equal aspect), for its GeoPDF viewport
     report.georef = frame_georef(spec.id, crs, view, (pos.x0 * W, pos.y0 * H, pos.x1 * W, pos.y1 * H))
     if spec.graticule:
-        _graticule(ax, spec.graticule, extent, crs, look, ink)
+        report.graticule = draw_graticule(ax, spec.graticule, unwrap(extent), crs, look.line_props("graticule"),
+                                          look.text_props("small"),
+                                          lambda lines: _add_line_ink(ink, lines, "the graticule", "graticule", look))
 
     renderer = canvas.get_renderer()
     px_per_mm = MEASURE_DPI / 25.4
@@ -505,71 +508,6 @@ def _draw_layer(ax, gdf, role: str, look: Look, legend: str | None):
     if legend:
         return Patch(label=legend, **{k: v for k, v in kwargs.items() if k != "linestyle"})
     return None
-
-
-def _graticule(ax, step: float, extent, crs, look: Look, ink: Ink) -> None:
-    """Meridians and parallels, each labelled outside the frame wherever it meets a side."""
-    w, s, e, n = unwrap(extent)
-    props = look.line_props("graticule")
-    fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    frame = shapely_box(x0, y0, x1, y1)
-    text = look.text_props("small")
-    lons = np.arange(math.ceil(w / step) * step, e + 1e-9, step)
-    lats = np.arange(max(math.ceil(s / step) * step, -89), min(n, 89) + 1e-9, step)
-    taken: list[tuple[str, float]] = []
-    lines = []
-    for lon in lons:
-        lat = np.linspace(max(s, -89.5), min(n, 89.5), 90)
-        lines.append((fwd.transform(np.full_like(lat, lon), lat), _deg(lon, "lon")))
-    for lat in lats:
-        lon = np.linspace(w, e, 180)
-        lines.append((fwd.transform(lon, np.full_like(lon, lat)), _deg(lat, "lat")))
-    for (xs, ys), label in lines:
-        _graticule_line(ax, np.asarray(xs), np.asarray(ys), frame, props, label, text, taken, ink, look)
-
-
-def _deg(v: float, axis: str) -> str:
-    if axis == "lat":
-        return f"{abs(v):g}°{'N' if v >= 0 else 'S'}"
-    v = (v + 180) % 360 - 180
-    if abs(v) == 180:
-        return "180°"
-    return f"{abs(v):g}°{'E' if v > 0 else 'W' if v < 0 else ''}"
-
-
-# where a label goes for each side: offset (points), alignment, rotation
-GRATICULE_SIDES = {
-    "bottom": ((0, -2.2), "center", "top", 0), "top": ((0, 2.2), "center", "bottom", 0),
-    "left": ((-2.2, 0), "center", "bottom", 90), "right": ((2.2, 0), "center", "top", 90),
-}
-
-
-def _graticule_line(ax, xs, ys, frame, props, label, text, taken, ink: Ink, look: Look) -> None:
-    ok = np.isfinite(xs) & np.isfinite(ys)
-    if ok.sum() < 2:
-        return
-    line = LineString(np.column_stack([xs[ok], ys[ok]]))
-    ax.plot(xs[ok], ys[ok], zorder=5, **props)
-    _add_line_ink(ink, [line.intersection(frame)], "the graticule", "graticule", look)
-    x0, y0, x1, y1 = frame.bounds
-    sides = {"bottom": ((x0, y0), (x1, y0)), "top": ((x0, y1), (x1, y1)),
-             "left": ((x0, y0), (x0, y1)), "right": ((x1, y0), (x1, y1))}
-    for side, ends in sides.items():
-        hit = line.intersection(LineString(ends))
-        for p in (q for q in shapely.get_parts(hit) if q.geom_type == "Point"):
-            horizontal = side in ("bottom", "top")
-            pos, lo, hi = (p.x, x0, x1) if horizontal else (p.y, y0, y1)
-            span = hi - lo
-            # keep labels apart and clear of the frame's corners
-            if min(pos - lo, hi - pos) < 0.04 * span or any(e == side and abs(pos - q) < 0.09 * span
-                                                             for e, q in taken):
-                continue
-            taken.append((side, pos))
-            offset, ha, va, rotation = GRATICULE_SIDES[side]
-            ax.annotate(label, (p.x, p.y), xytext=offset, textcoords="offset points", ha=ha, va=va,
-                        rotation=rotation, rotation_mode="anchor", annotation_clip=False, zorder=41, **text)
 
 
 _FORWARD: dict = {}

@@ -26,8 +26,8 @@ from .model import Brief
 from .style import MM, Style
 
 ROOT = Path(__file__).resolve().parent.parent
-CODE = [ROOT / "geodata" / n for n in ("maps.py", "labels.py", "scalebar.py", "georef.py", "look.py", "base.py",
-                                       "spec.py", "shims/matplotlib.py")] + [
+CODE = [ROOT / "geodata" / n for n in ("maps.py", "labels.py", "scalebar.py", "graticule.py", "georef.py", "look.py",
+                                       "base.py", "spec.py", "shims/matplotlib.py")] + [
     ROOT / "report" / "charts.py", ROOT / "report" / "figures.py", ROOT / "report" / "cidfonts.py",
     ROOT / "report" / "pdfmech" / "content.py", ROOT / "report" / "pdfmech" / "objects.py",  # cidfonts' walk
     ROOT / "report" / "pdfmech" / "viewports.py"]

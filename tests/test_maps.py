@@ -255,6 +255,59 @@ def test_scale_bar_is_true_where_it_is_drawn(rendered):
             assert re.fullmatch(r"(1|2|2\.5|5)(0*) km.*", bar["label"].replace(",", "")), bar["label"]
 
 
+def test_graticule_labels_name_the_line_that_meets_their_side(rendered):
+    """Read through each map's GeoPDF georeferencing: every degree label stands where its own
+    meridian or parallel meets the side of the frame it is set on (within 0.3 mm along that
+    side); a side carries meridians or parallels, never both (no "95°E" on a latitude side);
+    and a line that meets a side of its family away from the corners is labelled there unless
+    a label would crowd another (Map 1: every whole degree from 143°E to 151°E, top and bottom)."""
+    import numpy as np
+    import shapely
+    from shapely.geometry import LineString
+
+    from maps_ink import geo_frames
+
+    for fid, fig in maps(rendered).items():
+        [frame] = geo_frames(fig.pdf)[0]
+        x0, y0, x1, y1 = frame.bbox
+        found = {}
+        for text, (l, b, r, t) in text_boxes(fig.pdf):
+            m = re.fullmatch(r"(\d+(?:\.\d+)?)°([NSEW]?)", text.strip())
+            if not m:
+                continue
+            value, hemi = float(m.group(1)), m.group(2)
+            family = "lat" if hemi in "NS" and hemi else "lon"
+            value = -value if hemi in ("S", "W") else value
+            cx, cy = (l + r) / 2, (b + t) / 2
+            side = min((("bottom", y0 - cy), ("top", cy - y1), ("left", x0 - cx), ("right", cx - x1)),
+                       key=lambda s: -s[1])[0]
+            found.setdefault(side, set()).add(family)
+            # the line, on the page, and where it meets that side
+            if family == "lon":
+                lats = np.linspace(-89.9, 89.9, 3600)
+                lons = np.full_like(lats, value)
+            else:
+                lons = np.linspace(-180, 180, 7200)
+                lats = np.full_like(lons, value)
+            px, py = frame.page_of(lons, lats)
+            ok = np.isfinite(px) & np.isfinite(py) & (np.abs(px - cx) < 2000) & (np.abs(py - cy) < 2000)
+            line = LineString(np.column_stack([px[ok], py[ok]]))
+            edge = {"bottom": [(x0, y0), (x1, y0)], "top": [(x0, y1), (x1, y1)],
+                    "left": [(x0, y0), (x0, y1)], "right": [(x1, y0), (x1, y1)]}[side]
+            hits = [p for p in shapely.get_parts(line.intersection(LineString(edge))) if p.geom_type == "Point"]
+            along = cx if side in ("bottom", "top") else cy
+            assert hits, (fid, text, side, "its line does not meet that side")
+            gap = min(abs((p.x if side in ("bottom", "top") else p.y) - along) for p in hits) / PT_PER_MM
+            assert gap <= 0.3, (fid, text, side, gap)
+        for side, families in found.items():
+            assert len(families) == 1, (fid, side, "carries meridians and parallels")
+        if fid == "islands":
+            for side in ("top", "bottom"):
+                texts = {t.strip() for t, (l, b, r, tt) in text_boxes(fig.pdf)
+                         if (tt < y0 if side == "bottom" else b > y1) and t.strip().endswith("°E")}
+                assert {f"{v}°E" for v in range(143, 152)} <= texts, (side, sorted(texts))
+
+
 def test_dispute_map_names_both_conventions_and_areas(rendered):
     labels = {lab["text"].replace("\n", " ") for lab in report_of(rendered["islands"])["labels"]}
     assert "Iturup (Etorofu) 3,167 km²" in labels
