@@ -29,7 +29,7 @@ from .labels import PRIORITY, Box, Ink, LabelRequest, knockout, place_labels
 from .look import FigureError, Look, ProjectionError, Report, check_glyphs, save_pdf, setup_matplotlib
 from .georef import frame_georef
 from .graticule import draw_graticule
-from .scalebar import draw_scalebar
+from .scalebar import draw_scalebar, subject_of
 from .spec import WATER, CalloutSpec, LabelSpec, MapSpec, place_name
 
 MEASURE_DPI = 288
@@ -173,6 +173,7 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
     ink = Ink((m[0, 0], m[0, 1], m[1, 0], m[1, 1], m[0, 2], m[1, 2]), MEASURE_DPI / 72, (fb.x0, fb.y0, fb.x1, fb.y1))
     fills: list[tuple[object, str]] = []  # (union of a layer's polygons, fill colour), in drawing order
     exits: list = []  # (point on the frame, direction, layer) where a layer marked `continues` runs off
+    routes: list = []  # the lines of the annotation layers, in the frame: part of the map's subject
     for layer in spec.layers:
         gdf = _layer(layer, spec, extent, crs, look, scale, load)
         if layer.clip_to:
@@ -184,6 +185,8 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
         if layer.continues:
             exits.extend((p, d, layer) for p, d in _exits(gdf, view))
         gdf = _clip_to_view(gdf, view, mm_per_unit)
+        if layer.layer in spec.layer_files:
+            routes.append(gdf.geometry.values)
         if gdf.empty:
             warnings.append(f"layer '{layer.layer}' ({layer.role}) has no data in this map's extent")
         handle = _draw_layer(ax, gdf, layer.role, look, layer.legend)
@@ -242,7 +245,9 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
         obstacles.append(_disp_box(leg.get_window_extent(renderer), "the legend"))
     if spec.inset:
         obstacles.append(_inset(fig, ax, renderer, spec, look, crs, view, extent))
-    bar = draw_scalebar(ax, crs, (look.colour("text"), look.colour(look.paper)), km=spec.scalebar_km,
+    subject, spread = subject_of([(p.lon, p.lat) for p in [lab.place for lab in spec.labels]
+                                  + [c.place for c in spec.callouts]], routes, view, crs)
+    bar = draw_scalebar(ax, crs, (look.colour("text"), look.colour(look.paper)), subject, spread, km=spec.scalebar_km,
                         loc=spec.scalebar_at, pad_mm=2.5,
                         text=look.text_props("small"), linewidth=0.3, mm_per_unit=mm_per_unit)
     if spec.north_arrow:

@@ -1,6 +1,6 @@
 """Measurements on rendered figure PDFs: how close each text's glyphs come to foreign ink
-(:func:`glyph_ink_conflicts`), the filled paths of a page (:func:`filled_paths`) and the GeoPDF
-viewports (:func:`geo_frames`), read from the PDF alone.
+(:func:`glyph_ink_conflicts`), the filled paths of a page (:func:`filled_paths`), the scale
+bar (:func:`scale_bar`) and the GeoPDF viewports (:func:`geo_frames`), read from the PDF alone.
 
 The page is rasterised twice without anti-aliasing (so every fill keeps its exact colour): as it
 is, and with its text objects removed. Glyph pixels are those the text changes; ink pixels are
@@ -92,6 +92,31 @@ def filled_paths(pdf: Path) -> list[tuple[tuple[float, ...] | None, list[float]]
             elif name in ("S", "n"):
                 xs = []
     return out
+
+
+def scale_bar(pdf: Path) -> tuple[float, float, float, float]:
+    """(x0, y0, x1, y1) in points of the scale bar on page 1: the run of abutting rectangles,
+    filled and outlined, 1.1 mm tall, that the bar is drawn as."""
+    rects, pts = [], []
+    with pikepdf.open(pdf) as doc:
+        for operands, op in pikepdf.parse_content_stream(doc.pages[0]):
+            name = str(op)
+            if name in ("m", "l"):
+                pts.append((float(operands[0]), float(operands[1])))
+            elif name in ("B", "B*"):
+                xs, ys = {round(p[0], 4) for p in pts}, {round(p[1], 4) for p in pts}
+                if len(xs) == 2 and len(ys) == 2 and abs(max(ys) - min(ys) - 1.1 * 72 / 25.4) < 0.05:
+                    rects.append((min(xs), min(ys), max(xs), max(ys)))
+                pts = []
+            elif name in ("f", "f*", "S", "n", "s"):
+                pts = []
+    for r in rects:
+        run = [r]
+        while nxt := next((o for o in rects if abs(o[0] - run[-1][2]) < 0.01 and abs(o[1] - r[1]) < 0.01), None):
+            run.append(nxt)
+        if len(run) > 1:
+            return run[0][0], r[1], run[-1][2], r[3]
+    raise AssertionError(f"no scale bar in {pdf}")
 
 
 class GeoFrame:
