@@ -25,10 +25,10 @@ from pyproj import CRS, Transformer
 from shapely.geometry import LineString, box as shapely_box
 
 from . import base
+from .georef import frame_georef
+from .graticule import deg_label, draw_graticule
 from .labels import PRIORITY, Box, Ink, LabelRequest, knockout, place_labels
 from .look import FigureError, Look, ProjectionError, Report, check_glyphs, save_pdf, setup_matplotlib
-from .georef import frame_georef
-from .graticule import draw_graticule
 from .scalebar import draw_scalebar, subject_of
 from .spec import WATER, CalloutSpec, LabelSpec, MapSpec, place_name
 
@@ -78,6 +78,35 @@ def view_for(bbox, crs, aspect: float):
         grow = (w / aspect - h) / 2
         y0, y1 = y0 - grow, y1 + grow
     return x0, y0, x1, y1
+
+
+BBOX_SLACK = 0.05  # a bbox as written may grow by this share of its span to fill the frame, silently
+
+
+def bbox_warning(spec: MapSpec, crs, view, frame_h_mm: float) -> str | None:
+    """A bbox the frame cannot show as written, because its shape is not the frame's: the
+    frame grew it by more than BBOX_SLACK in width or height. Says what the map spans instead
+    (through the frame's centre) and the figure height that would show the bbox as written."""
+    if not spec.bbox_given:
+        return None
+    fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    xs, ys = fwd.transform(*densified_outline(spec.bbox))
+    bw, bh = max(xs) - min(xs), max(ys) - min(ys)
+    wider, taller = (view[2] - view[0]) / bw, (view[3] - view[1]) / bh
+    grow = max(wider, taller) - 1
+    if grow <= BBOX_SLACK:
+        return None
+    frame_w_mm = frame_h_mm * (view[2] - view[0]) / (view[3] - view[1])
+    height = spec.height_mm - frame_h_mm + frame_w_mm * bh / bw
+    x0, y0, x1, y1 = view
+    xc, yc = (x0 + x1) / 2, (y0 + y1) / 2
+    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform([x0, x1, xc, xc], [yc, yc, y0, y1])
+    w, e, s, n = (round(float(v), 1) for v in (lon[0], lon[1], lat[2], lat[3]))
+    written = ", ".join(f"{v:g}" for v in spec.bbox)
+    return (f"bbox [{written}] is not the shape of the frame: through its centre the map spans "
+            f"{deg_label(w, 'lon')}–{deg_label(e, 'lon')} and {deg_label(s, 'lat')}–{deg_label(n, 'lat')}, "
+            f"{grow * 100:.0f} % {'wider' if wider > taller else 'taller'} than the bbox; height = {height:.0f} "
+            f"shows the bbox as written")
 
 
 def _drawable(a, b) -> None:
@@ -166,7 +195,7 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
 
     legend_handles = []
     land_union = None
-    warnings = []
+    warnings = [w for w in [bbox_warning(spec, crs, view, fh)] if w]
     ax.apply_aspect()
     m = ax.transData.get_affine().get_matrix()
     fb = ax.get_window_extent(canvas.get_renderer())

@@ -416,7 +416,7 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
                    legend=None if legend == "none" else legend, graticule=data.get("graticule"),
                    scalebar_km=bar.get("km"), scalebar_at=_corner(bar.get("at", "lower left"), s, "at"),
                    north_arrow=_north_arrow(data.get("north_arrow", False), s), layer_files=used_files,
-                   language=language)
+                   language=language, bbox_given="bbox" in extent)
 
 
 KM_PER_DEGREE = 111.2  # one degree of latitude on the ground, km

@@ -13,9 +13,10 @@ import pikepdf
 import pytest
 from pyproj import CRS
 
-from conftest import SAMPLE
+from conftest import ROOT, SAMPLE, run_brief
 from maps_ink import geo_frames
 
+TASMAN = ROOT / "tests" / "briefs" / "tasman-sea"
 PT_PER_MM = 72 / 25.4
 MAPS = {"islands", "yamal", "vostok"}
 
@@ -94,3 +95,30 @@ def test_gdal_reads_each_map_frame_with_its_projection_and_extent(sample_build):
         assert abs(min(xs) - rep["view"][0]) / metres_per_mm < 0.05, (frame.name, neatline)
         assert abs(max(xs) - rep["view"][2]) / metres_per_mm < 0.05, (frame.name, neatline)
 
+
+def test_a_bbox_is_honoured_or_the_change_is_reported(tmp_path):
+    """The Tasman Sea brief frames its map by a bbox. At a height whose frame is another shape
+    the build says what the map shows instead and the height that shows the bbox; at that
+    height it warns of nothing, and the frame holds the bbox with at most 5 % to spare."""
+    brief = tmp_path / "tasman-sea"
+    shutil.copytree(TASMAN, brief)
+    spec = brief / "figures" / "tasman.toml"
+    env = {"BRIEF_CACHE": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
+    spec.write_text(spec.read_text().replace("height = 102", "height = 80"))
+    proc = run_brief("build", brief, "--out", tmp_path / "out", "-q", "--variant", "screen", env=env)
+    assert proc.returncode == 0, proc.stderr
+    [line] = [ln for ln in proc.stderr.splitlines() if "bbox" in ln]
+    assert line.startswith(f"warning: {spec}") and "bbox [140, -48, 180, -30] is not the shape of the frame" in line
+    assert "wider than the bbox; height = 102 shows the bbox as written" in line, line
+    spec.write_text(spec.read_text().replace("height = 80", "height = 102"))
+    proc = run_brief("build", brief, "--out", tmp_path / "out", "-q", "--variant", "screen", env=env)
+    assert proc.returncode == 0 and "bbox" not in proc.stderr, proc.stderr
+    [frame] = [f for page in geo_frames(tmp_path / "out" / "tasman-sea" / "tasman-sea-screen.pdf").values()
+               for f in page]
+    x0, y0, x1, y1 = frame.bbox
+    lons = np.concatenate([np.linspace(140, 180, 41), np.full(19, 180), np.linspace(180, 140, 41), np.full(19, 140)])
+    lats = np.concatenate([np.full(41, -48), np.linspace(-48, -30, 19), np.full(41, -30), np.linspace(-30, -48, 19)])
+    px, py = frame.page_of(lons, lats)
+    assert (px >= x0 - 0.1).all() and (px <= x1 + 0.1).all() and (py >= y0 - 0.1).all() and (py <= y1 + 0.1).all()
+    spare = max((x1 - x0) / (px.max() - px.min()), (y1 - y0) / (py.max() - py.min())) - 1
+    assert spare <= 0.05, spare

@@ -19,18 +19,19 @@ from conftest import ROOT, SAMPLE, pdf_text, run_brief
 
 NORTH_PACIFIC = ROOT / "tests" / "briefs" / "north-pacific"
 BERING_STRAIT = ROOT / "tests" / "briefs" / "bering-strait"
+TASMAN = ROOT / "tests" / "briefs" / "tasman-sea"  # south of the equator, framed by a bbox
 PT_PER_MM = 72 / 25.4
 
 
 @pytest.fixture(scope="session")
 def rendered(tmp_path_factory):
-    """Every figure of the sample and of the two test briefs, rendered into a fresh cache."""
+    """Every figure of the sample and of the test briefs with maps, rendered into a fresh cache."""
     from report.figures import prepare
     from report.pipeline import load
 
     cache = tmp_path_factory.mktemp("figure-cache")
     out = {}
-    for brief_dir in (SAMPLE, NORTH_PACIFIC, BERING_STRAIT):
+    for brief_dir in (SAMPLE, NORTH_PACIFIC, BERING_STRAIT, TASMAN):
         brief, style = load(brief_dir)
         out.update(prepare(brief, style, cache_dir=cache))
     return out
@@ -41,7 +42,7 @@ def map_specs():
     """The resolved spec of every map of those briefs, by figure id."""
     from report.pipeline import load
 
-    return {fid: fig.spec for d in (SAMPLE, NORTH_PACIFIC, BERING_STRAIT)
+    return {fid: fig.spec for d in (SAMPLE, NORTH_PACIFIC, BERING_STRAIT, TASMAN)
             for fid, fig in load(d)[0].figures.items() if fig.kind == "map"}
 
 
@@ -121,7 +122,7 @@ def test_ink_measure_finds_a_label_set_over_a_line(tmp_path):
 def test_every_label_is_placed_by_the_engine_not_by_hand():
     """No figure spec of the sample or the test briefs sets a label's position."""
     for spec in [*SAMPLE.glob("figures/*.toml"), *NORTH_PACIFIC.glob("figures/*.toml"),
-                 *BERING_STRAIT.glob("figures/*.toml")]:
+                 *BERING_STRAIT.glob("figures/*.toml"), *TASMAN.glob("figures/*.toml")]:
         import tomllib
 
         data = tomllib.loads(spec.read_text())
