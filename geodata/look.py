@@ -172,3 +172,5 @@ class Report:
     warnings: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)  # what the labels that found no room name
     markers: list[str] = field(default_factory=list)  # places drawn with a dot
+    graticule: list[dict] = field(default_factory=list)  # degree labels set: text, side, family, value, point
+    georef: dict | None = None  # the frame's georeferencing (geodata/georef.py), for a GeoPDF viewport

@@ -25,9 +25,11 @@ from pyproj import CRS, Transformer
 from shapely.geometry import LineString, box as shapely_box
 
 from . import base, symbols
+from .georef import frame_georef
+from .graticule import deg_label, draw_graticule
 from .labels import PRIORITY, Box, Ink, LabelRequest, knockout, place_labels
 from .look import FigureError, Look, ProjectionError, Report, check_glyphs, save_pdf, setup_matplotlib
-from .scalebar import draw_scalebar
+from .scalebar import draw_scalebar, subject_of
 from .spec import WATER, CalloutSpec, LabelSpec, MapSpec, area_text, place_name, wrap_lon
 
 MEASURE_DPI = 288
@@ -93,6 +95,35 @@ def _pole_inside(bbox, fwd, view):
     return x0, y0, x1, y1
 
 
+BBOX_SLACK = 0.05  # a bbox as written may grow by this share of its span to fill the frame, silently
+
+
+def bbox_warning(spec: MapSpec, crs, view, frame_h_mm: float) -> str | None:
+    """A bbox the frame cannot show as written, because its shape is not the frame's: the
+    frame grew it by more than BBOX_SLACK in width or height. Says what the map spans instead
+    (through the frame's centre) and the figure height that would show the bbox as written."""
+    if not spec.bbox_given:
+        return None
+    fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    xs, ys = fwd.transform(*densified_outline(spec.bbox))
+    bw, bh = max(xs) - min(xs), max(ys) - min(ys)
+    wider, taller = (view[2] - view[0]) / bw, (view[3] - view[1]) / bh
+    grow = max(wider, taller) - 1
+    if grow <= BBOX_SLACK:
+        return None
+    frame_w_mm = frame_h_mm * (view[2] - view[0]) / (view[3] - view[1])
+    height = spec.height_mm - frame_h_mm + frame_w_mm * bh / bw
+    x0, y0, x1, y1 = view
+    xc, yc = (x0 + x1) / 2, (y0 + y1) / 2
+    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform([x0, x1, xc, xc], [yc, yc, y0, y1])
+    w, e, s, n = (round(float(v), 1) for v in (lon[0], lon[1], lat[2], lat[3]))
+    written = ", ".join(f"{v:g}" for v in spec.bbox)
+    return (f"bbox [{written}] is not the shape of the frame: through its centre the map spans "
+            f"{deg_label(w, 'lon')}–{deg_label(e, 'lon')} and {deg_label(s, 'lat')}–{deg_label(n, 'lat')}, "
+            f"{grow * 100:.0f} % {'wider' if wider > taller else 'taller'} than the bbox; height = {height:.0f} "
+            f"shows the bbox as written")
+
+
 def _drawable(a, b) -> None:
     """Coordinates a projection gives for points it cannot draw are infinite: the far side of an
     orthographic globe, the space beyond its rim. A map must lie wholly on the drawable side."""
@@ -155,7 +186,7 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
     fig = Figure(figsize=(W / 25.4, H / 25.4))
     canvas = FigureCanvasAgg(fig)
     fig.set_dpi(MEASURE_DPI)
-    # graticule labels go on every side where the lines meet the frame
+    # graticule labels go outside the frame, on the sides that carry them (geodata/graticule.py)
     left = bottom = top = right = look.margin_mm if spec.graticule else 0.6
     fw, fh = W - left - right, H - top - bottom
     ax = fig.add_axes((left / W, bottom / H, fw / W, fh / H))
@@ -177,13 +208,14 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
 
     legend_handles = []
     land_union = None
-    warnings = []
+    warnings = [w for w in [bbox_warning(spec, crs, view, fh)] if w]
     ax.apply_aspect()
     m = ax.transData.get_affine().get_matrix()
     fb = ax.get_window_extent(canvas.get_renderer())
     ink = Ink((m[0, 0], m[0, 1], m[1, 0], m[1, 1], m[0, 2], m[1, 2]), MEASURE_DPI / 72, (fb.x0, fb.y0, fb.x1, fb.y1))
     fills: list[tuple[object, str]] = []  # (union of a layer's polygons, fill colour), in drawing order
     exits: list = []  # (point on the frame, direction, layer) where a layer marked `continues` runs off
+    routes: list = []  # the lines of the annotation layers, in the frame: part of the map's subject
     for layer in spec.layers:
         gdf = _layer(layer, spec, extent, crs, look, scale, load)
         if layer.clip_to:
@@ -195,6 +227,8 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
         if layer.continues:
             exits.extend((p, d, layer) for p, d in _exits(gdf, view))
         gdf = _clip_to_view(gdf, view, mm_per_unit)
+        if layer.layer in spec.layer_files:
+            routes.append(gdf.geometry.values)
         if gdf.empty:
             warnings.append(f"layer '{layer.layer}' ({layer.role}) has no data in this map's extent")
         handle = _draw_layer(ax, gdf, layer.role, look, layer.legend)
@@ -207,8 +241,12 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
     ax.set_ylabel("")
     report = Report(width_mm=W, height_mm=H, crs=crs.to_wkt(), view=view,
                     frame=(left, bottom, left + fw, bottom + fh), warnings=warnings)
+    pos = ax.get_position()  # the frame as drawn (after the equal aspect), for its GeoPDF viewport
+    report.georef = frame_georef(spec.id, crs, view, (pos.x0 * W, pos.y0 * H, pos.x1 * W, pos.y1 * H))
     if spec.graticule:
-        _graticule(ax, spec.graticule, extent, crs, look, ink)
+        report.graticule = draw_graticule(ax, spec.graticule, unwrap(extent), crs, look.line_props("graticule"),
+                                          look.text_props("small"),
+                                          lambda lines: _add_line_ink(ink, lines, "the graticule", "graticule", look))
 
     renderer = canvas.get_renderer()
     px_per_mm = MEASURE_DPI / 25.4
@@ -261,7 +299,9 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
         obstacles.append(_disp_box(leg.get_window_extent(renderer), "the legend", ("legend",)))
     if spec.inset:
         obstacles.append(_inset(fig, ax, renderer, spec, look, crs, view, extent))
-    bar = draw_scalebar(ax, crs, (look.colour("text"), look.colour(look.paper)), km=spec.scalebar_km,
+    subject, spread = subject_of([(p.lon, p.lat) for p in [lab.place for lab in spec.labels]
+                                  + [c.place for c in spec.callouts]], routes, view, crs)
+    bar = draw_scalebar(ax, crs, (look.colour("text"), look.colour(look.paper)), subject, spread, km=spec.scalebar_km,
                         loc=spec.scalebar_at, pad_mm=2.5,
                         text=look.text_props("small"), linewidth=0.3, mm_per_unit=mm_per_unit)
     if spec.north_arrow:
@@ -528,71 +568,6 @@ def _draw_layer(ax, gdf, role: str, look: Look, legend: str | None):
     if legend:
         return Patch(label=legend, **{k: v for k, v in kwargs.items() if k != "linestyle"})
     return None
-
-
-def _graticule(ax, step: float, extent, crs, look: Look, ink: Ink) -> None:
-    """Meridians and parallels, each labelled outside the frame wherever it meets a side."""
-    w, s, e, n = unwrap(extent)
-    props = look.line_props("graticule")
-    fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    frame = shapely_box(x0, y0, x1, y1)
-    text = look.text_props("small")
-    lons = np.arange(math.ceil(w / step) * step, e + 1e-9, step)
-    lats = np.arange(max(math.ceil(s / step) * step, -89), min(n, 89) + 1e-9, step)
-    taken: list[tuple[str, float]] = []
-    lines = []
-    for lon in lons:
-        lat = np.linspace(max(s, -89.5), min(n, 89.5), 90)
-        lines.append((fwd.transform(np.full_like(lat, lon), lat), _deg(lon, "lon")))
-    for lat in lats:
-        lon = np.linspace(w, e, 180)
-        lines.append((fwd.transform(lon, np.full_like(lon, lat)), _deg(lat, "lat")))
-    for (xs, ys), label in lines:
-        _graticule_line(ax, np.asarray(xs), np.asarray(ys), frame, props, label, text, taken, ink, look)
-
-
-def _deg(v: float, axis: str) -> str:
-    if axis == "lat":
-        return f"{abs(v):g}°{'N' if v >= 0 else 'S'}"
-    v = wrap_lon(v)
-    if abs(v) == 180:
-        return "180°"
-    return f"{abs(v):g}°{'E' if v > 0 else 'W' if v < 0 else ''}"
-
-
-# where a label goes for each side: offset (points), alignment, rotation
-GRATICULE_SIDES = {
-    "bottom": ((0, -2.2), "center", "top", 0), "top": ((0, 2.2), "center", "bottom", 0),
-    "left": ((-2.2, 0), "center", "bottom", 90), "right": ((2.2, 0), "center", "top", 90),
-}
-
-
-def _graticule_line(ax, xs, ys, frame, props, label, text, taken, ink: Ink, look: Look) -> None:
-    ok = np.isfinite(xs) & np.isfinite(ys)
-    if ok.sum() < 2:
-        return
-    line = LineString(np.column_stack([xs[ok], ys[ok]]))
-    ax.plot(xs[ok], ys[ok], zorder=5, **props)
-    _add_line_ink(ink, [line.intersection(frame)], "the graticule", "graticule", look)
-    x0, y0, x1, y1 = frame.bounds
-    sides = {"bottom": ((x0, y0), (x1, y0)), "top": ((x0, y1), (x1, y1)),
-             "left": ((x0, y0), (x0, y1)), "right": ((x1, y0), (x1, y1))}
-    for side, ends in sides.items():
-        hit = line.intersection(LineString(ends))
-        for p in (q for q in shapely.get_parts(hit) if q.geom_type == "Point"):
-            horizontal = side in ("bottom", "top")
-            pos, lo, hi = (p.x, x0, x1) if horizontal else (p.y, y0, y1)
-            span = hi - lo
-            # keep labels apart and clear of the frame's corners
-            if min(pos - lo, hi - pos) < 0.04 * span or any(e == side and abs(pos - q) < 0.09 * span
-                                                             for e, q in taken):
-                continue
-            taken.append((side, pos))
-            offset, ha, va, rotation = GRATICULE_SIDES[side]
-            ax.annotate(label, (p.x, p.y), xytext=offset, textcoords="offset points", ha=ha, va=va,
-                        rotation=rotation, rotation_mode="anchor", annotation_clip=False, zorder=41, **text)
 
 
 _FORWARD: dict = {}

@@ -1,7 +1,9 @@
 """Stage 3b, composition: stamp each figure (a one-page vector PDF) into the box the layout
 reserved for it, as a Form XObject. Text inside figures stays text. The pipeline composes
 once per copy of the figures its editions stamp (``Edition.figures``: the rendered PDFs, or
-their palette-CMYK copies); nothing stamps figures after this stage."""
+their palette-CMYK copies); nothing stamps figures after this stage. A map's geospatial
+viewport (its frame, georeferenced: :mod:`report.pdfmech.viewports`) comes onto the page with
+it, moved to where the map is stamped."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from pathlib import Path
 import pikepdf
 
 from .layout import Laid
+from .pdfmech import viewports
 
 
 def form_name(fid: str) -> str:
@@ -41,6 +44,7 @@ def compose(laid: Laid, pdfs: dict[str, Path]) -> Laid:
             sx = place.width / (float(box[2]) - float(box[0]))
             sy = place.height / (float(box[3]) - float(box[1]))
             stamp = f"q {sx:.6f} 0 0 {sy:.6f} {place.x:.4f} {place.y:.4f} cm {name} Do Q"
+            viewports.carry(pdf, page, src, (sx, sy, place.x, place.y))  # a map's georeferenced frame
             if place.mcid is not None:  # the whole figure is one marked sequence of its Figure element
                 stamp = f"/Figure <</MCID {place.mcid}>> BDC {stamp} EMC"
             page.contents_add(stamp.encode(), prepend=False)

@@ -324,7 +324,7 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
                    textboxes=tuple(textboxes), inset=inset, legend=None if legend == "none" else legend,
                    graticule=data.get("graticule"), scalebar_km=bar.get("km"), scalebar_at=bar.get("at", "lower left"),
                    north_arrow="upper right" if north is True else north or None, layer_files=used_files,
-                   language=language)
+                   language=language, bbox_given="bbox" in extent)
 
 
 KM_PER_DEGREE = 111.2  # one degree of latitude on the ground, km

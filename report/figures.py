@@ -25,10 +25,11 @@ from .model import Brief
 from .style import MM, Style
 
 ROOT = Path(__file__).resolve().parent.parent
-CODE = [ROOT / "geodata" / n for n in ("maps.py", "labels.py", "scalebar.py", "symbols.py", "look.py", "base.py",
-                                       "spec.py", "shims/matplotlib.py")] + [
+CODE = [ROOT / "geodata" / n for n in ("maps.py", "labels.py", "scalebar.py", "graticule.py", "georef.py", "symbols.py",
+                                       "look.py", "base.py", "spec.py", "shims/matplotlib.py")] + [
     ROOT / "report" / "charts.py", ROOT / "report" / "figures.py", ROOT / "report" / "cidfonts.py",
-    ROOT / "report" / "pdfmech" / "content.py", ROOT / "report" / "pdfmech" / "objects.py"]  # cidfonts' walk
+    ROOT / "report" / "pdfmech" / "content.py", ROOT / "report" / "pdfmech" / "objects.py",  # cidfonts' walk
+    ROOT / "report" / "pdfmech" / "viewports.py"]
 DATA = [ROOT / "geodata" / "MANIFEST.json"]
 DATA_ROLES = ("gazetteer", "places", "layer", "bundled-layer")  # inputs a figure may draw from
 
@@ -165,6 +166,7 @@ def _render_locked(fig: FigureDef, out: Path, look: Look) -> tuple[tuple[str, tu
 
                 report = render_map(fig.spec, look, tmp)
                 sidecar.replace(out.with_suffix(".json"))
+                _georeference(tmp, report.georef)
             else:
                 from .charts import render_chart
 
@@ -186,6 +188,22 @@ def _render_locked(fig: FigureDef, out: Path, look: Look) -> tuple[tuple[str, tu
     finally:
         if sidecar is not None:
             sidecar.unlink(missing_ok=True)
+
+
+def _georeference(path: Path, georef: dict | None) -> None:
+    """Make a map's one-page PDF a GeoPDF: its frame a geospatial viewport, from what the map
+    engine measured (:func:`geodata.georef.frame_georef`); composition carries it onto the page."""
+    if not georef:
+        return
+    import pikepdf
+
+    from .pdfmech import viewports
+
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        bbox = [v * 72 / 25.4 for v in georef["frame_mm"]]
+        viewports.add(pdf.pages[0], viewports.geo_viewport(
+            pdf, bbox, georef["name"], georef["wkt"], georef["corners"], georef["geographic"], georef["epsg"]))
+        pdf.save(path, deterministic_id=True)
 
 
 def _raise_for(fig: FigureDef, error: tuple[str, tuple] | None) -> None:

@@ -2,7 +2,8 @@
 carrying its own sources.
 
 - Tagged like the screen edition (:mod:`.tagged`); XMP ``pdfuaid:part`` 1, with the
-  extension schema PDF/A requires for it.
+  extension schema PDF/A requires for it. Its map frames are geospatial viewports, as in the
+  screen edition (:mod:`report.pdfmech.viewports`).
 
 - XMP ``pdfaid:part`` 3 / ``pdfaid:conformance`` B, agreeing with Info (:func:`set_metadata`).
 - Output intent GTS_PDFA1 with an embedded sRGB profile (:mod:`.icc`): the layout draws in
@@ -30,6 +31,7 @@ from pikepdf import Array, Dictionary, Name, String
 
 from ..editions import BUILD_RECORD
 from ..errors import BriefError
+from ..pdfmech import viewports
 from ..pdfmech.save import save
 from .common import FinishInput, iso_date, open_laid, pdf_date, set_metadata
 from .icc import srgb_profile
@@ -54,7 +56,7 @@ def finish(fin: FinishInput) -> bytes:
     _attach(pdf, fin)
     pdf.Root.PageMode = Name.UseOutlines
     add_structure(pdf, fin.laid.tags)
-    return save(pdf, version="1.7")
+    return save(pdf, version=viewports.version(pdf, "1.7"))
 
 
 def _attach(pdf: pikepdf.Pdf, fin: FinishInput) -> None:

@@ -9,6 +9,10 @@
   profile); Info ``GTS_PDFXVersion`` / ``GTS_PDFXConformance`` / ``Trapped`` with their
   XMP twins in the ``pdfx`` namespace.
 - Boxes and marks from :mod:`.marks`; no links, bookmarks or other interactive features.
+- No geospatial viewports (the GeoPDF georeferencing of the screen and archive editions):
+  a page's ``/VP`` is PDF 1.6 and the geospatial measure PDF 1.7 ExtensionLevel 3 (ISO
+  32000-2), and PDF/X-1a:2003 is PDF 1.4 (ISO 15930-4), so the print file cannot carry them;
+  nor would they mean anything on a plate.
 - ``FinishInput.pad_to``: the page count is padded with blank pages to a multiple of it
   (4 for saddle stitching); blank pages get the same boxes and marks.
 - Its figures arrive as their palette-CMYK copies (``Edition.figures``, converted once per
@@ -21,6 +25,7 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
 
 from ..errors import BriefError
+from ..pdfmech import viewports
 from ..pdfmech.objects import items, owners
 from ..pdfmech.save import save
 from .cmyk import to_palette_cmyk
@@ -64,8 +69,9 @@ def _figure_forms(pdf: pikepdf.Pdf, names) -> set:
 
 
 def _strip_interactive(pdf: pikepdf.Pdf) -> None:
-    """Links, bookmarks and named destinations mean nothing on paper (and their
-    coordinates would not follow the imposition)."""
+    """Links, bookmarks, named destinations and map viewports mean nothing on paper (and their
+    coordinates would not follow the imposition); viewports are not PDF 1.4 either."""
+    viewports.drop(pdf)
     for key in ("/Outlines", "/Names", "/Dests", "/PageMode", "/OpenAction", "/AcroForm",
                 "/ViewerPreferences"):
         if key in pdf.Root:

@@ -30,8 +30,10 @@ import io
 import pikepdf
 
 
-def save(pdf: pikepdf.Pdf, *, version: str | None = None, object_streams: bool = True) -> bytes:
-    """Serialise deterministically: same content, same bytes, same /ID.
+def save(pdf: pikepdf.Pdf, *, version: str | tuple[str, int] | None = None, object_streams: bool = True) -> bytes:
+    """Serialise deterministically: same content, same bytes, same /ID. ``version`` is the PDF
+    version to write ("1.7"), or a version and Adobe extension level (("1.7", 3): QPDF then
+    writes the catalog's ``/Extensions /ADBE``); None keeps the document's.
 
     The input's /ID is dropped first: QPDF keeps the first element of an existing /ID, and
     ReportLab's depends on the environment (SOURCE_DATE_EPOCH), not on the content."""
