@@ -211,8 +211,9 @@ def test_a_style_symbol_must_be_a_known_shape(tmp_path):
                                          .replace('symbol = "plus"', 'symbol = "anchor"'), encoding="utf-8")
     with pytest.raises(BriefError) as err:
         load_style("house", tmp_path)
-    assert "[figure.roles.reef] symbol: unknown shape 'anchor'" in str(err.value)
-    assert err.value.line is not None
+    assert "'figure.roles.reef.symbol' must be one of" in str(err.value) and '"circle"' in str(err.value)
+    lines = (tmp_path / "house.toml").read_text(encoding="utf-8").splitlines()
+    assert 'symbol = "anchor"' in lines[err.value.line - 1]
 
 
 # --- red is for claims -------------------------------------------------------------------------

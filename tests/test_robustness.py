@@ -30,6 +30,14 @@ def _set(text: str, key: str, value: str) -> str:
     return new if n else text.replace('kind = "', f'{key} = {value}\nkind = "', 1)
 
 
+def _extent(text: str, new: str) -> str:
+    """The map spec with its ``bbox = …`` line replaced by ``new`` (failing if it has none, so
+    that a case never tests an unchanged spec)."""
+    out, n = re.subn(r"^bbox = .*$", new, text, count=1, flags=re.M)
+    assert n == 1, "the map spec has no bbox line"
+    return out
+
+
 def _front(brief: Path, key: str, value: str) -> None:
     path = brief / "brief.md"
     path.write_text(_set(path.read_text(encoding="utf-8"), key, value), encoding="utf-8")
@@ -197,7 +205,7 @@ FIGURE_CASES = {
                              "a label takes no 'at'"),
     "label required not a boolean": (MAP + '\n[[label]]\nplace = "bering-strait"\nrequired = "yes"\n',
                                      'required = "yes"', "must be true or false"),
-    "margin not a number": (MAP.replace("bbox = [172, 60.5, -160, 69.5]", 'fit = ["bering-strait"]\nmargin = "big"'),
+    "margin not a number": (_extent(MAP, 'fit = ["bering-strait"]\nmargin = "big"'),
                             'margin = "big"', "'extent.margin' must be a number"),
     "max not a number": (_set(CHART, "max", '"lots"'), "max = ", "'max' must be a number"),
     "log scale with 0": (_set(CHART, "max", "100\nscale = \"log\"").replace("value = 78", "value = 0"),
@@ -212,7 +220,7 @@ FIGURE_CASES = {
     "bars too crowded for the height": (CHART + "".join(f'\n[[group.bar]]\nlabel = "b{i}"\nvalue = {i + 1}\n'
                                                         for i in range(20)), "height = ", "need a height of at least"),
     "graticule too dense": (_set(MAP, "graticule", "0.0001"), "graticule = ", "'graticule' is 0.0001"),
-    "graticule too many lines": (_set(MAP, "graticule", "0.2").replace("[172, 60.5, -160, 69.5]", "[120, 30, -120, 80]"),
+    "graticule too many lines": (_extent(_set(MAP, "graticule", "0.2"), "bbox = [120, 30, -120, 80]"),
                                  "graticule = ", "lines across this map"),
     "height not a number": (_set(CHART, "height", '"tall"'), "height = ", "'height' must be a number"),
     "title not a string": (_set(CHART, "title", "5"), "title = ", "'title' must be a string"),
