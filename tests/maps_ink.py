@@ -10,6 +10,8 @@ conflict, unless a halo or knockout separates them (then the ink is not there to
 
 from __future__ import annotations
 
+import ctypes
+import math
 from pathlib import Path
 
 import numpy as np
@@ -91,3 +93,94 @@ def filled_paths(pdf: Path) -> list[tuple[tuple[float, ...] | None, list[float]]
             elif name in ("S", "n"):
                 xs = []
     return out
+
+
+def text_runs(pdf: Path) -> list[tuple[str, list[tuple[float, float, float, float]]]]:
+    """(text, the boxes of its glyphs in points from the lower left) of every text object on
+    page 1, as pdfium lays the glyphs out: a rotated label gives boxes along its slanted baseline."""
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        textpage = doc[0].get_textpage()
+        runs: dict[int, tuple[list[str], list]] = {}
+        for i in range(textpage.count_chars()):
+            obj = pdfium_raw.FPDFText_GetTextObject(textpage, i)
+            char = textpage.get_text_range(i, 1)
+            key = int(ctypes.cast(obj, ctypes.c_void_p).value or 0)
+            chars, boxes = runs.setdefault(key, ([], []))
+            chars.append(char)
+            if char.strip():
+                boxes.append(tuple(textpage.get_charbox(i)))
+        return [("".join(chars).strip(), boxes) for chars, boxes in runs.values() if boxes]
+    finally:
+        doc.close()
+
+
+def stroked_segments(pdf: Path, width: float) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    """Every straight stroked path of one segment drawn ``width`` points wide on page 1 (label
+    leaders: matplotlib writes paths in page points, without a transformation)."""
+    out, path, w, stack = [], [], 1.0, []
+    with pikepdf.open(pdf) as doc:
+        for operands, op in pikepdf.parse_content_stream(doc.pages[0]):
+            name = str(op)
+            if name == "q":
+                stack.append(w)
+            elif name == "Q" and stack:
+                w = stack.pop()
+            elif name == "w":
+                w = float(operands[0])
+            elif name == "m":
+                path = [(float(operands[0]), float(operands[1]))]
+            elif name == "l":
+                path.append((float(operands[0]), float(operands[1])))
+            elif name in ("S", "s"):
+                if len(path) == 2 and abs(w - width) < 1e-3:
+                    out.append((path[0], path[1]))
+                path = []
+            elif name in ("f", "f*", "B", "B*", "b", "b*", "n", "re", "c"):
+                path = []
+    return out
+
+
+def page_mm(report: dict, lon: float, lat: float) -> tuple[float, float]:
+    """Where a place lies on a rendered map, in mm from its lower left corner: projected with the
+    map's own projection (``report["crs"]``) into its frame (``report["view"]``, ``report["frame"]``)."""
+    from pyproj import CRS, Transformer
+
+    x, y = Transformer.from_crs("EPSG:4326", CRS.from_wkt(report["crs"]), always_xy=True).transform(lon, lat)
+    vx0, vy0, vx1, vy1 = report["view"]
+    fx0, fy0, fx1, fy1 = report["frame"]
+    return fx0 + (x - vx0) / (vx1 - vx0) * (fx1 - fx0), fy0 + (y - vy0) / (vy1 - vy0) * (fy1 - fy0)
+
+
+MM_PER_PT = 25.4 / 72
+
+
+def label_association(pdf: Path, report: dict, text: str, lon: float, lat: float,
+                      symbol_mm: float = 0.0) -> tuple[float, float | None]:
+    """How far the label whose first words are ``text`` stands from a place, read from the PDF:
+    (mm from its nearest glyph to the edge of the place's symbol, a dot ``symbol_mm`` across;
+    mm from the place to the far end of a leader that starts within 1.5 mm of the label's glyphs,
+    or None without one). The place is projected with the map's own projection."""
+    words = text.casefold().split()
+    runs = [boxes for t, boxes in text_runs(pdf) if t.casefold().split()[:len(words)] == words]
+    assert runs, (text, [t for t, _ in text_runs(pdf)])
+    px, py = page_mm(report, lon, lat)
+    best = None
+    for boxes in runs:
+        mm = [(l * MM_PER_PT, b * MM_PER_PT, r * MM_PER_PT, t * MM_PER_PT) for l, b, r, t in boxes]
+        gap = min(_box_distance(box, (px, py)) for box in mm) - symbol_mm / 2
+        leader = None
+        for a, b in stroked_segments(pdf, 0.3):
+            for near, far in ((a, b), (b, a)):
+                near_mm, far_mm = (near[0] * MM_PER_PT, near[1] * MM_PER_PT), (far[0] * MM_PER_PT, far[1] * MM_PER_PT)
+                if min(_box_distance(box, near_mm) for box in mm) <= 1.5:
+                    d = math.dist(far_mm, (px, py))
+                    leader = d if leader is None else min(leader, d)
+        if best is None or gap < best[0]:
+            best = (max(gap, 0.0), leader)
+    return best
+
+
+def _box_distance(box, p) -> float:
+    l, b, r, t = box
+    return math.hypot(max(l - p[0], 0, p[0] - r), max(b - p[1], 0, p[1] - t))
