@@ -646,13 +646,13 @@ def settlement_role(look: Look, place: Point) -> str | None:
     """The type class of a settlement by its importance, from the style: the role with
     ``capital = true`` for a national capital, else the role with the highest ``min_population``
     its GeoNames population reaches; None when the style has no such roles or the population is
-    unknown."""
+    unknown (absent, or 0 in GeoNames)."""
     roles = look.roles
     if place.capital:
         capital = sorted(name for name, r in roles.items() if r.get("capital"))
         if capital:
             return capital[0]
-    if place.population is None:
+    if not place.population:  # GeoNames gives 0 where it does not know
         return None
     ranked = sorted(((r["min_population"], name) for name, r in roles.items() if "min_population" in r),
                     reverse=True)

@@ -340,11 +340,12 @@ def _propose(ctx: Context, req: LabelRequest, anchor, w: float, h: float, lead: 
                     out += cands.alongside(anchor, axis, w, h, gaps, w / 2)
     else:
         out += cands.around(symbol.bounds, w, h, far, leader=True, placement="outside")
-    return [(c, _position_cost(ctx, c)) for c in out]
+    return [(c, _position_cost(ctx, req, c)) for c in out]
 
 
-def _position_cost(ctx: Context, c: Candidate) -> float:
-    cost = c.rank * costs.RANK if c.placement in ("beside", "outside") else 0.0
+def _position_cost(ctx: Context, req: LabelRequest, c: Candidate) -> float:
+    # the order of positions around a point (an island's name goes by its middle instead: _judge)
+    cost = c.rank * costs.RANK if c.placement in ("beside", "outside") and req.kind == "point" else 0.0
     if c.placement in ("inside", "near", "along"):
         cost += c.shift / ctx.mm * costs.SHIFT_PER_MM
     if c.angle:

@@ -1,5 +1,8 @@
 """Measurements on rendered figure PDFs: how close each text's glyphs come to foreign ink
-(:func:`glyph_ink_conflicts`), and the filled paths of a page (:func:`filled_paths`).
+(:func:`glyph_ink_conflicts`), the filled paths of a page (:func:`filled_paths`), and where each
+label stands against a place projected with the map's own projection: its glyphs
+(:func:`text_runs`, :func:`label_glyphs`), its leader (:func:`leader_ends`) and its distance to
+the place (:func:`label_association`).
 
 The page is rasterised twice without anti-aliasing (so every fill keeps its exact colour): as it
 is, and with its text objects removed. Glyph pixels are those the text changes; ink pixels are
@@ -155,30 +158,51 @@ def page_mm(report: dict, lon: float, lat: float) -> tuple[float, float]:
 MM_PER_PT = 25.4 / 72
 
 
+def label_glyphs(pdf: Path, text: str) -> list[list[tuple[float, float, float, float]]]:
+    """The glyph boxes (mm from the lower left) of each text run that sets ``text``: its words,
+    alone or followed by a bracketed second name ("Kurilsk" matches "Kurilsk (Shana)")."""
+    words = text.casefold().split()
+    out = []
+    for run, boxes in text_runs(pdf):
+        got = run.casefold().split()
+        if got[:len(words)] == words and (len(got) == len(words) or got[len(words)].startswith("(")):
+            out.append([(l * MM_PER_PT, b * MM_PER_PT, r * MM_PER_PT, t * MM_PER_PT) for l, b, r, t in boxes])
+    return out
+
+
+def leader_ends(pdf: Path, glyphs, width_pt: float = 0.3) -> list[tuple[float, float]]:
+    """The far ends (mm) of the leaders (straight strokes ``width_pt`` wide) that start within
+    1.5 mm of a label's glyphs."""
+    ends = []
+    for a, b in stroked_segments(pdf, width_pt):
+        for near, far in ((a, b), (b, a)):
+            if min(_box_distance(g, (near[0] * MM_PER_PT, near[1] * MM_PER_PT)) for g in glyphs) <= 1.5:
+                ends.append((far[0] * MM_PER_PT, far[1] * MM_PER_PT))
+    return ends
+
+
 def label_association(pdf: Path, report: dict, text: str, lon: float, lat: float,
                       symbol_mm: float = 0.0) -> tuple[float, float | None]:
-    """How far the label whose first words are ``text`` stands from a place, read from the PDF:
-    (mm from its nearest glyph to the edge of the place's symbol, a dot ``symbol_mm`` across;
-    mm from the place to the far end of a leader that starts within 1.5 mm of the label's glyphs,
-    or None without one). The place is projected with the map's own projection."""
-    words = text.casefold().split()
-    runs = [boxes for t, boxes in text_runs(pdf) if t.casefold().split()[:len(words)] == words]
+    """How far the label ``text`` stands from a place, read from the PDF: (mm from its nearest
+    glyph to the edge of the place's symbol, a dot ``symbol_mm`` across; mm from the place to the
+    far end of its nearest leader, or None without one). The place is projected with the map's
+    own projection. Of several runs that set the text, the nearest counts."""
+    runs = label_glyphs(pdf, text)
     assert runs, (text, [t for t, _ in text_runs(pdf)])
     px, py = page_mm(report, lon, lat)
     best = None
-    for boxes in runs:
-        mm = [(l * MM_PER_PT, b * MM_PER_PT, r * MM_PER_PT, t * MM_PER_PT) for l, b, r, t in boxes]
-        gap = min(_box_distance(box, (px, py)) for box in mm) - symbol_mm / 2
-        leader = None
-        for a, b in stroked_segments(pdf, 0.3):
-            for near, far in ((a, b), (b, a)):
-                near_mm, far_mm = (near[0] * MM_PER_PT, near[1] * MM_PER_PT), (far[0] * MM_PER_PT, far[1] * MM_PER_PT)
-                if min(_box_distance(box, near_mm) for box in mm) <= 1.5:
-                    d = math.dist(far_mm, (px, py))
-                    leader = d if leader is None else min(leader, d)
-        if best is None or gap < best[0]:
-            best = (max(gap, 0.0), leader)
+    for glyphs in runs:
+        gap = max(min(_box_distance(g, (px, py)) for g in glyphs) - symbol_mm / 2, 0.0)
+        ends = [math.dist(e, (px, py)) for e in leader_ends(pdf, glyphs)]
+        found = (gap, min(ends) if ends else None)
+        if best is None or found[0] < best[0]:
+            best = found
     return best
+
+
+def glyph_distance(glyphs, point) -> float:
+    """mm from a label's nearest glyph to a point (mm)."""
+    return min(_box_distance(g, point) for g in glyphs)
 
 
 def _box_distance(box, p) -> float:

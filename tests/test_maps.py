@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import math
 import re
@@ -19,18 +20,19 @@ from conftest import ROOT, SAMPLE, pdf_text, run_brief
 
 NORTH_PACIFIC = ROOT / "tests" / "briefs" / "north-pacific"
 BERING_STRAIT = ROOT / "tests" / "briefs" / "bering-strait"
+MALACCA = ROOT / "tests" / "briefs" / "malacca-strait"
 PT_PER_MM = 72 / 25.4
 
 
 @pytest.fixture(scope="session")
 def rendered(tmp_path_factory):
-    """Every figure of the sample and of the two test briefs, rendered into a fresh cache."""
+    """Every figure of the sample and of the test briefs, rendered into a fresh cache."""
     from report.figures import prepare
     from report.pipeline import load
 
     cache = tmp_path_factory.mktemp("figure-cache")
     out = {}
-    for brief_dir in (SAMPLE, NORTH_PACIFIC, BERING_STRAIT):
+    for brief_dir in (SAMPLE, NORTH_PACIFIC, BERING_STRAIT, MALACCA):
         brief, style = load(brief_dir)
         out.update(prepare(brief, style, cache_dir=cache))
     return out
@@ -117,7 +119,7 @@ def test_ink_measure_finds_a_label_set_over_a_line(tmp_path):
 def test_every_label_is_placed_by_the_engine_not_by_hand():
     """No figure spec of the sample or the test briefs sets a label's position."""
     for spec in [*SAMPLE.glob("figures/*.toml"), *NORTH_PACIFIC.glob("figures/*.toml"),
-                 *BERING_STRAIT.glob("figures/*.toml")]:
+                 *BERING_STRAIT.glob("figures/*.toml"), *MALACCA.glob("figures/*.toml")]:
         import tomllib
 
         data = tomllib.loads(spec.read_text())
@@ -172,6 +174,81 @@ def test_labels_stay_on_their_side_of_a_boundary(rendered):
     line_mm = rep["frame"][0] + (bx - x0) / (x1 - x0) * (rep["frame"][2] - rep["frame"][0])
     boxes = {lab["name"]: lab["box"] for lab in rep["labels"]}
     assert boxes["big-diomede"][2] < line_mm < boxes["little-diomede"][0], (boxes, line_mm)
+
+
+def test_every_label_stands_by_the_feature_it_names(rendered):
+    """Judged from the PDF alone against coordinates from outside the project's data
+    (tests/briefs/malacca-strait/references.toml), projected with the map's own projection: a
+    point's name within 3 mm of it (type edge to the edge of its dot) or joined to it by a leader
+    that ends at it; a town's name nearer its own dot than any other town's; an area's name with
+    its centre in the area (or a leader into it)."""
+    import tomllib
+
+    import shapely
+
+    from maps_ink import glyph_distance, label_glyphs, leader_ends, page_mm
+
+    fig = rendered["coast"]
+    rep = report_of(fig)
+    dot = look_role("place")["size"] / PT_PER_MM
+    features = tomllib.loads((MALACCA / "references.toml").read_text(encoding="utf-8"))["feature"]
+    towns = {f["text"]: page_mm(rep, f["point"][1], f["point"][0]) for f in features if f.get("kind") == "town"}
+    for f in features:
+        runs = label_glyphs(fig.pdf, f["text"])
+        assert len(runs) == 1, (f["text"], len(runs))
+        glyphs = runs[0]
+        ends = leader_ends(fig.pdf, glyphs)
+        if "polygon" in f:
+            area = shapely.Polygon([page_mm(rep, lon, lat) for lat, lon in f["polygon"]]).buffer(1.5)
+            centre = ((min(g[0] for g in glyphs) + max(g[2] for g in glyphs)) / 2,
+                      (min(g[1] for g in glyphs) + max(g[3] for g in glyphs)) / 2)
+            assert area.contains(shapely.Point(centre)) or any(area.contains(shapely.Point(e)) for e in ends), f
+            continue
+        place = page_mm(rep, f["point"][1], f["point"][0])
+        symbol = dot if f.get("kind") == "town" else 0.0
+        gap = glyph_distance(glyphs, place) - symbol / 2
+        led = [e for e in ends if math.dist(e, place) <= 1.0 + symbol / 2]
+        assert gap <= f.get("tol_mm", 3.0) or led, (f["text"], round(gap, 2), ends)
+        if f.get("kind") == "town" and not led:
+            for other, where in towns.items():
+                if other != f["text"]:
+                    assert glyph_distance(glyphs, where) - dot / 2 > gap, (f["text"], "nearer", other)
+
+
+def look_role(role: str) -> dict:
+    from report.figures import look_from
+    from report.style import load_style
+
+    return look_from(load_style("house")).role(role)
+
+
+def test_settlements_are_set_by_importance(rendered):
+    """Read from the PDF: the type size of each town's name follows its GeoNames population and
+    capital status, by the classes of the house style (capital > city > town > village)."""
+    import pypdfium2 as pdfium
+
+    sizes = {}
+    for fid in ("coast", "strait"):
+        doc = pdfium.PdfDocument(str(rendered[fid].pdf))
+        page = doc[0]
+        textpage = page.get_textpage()
+        for obj in page.get_objects(filter=[pdfium_raw.FPDF_PAGEOBJ_TEXT], max_depth=3, textpage=textpage):
+            matrix = obj.get_matrix()
+            scale = math.hypot(matrix.a, matrix.b)
+            sizes[obj.extract().strip()] = round(_font_size(obj) * scale, 2)
+        doc.close()
+    role = {name: look_role(name)["size"] for name in ("label_capital", "label_city", "label", "label_small")}
+    assert sizes["Kuala Lumpur"] == sizes["Singapore"] == role["label_capital"]  # capitals
+    assert sizes["Johor Bahru"] == sizes["Dumai"] == role["label_city"]  # 858,118 and 349,389 people
+    assert sizes["Tanjung Balai"] == sizes["Anadyr"] == role["label"]  # 48,953 and 15,604
+    assert sizes["Uelen"] == sizes["Nome"] == role["label_small"]  # 697 and 3,806
+    assert role["label_capital"] > role["label_city"] > role["label"] > role["label_small"] >= 6
+
+
+def _font_size(obj) -> float:
+    size = ctypes.c_float()
+    assert pdfium_raw.FPDFTextObj_GetFontSize(obj, ctypes.byref(size))
+    return size.value
 
 
 def test_a_label_without_room_is_dropped_with_a_warning_unless_required(tmp_path):
