@@ -632,6 +632,8 @@ def _label_request(ax, lab: LabelSpec, spec: MapSpec, look: Look, crs, is_site: 
     if stacked and kind == "area" and len(text.split("\n")[0]) > 24:
         wordings.reverse()  # a long dual name on an area reads better stacked
     priority = PRIORITY.get(lab.place.kind, 50) + (5 if lab.role.endswith("_major") else 0)
+    if not lab.role_given:  # among settlements, the more important first
+        priority += importance(look, lab.place)
     beyond = None
     if not (view[0] <= xy[0] <= view[2] and view[1] <= xy[1] <= view[3]):
         beyond = tuple(ax.transData.transform(xy))
@@ -657,6 +659,14 @@ def settlement_role(look: Look, place: Point) -> str | None:
     ranked = sorted(((r["min_population"], name) for name, r in roles.items() if "min_population" in r),
                     reverse=True)
     return next((name for least, name in ranked if place.population >= least), None)
+
+
+def importance(look: Look, place: Point) -> int:
+    """A settlement's rank among the style's settlement classes (0 for the least or unknown):
+    of two settlements competing for room, the larger keeps its name."""
+    classes = sorted({r["min_population"] for r in look.roles.values() if "min_population" in r})
+    rank = sum(1 for least in classes if place.population and place.population >= least and least > 0)
+    return rank + (len(classes) if place.capital else 0)
 
 
 def _type_classes(look: Look, role: str, align: str) -> tuple[TypeClass, tuple[TypeClass, ...]]:

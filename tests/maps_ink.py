@@ -208,3 +208,59 @@ def glyph_distance(glyphs, point) -> float:
 def _box_distance(box, p) -> float:
     l, b, r, t = box
     return math.hypot(max(l - p[0], 0, p[0] - r), max(b - p[1], 0, p[1] - t))
+
+
+def hatched_areas(pdf: Path):
+    """The union of the paths filled with a pattern (hatching) on page 1, in points."""
+    import shapely
+
+    hatched, path, rings, pattern, saved = [], [], [], False, []
+    with pikepdf.open(pdf) as doc:
+        for operands, op in pikepdf.parse_content_stream(doc.pages[0]):
+            name = str(op)
+            if name == "q":
+                saved.append(pattern)
+            elif name == "Q" and saved:
+                pattern = saved.pop()
+            elif name == "cs":
+                pattern = str(operands[0]) == "/Pattern"
+            elif name in ("rg", "g", "k"):
+                pattern = False
+            elif name == "m":
+                if len(path) > 2:
+                    rings.append(path)
+                path = [(float(operands[0]), float(operands[1]))]
+            elif name == "l":
+                path.append((float(operands[0]), float(operands[1])))
+            elif name == "re":
+                x, y, w, h = (float(v) for v in operands)
+                rings.append([(x, y), (x + w, y), (x + w, y + h), (x, y + h)])
+            elif name in ("f", "f*", "B", "B*", "b", "b*", "S", "s", "n"):
+                if len(path) > 2:
+                    rings.append(path)
+                if pattern and name not in ("S", "s", "n"):
+                    hatched += [shapely.Polygon(r).buffer(0) for r in rings]
+                path, rings = [], []
+    return shapely.union_all(hatched) if hatched else shapely.Polygon()
+
+
+def dots(pdf: Path) -> list[tuple[float, float]]:
+    """Where the round markers (town dots) of page 1 stand, in mm: filled paths made of Bézier
+    curves alone (matplotlib draws a circle marker as eight of them)."""
+    out, xs, ys, curves, lines = [], [], [], 0, 0
+    with pikepdf.open(pdf) as doc:
+        for operands, op in pikepdf.parse_content_stream(doc.pages[0]):
+            name = str(op)
+            if name == "m":
+                xs, ys, curves, lines = [float(operands[0])], [float(operands[1])], 0, 0
+            elif name == "c":
+                xs += [float(operands[4])]
+                ys += [float(operands[5])]
+                curves += 1
+            elif name in ("l", "re"):
+                lines += 1
+            elif name in ("f", "f*", "B", "B*", "b", "b*", "S", "s", "n"):
+                if name not in ("S", "s", "n") and curves >= 4 and not lines:
+                    out.append(((min(xs) + max(xs)) / 2 * MM_PER_PT, (min(ys) + max(ys)) / 2 * MM_PER_PT))
+                xs, ys, curves, lines = [], [], 0, 0
+    return out

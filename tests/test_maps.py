@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pikepdf
 import pypdfium2 as pdfium
@@ -249,6 +250,92 @@ def _font_size(obj) -> float:
     size = ctypes.c_float()
     assert pdfium_raw.FPDFTextObj_GetFontSize(obj, ctypes.byref(size))
     return size.value
+
+
+def test_no_label_covers_or_knocks_out_the_hatched_subject(rendered):
+    """Read from the PDF: on the dispute map, no label's glyphs come within the clearance of the
+    hatched islands (the hatching is the paths filled with a pattern), so no label, and no
+    knockout under one, hides part of the subject's outline or hatching."""
+    import shapely
+
+    from maps_ink import MM_PER_PT, hatched_areas, text_runs
+
+    from geodata import costs
+
+    fig = rendered["islands"]
+    rep = report_of(fig)
+    hatched = shapely.affinity.scale(hatched_areas(fig.pdf), MM_PER_PT, MM_PER_PT, origin=(0, 0))
+    assert hatched.area > 100  # the four islands (and the legend's sample)
+    boxes = [shapely.box(*b["box"]) for b in rep["boxes"]]  # the legend's and the callout's own text
+    for text, glyphs in text_runs(fig.pdf):
+        shape = shapely.union_all([shapely.box(*(v * MM_PER_PT for v in g)) for g in glyphs])
+        if not any(box.contains(shape.centroid) for box in boxes):
+            assert shape.distance(hatched) >= costs.CLEAR_MM - 0.01, (text, round(shape.distance(hatched), 3))
+
+
+def test_a_country_too_small_for_its_name_takes_its_abbreviation(rendered):
+    """Singapore's name does not fit inside the island at the coast map's scale; before going
+    outside with a leader, the label tries the spec's abbreviation, which fits: read from the
+    PDF, "SING." stands inside Singapore's outline (projected with the map's projection)."""
+    import shapely
+
+    from maps_ink import label_glyphs, page_mm, text_runs
+    from geodata import base
+
+    fig = rendered["coast"]
+    rep = report_of(fig)
+    assert "SINGAPORE" not in [text for text, _ in text_runs(fig.pdf)]  # the city's name is "Singapore"
+    (glyphs,) = label_glyphs(fig.pdf, "SING.")
+    countries = base.load("countries", (103.5, 1.1, 104.2, 1.5))
+    outline = countries[countries["id"] == "country-singapore"].geometry.iloc[0]
+    shown = shapely.Polygon([page_mm(rep, x, y) for x, y in max(shapely.get_parts(outline),
+                                                               key=lambda g: g.area).exterior.coords])
+    assert all(shown.contains(shapely.box(*g)) for g in glyphs)
+
+
+def test_a_country_label_may_be_worded_by_the_spec(tmp_path):
+    """[[country]] text replaces the layer's name; abbreviation is kept for when it does not fit."""
+    from report.pipeline import load
+
+    brief = Path(shutil.copytree(MALACCA, tmp_path / "malacca-strait"))
+    spec = brief / "figures" / "coast.toml"
+    spec.write_text(spec.read_text().replace('id = "country-indonesia"\n',
+                                             'id = "country-indonesia"\ntext = "REPUBLIC OF INDONESIA"\n'))
+    countries = {c.country: c for c in load(brief)[0].figures["coast"].spec.countries}
+    assert countries["country-indonesia"].text == "REPUBLIC OF INDONESIA"
+    assert countries["country-singapore"].abbreviation == "SING."
+    spec.write_text(spec.read_text().replace('text = "REPUBLIC OF INDONESIA"', 'text = " "'))
+    proc = run_brief("build", brief, "--out", tmp_path / "out", "-q", "--variant", "screen")
+    assert proc.returncode == 1 and "coast.toml:" in proc.stderr and "must not be empty" in proc.stderr, proc.stderr
+
+
+def test_a_dropped_label_takes_its_dot_with_it(tmp_path):
+    """The crowded coast squeezed into a strip 22 mm tall: the towns that find no room are
+    dropped with a warning each, and their dots go with them (read from the PDF: a dot stands
+    where each named town is, none where a dropped one is)."""
+    import tomllib
+
+    from maps_ink import dots, page_mm
+
+    brief = Path(shutil.copytree(MALACCA, tmp_path / "malacca-strait"))
+    spec = brief / "figures" / "coast.toml"
+    spec.write_text(spec.read_text().replace("height = 100", "height = 22").replace('size = "full"', 'size = "column"'))
+    env = {"BRIEF_CACHE": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
+    proc = run_brief("build", brief, "--out", tmp_path / "out", "-q", "--variant", "screen", env=env)
+    assert proc.returncode == 0, proc.stderr
+    dropped = set(re.findall(r"label '([^']+)' \(\"[^\"]+, (?:MY|SG|ID)\" \(resolved to [^)]+\)\) dropped", proc.stderr))
+    pdf = next(p for p in (tmp_path / "cache" / "figures").glob("coast-*.pdf") if "-cmyk-" not in p.name)
+    rep = report_of(SimpleNamespace(pdf=pdf))
+    towns = [f for f in tomllib.loads((MALACCA / "references.toml").read_text(encoding="utf-8"))["feature"]
+             if f.get("kind") == "town"]
+    assert dropped and len(dropped) < len(towns), proc.stderr  # some towns fit, some do not
+    found = dots(pdf)
+    for f in towns:
+        where = page_mm(rep, f["point"][1], f["point"][0])
+        near = [d for d in found if math.dist(d, where) < 0.6]
+        assert bool(near) == (f["text"] not in dropped), (f["text"], near)
+    named = re.findall(r'place = "[^"]+, (?:MY|SG|ID)"', spec.read_text())  # every town the spec names
+    assert len(found) == len(named) - len(dropped)
 
 
 def test_a_label_without_room_is_dropped_with_a_warning_unless_required(tmp_path):
