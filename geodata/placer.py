@@ -357,78 +357,91 @@ def _position_cost(ctx: Context, req: LabelRequest, c: Candidate) -> float:
 
 def _judge(ctx: Context, req: LabelRequest, anchor, c: Candidate, shape) -> tuple[float, object]:
     """(the cost of a candidate by the rules of its placement, inf when it breaks one; its leader)."""
-    mm = ctx.mm
-    cost = 0.0
-    leader = None
-    symbol = _symbol(ctx, req, anchor)
     if c.placement == "beyond":
-        land = _land_share(ctx, c)
-        if land > costs.MAX_LAND_UNDER_WATER_NAME:
-            return np.inf, None
-        return land * costs.LAND_UNDER_WATER_NAME, None
-    if c.placement in ("beside", "outside") and req.kind == "point" or c.placement == "beside":
-        gap = float(shapely.distance(shape, symbol))
-        if req.symbol is not None and gap < ctx.clear:
-            return np.inf, None  # never over the island it names
-        if not c.leader:
-            if gap > costs.NEAR_MM * mm + 0.01 * mm or _ambiguous(ctx, req, shape, gap):
-                return np.inf, None
-            cost += gap / mm * costs.GAP_PER_MM
-            if req.kind == "area":  # beside an island: by its middle rather than off one end
-                cost += costs.BESIDE + math.dist(c.centre(), anchor) / mm * costs.OFF_MIDDLE_PER_MM
-            if _across(ctx, np.array([anchor]), np.array([c.centre()])):
-                return np.inf, None
-            return cost, None
+        return _judge_beyond(ctx, c), None
     if c.leader:
-        leader = _leader(ctx, req, anchor, c, shape, symbol)
-        if leader is None:
-            return np.inf, None
-        start, end = leader
-        length = math.dist(start, end)
-        cost += costs.LEADER + length / mm * costs.LEADER_PER_MM
-        if req.home == "water" and _land_share(ctx, c) > costs.MAX_LAND_UNDER_WATER_NAME:
-            return np.inf, None
-        if req.kind == "area" and req.home != "water" and _land_share(ctx, c) > costs.MAX_LAND_UNDER_OUTSIDE:
-            return np.inf, None  # an area's name outside it stands clear of other land
-        return cost, leader
+        return _judge_leader(ctx, req, anchor, c, shape)
+    if c.placement == "beside":
+        return _judge_beside(ctx, req, anchor, c, shape), None
     if c.placement == "alongside":
-        gap = float(shapely.distance(shape, shapely.Point(anchor)))
-        part = getattr(req, "_part", None)
-        off = float(shapely.distance(shape, part)) if part is not None else np.inf
-        # on the shore, clear of the water's own coast but close to it
-        if (gap > costs.NEAR_MM * mm or not ctx.clear <= off <= costs.ALONGSIDE_MM * mm
-                or _land_share(ctx, c) < costs.MIN_INSIDE or _across(ctx, np.array([anchor]), np.array([c.centre()]))):
+        return _judge_alongside(ctx, req, anchor, c, shape), None
+    return _judge_in_area(ctx, req, anchor, c, shape), None
+
+
+def _judge_beyond(ctx: Context, c: Candidate) -> float:
+    """A water named beyond the frame: in the frame's water."""
+    land = _land_share(ctx, c)
+    return np.inf if land > costs.MAX_LAND_UNDER_WATER_NAME else land * costs.LAND_UNDER_WATER_NAME
+
+
+def _judge_beside(ctx: Context, req: LabelRequest, anchor, c: Candidate, shape) -> float:
+    """Beside a point or an island: within NEAR_MM of it, clear of it, nearer it than any other
+    of its class, on its side of any boundary."""
+    mm = ctx.mm
+    gap = float(shapely.distance(shape, _symbol(ctx, req, anchor)))
+    if req.symbol is not None and gap < ctx.clear:
+        return np.inf  # never over the island it names
+    if gap > costs.NEAR_MM * mm + 0.01 * mm or _ambiguous(ctx, req, shape, gap) or _across(ctx, anchor, c.centre()):
+        return np.inf
+    cost = gap / mm * costs.GAP_PER_MM
+    if req.kind == "area":  # beside an island: by its middle rather than off one end
+        cost += costs.BESIDE + math.dist(c.centre(), anchor) / mm * costs.OFF_MIDDLE_PER_MM
+    return cost
+
+
+def _judge_leader(ctx: Context, req: LabelRequest, anchor, c: Candidate, shape) -> tuple[float, object]:
+    """Far from a point, or outside an area, joined to it by an allowed leader; an area's name
+    outside it stands in the water."""
+    leader = _leader(ctx, req, anchor, c, shape, _symbol(ctx, req, anchor))
+    if leader is None:
+        return np.inf, None
+    if req.kind == "area":
+        limit = costs.MAX_LAND_UNDER_WATER_NAME if req.home == "water" else costs.MAX_LAND_UNDER_OUTSIDE
+        if _land_share(ctx, c) > limit:
             return np.inf, None
-        return costs.ALONGSIDE + gap / mm * costs.GAP_PER_MM, None
-    # inside, along or near its area
+    return costs.LEADER + math.dist(*leader) / ctx.mm * costs.LEADER_PER_MM, leader
+
+
+def _judge_alongside(ctx: Context, req: LabelRequest, anchor, c: Candidate, shape) -> float:
+    """Alongside a narrow water, on the shore: clear of the water's own coast but close to it,
+    within NEAR_MM of its point."""
+    mm = ctx.mm
+    gap = float(shapely.distance(shape, shapely.Point(anchor)))
+    part = getattr(req, "_part", None)
+    off = float(shapely.distance(shape, part)) if part is not None else np.inf
+    if (gap > costs.NEAR_MM * mm or not ctx.clear <= off <= costs.ALONGSIDE_MM * mm
+            or _land_share(ctx, c) < costs.MIN_INSIDE or _across(ctx, anchor, c.centre())):
+        return np.inf
+    return costs.ALONGSIDE + gap / mm * costs.GAP_PER_MM
+
+
+def _judge_in_area(ctx: Context, req: LabelRequest, anchor, c: Candidate, shape) -> float:
+    """Inside (level or along) an area with an outline, or in the water or land around an area's
+    label point, near enough to it."""
+    mm = ctx.mm
     if req.inside is not None:
         share = _inside_share(ctx, req, c)
         if share < costs.MIN_INSIDE:
-            return np.inf, None
+            return np.inf
         if req.symbol is not None and shapely.distance(shape, _edge(req)) < ctx.clear:
-            return np.inf, None  # an island's name never knocks out its own coast
-        return (1 - share) * costs.OUTSIDE_AREA, None
+            return np.inf  # an island's name never knocks out its own coast
+        return (1 - share) * costs.OUTSIDE_AREA
     gap = float(shapely.distance(shape, shapely.Point(anchor)))
-    if gap > req.near_mm * mm + 0.01 * mm:
-        return np.inf, None
-    if _across(ctx, np.array([anchor]), np.array([c.centre()])):
-        return np.inf, None
+    if gap > req.near_mm * mm + 0.01 * mm or _across(ctx, anchor, c.centre()):
+        return np.inf
     land = _land_share(ctx, c)
-    if req.home == "water":
-        limit = costs.MAX_LAND_UNDER_NARROW_WATER if req.narrow else costs.MAX_LAND_UNDER_WATER_NAME
-        if land > limit:
-            return np.inf, None
-        cost += land * costs.LAND_UNDER_WATER_NAME
-        if req.open_water:
-            g = costs.OPEN_MM * mm
-            x0, y0, x1, y1 = shape.bounds
-            cost += float(ctx.ink.land.share(np.array([x0 - g]), np.array([y0 - g]), np.array([x1 + g]),
-                                             np.array([y1 + g]))[0]) * costs.LAND_NEAR_SEA_NAME
-    elif req.home == "land":
-        if land < costs.MIN_INSIDE:
-            return np.inf, None
-        cost += (1 - land) * costs.OUTSIDE_AREA
-    return cost, None
+    if req.home == "land":
+        return np.inf if land < costs.MIN_INSIDE else (1 - land) * costs.OUTSIDE_AREA
+    limit = costs.MAX_LAND_UNDER_NARROW_WATER if req.narrow else costs.MAX_LAND_UNDER_WATER_NAME
+    if land > limit:
+        return np.inf
+    cost = land * costs.LAND_UNDER_WATER_NAME
+    if req.open_water:
+        g = costs.OPEN_MM * mm
+        x0, y0, x1, y1 = shape.bounds
+        near = ctx.ink.land.share(np.array([x0 - g]), np.array([y0 - g]), np.array([x1 + g]), np.array([y1 + g]))
+        cost += float(near[0]) * costs.LAND_NEAR_SEA_NAME
+    return cost
 
 
 def _ambiguous(ctx: Context, req: LabelRequest, shape, gap: float) -> bool:
@@ -446,9 +459,9 @@ def _ambiguous(ctx: Context, req: LabelRequest, shape, gap: float) -> bool:
     return False
 
 
-def _across(ctx: Context, starts: np.ndarray, ends: np.ndarray) -> bool:
+def _across(ctx: Context, start, end) -> bool:
     """Whether the way from a feature to its label crosses a boundary or a claim line."""
-    return bool(ctx.ink.crosses_dividing(starts, ends).any())
+    return bool(ctx.ink.crosses_dividing(np.array([start]), np.array([end])).any())
 
 
 def _leader(ctx: Context, req: LabelRequest, anchor, c: Candidate, shape, symbol):
@@ -470,7 +483,7 @@ def _leader(ctx: Context, req: LabelRequest, anchor, c: Candidate, shape, symbol
     seg = shapely.LineString([start, end])
     if ctx.taken.crossed(seg, req.name, shapely.Point(start)):
         return None
-    if _across(ctx, np.array([start]), np.array([end])) or _crosses_hard(ctx, start, end):
+    if _across(ctx, start, end) or _crosses_hard(ctx, start, end):
         return None
     if not _leader_land_ok(ctx, req, seg, start, c):
         return None

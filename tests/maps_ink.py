@@ -118,30 +118,51 @@ def text_runs(pdf: Path) -> list[tuple[str, list[tuple[float, float, float, floa
         doc.close()
 
 
-def stroked_segments(pdf: Path, width: float) -> list[tuple[tuple[float, float], tuple[float, float]]]:
-    """Every straight stroked path of one segment drawn ``width`` points wide on page 1 (label
-    leaders: matplotlib writes paths in page points, without a transformation)."""
-    out, path, w, stack = [], [], 1.0, []
+FILLS = ("f", "f*", "B", "B*", "b", "b*")
+PAINTS = FILLS + ("S", "s", "n")
+
+
+def painted_paths(pdf: Path):
+    """Each path painted on page 1 (matplotlib writes paths in page points, without a
+    transformation): (paint operator, its subpaths as lists of points, how many of its segments are
+    curves and how many straight, line width, whether it is filled with a pattern)."""
+    state, stack = {"w": 1.0, "pattern": False}, []
+    subpaths, curves, lines = [], 0, 0
     with pikepdf.open(pdf) as doc:
         for operands, op in pikepdf.parse_content_stream(doc.pages[0]):
             name = str(op)
             if name == "q":
-                stack.append(w)
+                stack.append(dict(state))
             elif name == "Q" and stack:
-                w = stack.pop()
+                state = stack.pop()
             elif name == "w":
-                w = float(operands[0])
+                state["w"] = float(operands[0])
+            elif name == "cs":
+                state["pattern"] = str(operands[0]) == "/Pattern"
+            elif name in ("rg", "g", "k"):
+                state["pattern"] = False
             elif name == "m":
-                path = [(float(operands[0]), float(operands[1]))]
-            elif name == "l":
-                path.append((float(operands[0]), float(operands[1])))
-            elif name in ("S", "s"):
-                if len(path) == 2 and abs(w - width) < 1e-3:
-                    out.append((path[0], path[1]))
-                path = []
-            elif name in ("f", "f*", "B", "B*", "b", "b*", "n", "re", "c"):
-                path = []
-    return out
+                subpaths.append([(float(operands[0]), float(operands[1]))])
+            elif name == "l" and subpaths:
+                subpaths[-1].append((float(operands[0]), float(operands[1])))
+                lines += 1
+            elif name == "c" and subpaths:
+                subpaths[-1].append((float(operands[4]), float(operands[5])))
+                curves += 1
+            elif name == "re":
+                x, y, w, h = (float(v) for v in operands)
+                subpaths.append([(x, y), (x + w, y), (x + w, y + h), (x, y + h)])
+                lines += 4
+            elif name in PAINTS:
+                yield name, subpaths, curves, lines, state["w"], state["pattern"]
+                subpaths, curves, lines = [], 0, 0
+
+
+def stroked_segments(pdf: Path, width: float) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    """Every straight stroked path of one segment drawn ``width`` points wide on page 1 (label
+    leaders)."""
+    return [tuple(sub[0]) for name, sub, curves, _, w, _ in painted_paths(pdf)
+            if name in ("S", "s") and len(sub) == 1 and len(sub[0]) == 2 and not curves and abs(w - width) < 1e-3]
 
 
 def page_mm(report: dict, lon: float, lat: float) -> tuple[float, float]:
@@ -214,53 +235,17 @@ def hatched_areas(pdf: Path):
     """The union of the paths filled with a pattern (hatching) on page 1, in points."""
     import shapely
 
-    hatched, path, rings, pattern, saved = [], [], [], False, []
-    with pikepdf.open(pdf) as doc:
-        for operands, op in pikepdf.parse_content_stream(doc.pages[0]):
-            name = str(op)
-            if name == "q":
-                saved.append(pattern)
-            elif name == "Q" and saved:
-                pattern = saved.pop()
-            elif name == "cs":
-                pattern = str(operands[0]) == "/Pattern"
-            elif name in ("rg", "g", "k"):
-                pattern = False
-            elif name == "m":
-                if len(path) > 2:
-                    rings.append(path)
-                path = [(float(operands[0]), float(operands[1]))]
-            elif name == "l":
-                path.append((float(operands[0]), float(operands[1])))
-            elif name == "re":
-                x, y, w, h = (float(v) for v in operands)
-                rings.append([(x, y), (x + w, y), (x + w, y + h), (x, y + h)])
-            elif name in ("f", "f*", "B", "B*", "b", "b*", "S", "s", "n"):
-                if len(path) > 2:
-                    rings.append(path)
-                if pattern and name not in ("S", "s", "n"):
-                    hatched += [shapely.Polygon(r).buffer(0) for r in rings]
-                path, rings = [], []
+    hatched = [shapely.Polygon(ring).buffer(0) for name, sub, _, _, _, pattern in painted_paths(pdf)
+               if pattern and name in FILLS for ring in sub if len(ring) > 2]
     return shapely.union_all(hatched) if hatched else shapely.Polygon()
 
 
 def dots(pdf: Path) -> list[tuple[float, float]]:
     """Where the round markers (town dots) of page 1 stand, in mm: filled paths made of Bézier
     curves alone (matplotlib draws a circle marker as eight of them)."""
-    out, xs, ys, curves, lines = [], [], [], 0, 0
-    with pikepdf.open(pdf) as doc:
-        for operands, op in pikepdf.parse_content_stream(doc.pages[0]):
-            name = str(op)
-            if name == "m":
-                xs, ys, curves, lines = [float(operands[0])], [float(operands[1])], 0, 0
-            elif name == "c":
-                xs += [float(operands[4])]
-                ys += [float(operands[5])]
-                curves += 1
-            elif name in ("l", "re"):
-                lines += 1
-            elif name in ("f", "f*", "B", "B*", "b", "b*", "S", "s", "n"):
-                if name not in ("S", "s", "n") and curves >= 4 and not lines:
-                    out.append(((min(xs) + max(xs)) / 2 * MM_PER_PT, (min(ys) + max(ys)) / 2 * MM_PER_PT))
-                xs, ys, curves, lines = [], [], 0, 0
+    out = []
+    for name, sub, curves, lines, _, _ in painted_paths(pdf):
+        if name in FILLS and curves >= 4 and not lines:
+            xs, ys = [x for ring in sub for x, _ in ring], [y for ring in sub for _, y in ring]
+            out.append(((min(xs) + max(xs)) / 2 * MM_PER_PT, (min(ys) + max(ys)) / 2 * MM_PER_PT))
     return out
