@@ -59,11 +59,6 @@ FRAME_EDGE = 4.0  # a name of water beyond the frame squeezed against the frame 
 BEYOND_DISTANCE = 8.0  # per frame diagonal between such a name and its label point
 
 
-def mm(px: float, dpi: float) -> float:
-    """Display units (pixels at ``dpi``) in millimetres."""
-    return px / dpi * 25.4
-
-
 def px(mm_: float, dpi: float) -> float:
     """Millimetres in display units (pixels at ``dpi``)."""
     return mm_ / 25.4 * dpi

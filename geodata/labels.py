@@ -18,7 +18,8 @@ features by priority (:mod:`geodata.placer`).
 - **Knockout.** Soft ink under a placed label is painted over with the map's own fills, clipped
   to the label's box grown by ``costs.KNOCK_MM`` (one small patch per fill layer and label, drawn
   under the hard lines and markers), so a label may sit over the graticule or a dense coast and
-  still read. Hatching and the outline of a feature the map names are never soft.
+  still read. Hatching and the outline of a hatched area (the map's subject) are never soft, nor
+  is an island's coast under its own name.
 """
 
 from __future__ import annotations
