@@ -28,8 +28,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
-from matplotlib.backends.backend_pdf import Op, Verbatim
-from matplotlib.text import Text
 
 from . import costs
 
@@ -47,9 +45,10 @@ class Box:
     y1: float
     what: str = ""
     marker: str = ""  # the id of the place whose dot this is
+    key: tuple = ()  # the key path in the spec of what the box holds
 
     def grow(self, d: float) -> "Box":
-        return Box(self.x0 - d, self.y0 - d, self.x1 + d, self.y1 + d, self.what, self.marker)
+        return Box(self.x0 - d, self.y0 - d, self.x1 + d, self.y1 + d, self.what, self.marker, self.key)
 
     def overlaps(self, other: "Box") -> bool:
         return self.x0 < other.x1 and other.x0 < self.x1 and self.y0 < other.y1 and other.y0 < self.y1
@@ -82,6 +81,7 @@ class LabelRequest:
     alternatives: tuple[str, ...] = ()  # other wordings to try, e.g. a dual name stacked on two lines
     name: str = ""  # what the label names, by id (a place or country id)
     what: str = ""  # what it names in messages, as the spec wrote it (default: ``name``)
+    key: tuple = ()  # the key path in the spec of what it names
     priority: int = 50
     required: bool = False
     home: str | None = None  # where an area name without an outline belongs: "water" | "land"
@@ -104,38 +104,10 @@ def _spaced(req: LabelRequest, wording: str) -> bool:
     return bool(req.tracking) and "\n" not in wording
 
 
-class SpacedText(Text):
-    """Text set with PDF character spacing (Tc): letter-spaced, yet one text object whose letters
-    a reader's search and copy still find as one word (matplotlib has no letter spacing)."""
-
-    tc = 0.0  # points added after each character
-
-    def draw(self, renderer):
-        pdf = getattr(renderer, "file", None) if self.tc else None
-        if pdf is None:
-            return super().draw(renderer)
-        output = pdf.output
-
-        def spaced(*data):  # the spacing goes inside the text object, after BT and the font
-            output(*data)
-            if data and data[0] is Op.begin_text:
-                output(Verbatim(b"%.3f Tc" % self.tc))
-
-        pdf.output = spaced
-        try:
-            super().draw(renderer)
-        finally:
-            del pdf.output
-        output(Verbatim(b"0 Tc"))
-
-
 def _new_text(ax, req: LabelRequest):
-    """The label's text artist (a letter-spaced one for a role with tracking)."""
-    if not req.tracking:
-        return ax.text(req.xy[0], req.xy[1], req.text, zorder=30, **req.props)
-    t = SpacedText(req.xy[0], req.xy[1], req.text, zorder=30, transform=ax.transData, clip_on=False, **req.props)
-    ax._add_text(t)
-    return t
+    """The label's text artist; one with tracking gets its letter spacing (``tc``, points
+    after each character, drawn by :mod:`geodata.shims.matplotlib`) once it is placed."""
+    return ax.text(req.xy[0], req.xy[1], req.text, zorder=30, **req.props)
 
 
 def knockout(ax, shapes: list, fills: list[tuple[object, str]], background: str, frame: Box,

@@ -20,7 +20,7 @@ import shapely
 from . import candidates as cands
 from . import costs
 from .candidates import Candidate
-from .labels import Box, LabelRequest, SpacedText, TypeClass, _new_text, _spaced
+from .labels import Box, LabelRequest, TypeClass, _new_text, _spaced
 from .look import FigureError
 from .obstacles import SAMPLE_PX, Area, Ink
 
@@ -41,7 +41,7 @@ class Placement:
     @property
     def box(self) -> Box:
         x0, y0, x1, y1 = self.shape.bounds
-        return Box(x0, y0, x1, y1, f"label '{' '.join(self.request.text.split())}'")
+        return Box(x0, y0, x1, y1, f"label '{' '.join(self.request.text.split())}'", key=self.request.key)
 
 
 class Taken:
@@ -163,7 +163,8 @@ def place_labels(ax, renderer, requests: list[LabelRequest], obstacles: list[Box
             near = ctx.taken.near(shapely.Point(anchors[i]), 40 * ctx.pt)[:4]
             named = f" ({req.what})" if req.what else ""
             raise FigureError(f"no room for the required label '{' '.join(req.text.split())}'{named} clear of "
-                              f"{', '.join(near) or 'the lines and the frame'}; move, shorten or drop a label")
+                              f"{', '.join(near) or 'the lines and the frame'}; move, shorten or drop a label",
+                              req.key)
         dropped.append(req)
     placed = [_draw(ctx, requests[i], *decided[i]) for i in sorted(decided)]
     return placed, dropped
@@ -652,8 +653,8 @@ def _draw(ctx: Context, req: LabelRequest, cls: TypeClass, wording: str, offset,
     ux, uy = math.cos(math.radians(c.angle)), math.sin(math.radians(c.angle))
     dx, dy = offset
     text.set_position(inv.transform((c.corner[0] - (dx * ux - dy * uy), c.corner[1] - (dx * uy + dy * ux))))
-    if isinstance(text, SpacedText):
-        text.tc = req.tracking * req.props["fontsize"] if _spaced(req, wording) else 0.0
+    # letter spacing, drawn as PDF character spacing by geodata.shims.matplotlib
+    text.tc = req.tracking * req.props["fontsize"] if _spaced(req, wording) else 0.0
     placement = Placement(req, c, touched, leader)
     req.placed = placement.box
     req.shape = c.shape

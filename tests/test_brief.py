@@ -287,7 +287,10 @@ def test_a_smaller_type_class_is_another_text_role(old, new, table, words, brief
     _edit(style, old, new)
     proc = run_brief("build", brief_copy, "--out", tmp_path / "out", "--styles", styles, "-q")
     assert proc.returncode == 1
-    assert f"house.toml:{_line_of(style, table)}:" in proc.stderr and words in proc.stderr, proc.stderr
+    lines = style.read_text(encoding="utf-8").splitlines()
+    at = _line_of(style, table)  # the error names the line of the table's `smaller` key
+    line = next(i for i, text in enumerate(lines[at - 1:], at) if text.startswith("smaller"))
+    assert f"house.toml:{line}:" in proc.stderr and words in proc.stderr, proc.stderr
 
 
 def test_usage_error_exits_2(tmp_path):
