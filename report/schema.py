@@ -159,12 +159,13 @@ MAP = Table({
                            "exclude": _IDS, "clip_to": Str(choices=BASE_LAYERS), "legend": _TEXT,
                            "continues": Str(max_len=200, nonempty=True)}, required=("layer",)), hi=50),
     "label": Tables(Table({"place": _PLACE, "country": _COUNTRY, "role": _ROLE, "marker": Bool(), "area": Bool(),
-                           "required": Bool(),
+                           "required": Bool(), "abbreviation": Str(max_len=60, nonempty=True),
                            "at": Never("a label takes no 'at': its anchor comes from the gazetteer (a water or area "
                                        "name's label point belongs there, with its source)")},
                           required=("place",)), hi=300),
     "country": Tables(Table({"id": Str(pattern="country-.+", what='"country-…" (see `brief places --countries`)'),
-                             "role": _ROLE, "required": Bool()}, required=("id",)), hi=300),
+                             "role": _ROLE, "required": Bool(), "text": Str(max_len=120, nonempty=True),
+                             "abbreviation": Str(max_len=60, nonempty=True)}, required=("id",)), hi=300),
     "callout": Tables(Table({"place": _PLACE, "country": _COUNTRY, "note": _TEXT, "source": _TEXT, "offset": _MM2,
                              "width": _WIDTH, "role": _ROLE}, required=("place", "note", "source"),
                             say={"lacks:source": "every callout needs a source",
@@ -277,6 +278,9 @@ _ROLE_STYLE = Table({
     "hatch": Str(max_len=20), "hatch_colour": _NAME, "colour": _NAME, "size": Num(lo=0.5, hi=144),
     "weight": Str(max_len=30), "style": Str(max_len=30), "knockout": Bool(), "tracking": _mm(), "divides": Bool(),
     "symbol": Str(choices=tuple(SHAPES)),   # the marker a feature finer than the base data is drawn with
+    # settlement type classes: the smaller role a label tries before it is dropped, the least
+    # GeoNames population a settlement named in this role has, the role of national capitals
+    "smaller": _NAME, "min_population": Num(lo=0, hi=100_000_000, whole=True), "capital": Bool(),
 })
 PAGE_KEYS = ("size", "margin_top", "margin_bottom", "margin_inner", "margin_outer", "columns", "gutter",
              "footer_offset", "title_rule", "column_rule")

@@ -171,11 +171,28 @@ def _figure(spec: dict, fonts: dict, colours: dict, path: Path, fail) -> FigureS
                 raise fail(f"{needle} {key}: unknown colour role '{props[key]}' (known: {', '.join(colours)})",
                            "figure", "roles", role, key)
         roles[role] = _floats(props, schema.STYLE.fields["figure"].fields["roles"].other)
+    _smaller_roles(roles, fail)
     return FigureStyle(font=values["font"], cjk_font=cjk, simplify_mm=values.get("simplify_mm", 0.1),
                        frame_width=values.get("frame_width", 0.5), margin=values.get("margin", 3.5),
                        roles=roles)
 
 
+def _smaller_roles(roles: dict[str, dict], fail) -> None:
+    """A text role's ``smaller`` (the type class a label tries before it is dropped) names
+    another role that sets text, and following them never comes back to a role."""
+    for role, props in roles.items():
+        seen, at = [role], props
+        while "smaller" in at:
+            nxt = at["smaller"]
+            needle = f"[figure.roles.{seen[-1]}]"
+            if nxt not in roles or "colour" not in roles[nxt]:
+                raise fail(f"{needle} smaller: '{nxt}' is not a text role of [figure.roles]",
+                           "figure", "roles", seen[-1], "smaller")
+            if nxt in seen:
+                raise fail(f"{needle} smaller: '{nxt}' leads back to itself ({' → '.join(seen + [nxt])})",
+                           "figure", "roles", seen[-1], "smaller")
+            seen.append(nxt)
+            at = roles[nxt]
 def _page(spec: dict, fail) -> Page:
     width, height = PAGE_SIZES[spec["size"]]
     page = Page(width=width, height=height, **_floats(spec, schema.STYLE.fields["page"]))

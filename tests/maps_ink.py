@@ -1,6 +1,9 @@
 """Measurements on rendered figure PDFs: how close each text's glyphs come to foreign ink
 (:func:`glyph_ink_conflicts`), the filled paths of a page (:func:`filled_paths`), the scale
-bar (:func:`scale_bar`) and the GeoPDF viewports (:func:`geo_frames`), read from the PDF alone.
+bar (:func:`scale_bar`) and the GeoPDF viewports (:func:`geo_frames`), read from the PDF alone,
+and where each label stands against a place projected with the map's own projection: its glyphs
+(:func:`text_runs`, :func:`label_glyphs`), its leader (:func:`leader_ends`) and its distance to
+the place (:func:`label_association`).
 
 The page is rasterised twice without anti-aliasing (so every fill keeps its exact colour): as it
 is, and with its text objects removed. Glyph pixels are those the text changes; ink pixels are
@@ -11,6 +14,8 @@ conflict, unless a halo or knockout separates them (then the ink is not there to
 
 from __future__ import annotations
 
+import ctypes
+import math
 from pathlib import Path
 
 import numpy as np
@@ -94,6 +99,157 @@ def filled_paths(pdf: Path) -> list[tuple[tuple[float, ...] | None, list[float]]
     return out
 
 
+def text_runs(pdf: Path) -> list[tuple[str, list[tuple[float, float, float, float]]]]:
+    """(text, the boxes of its glyphs in points from the lower left) of every text object on
+    page 1, as pdfium lays the glyphs out: a rotated label gives boxes along its slanted baseline."""
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        textpage = doc[0].get_textpage()
+        runs: dict[int, tuple[list[str], list]] = {}
+        for i in range(textpage.count_chars()):
+            obj = pdfium_raw.FPDFText_GetTextObject(textpage, i)
+            char = textpage.get_text_range(i, 1)
+            key = int(ctypes.cast(obj, ctypes.c_void_p).value or 0)
+            chars, boxes = runs.setdefault(key, ([], []))
+            chars.append(char)
+            if char.strip():
+                boxes.append(tuple(textpage.get_charbox(i)))
+        return [("".join(chars).strip(), boxes) for chars, boxes in runs.values() if boxes]
+    finally:
+        doc.close()
+
+
+FILLS = ("f", "f*", "B", "B*", "b", "b*")
+PAINTS = FILLS + ("S", "s", "n")
+
+
+def painted_paths(pdf: Path):
+    """Each path painted on page 1 (matplotlib writes paths in page points, without a
+    transformation): (paint operator, its subpaths as lists of points, how many of its segments are
+    curves and how many straight, line width, whether it is filled with a pattern)."""
+    state, stack = {"w": 1.0, "pattern": False}, []
+    subpaths, curves, lines = [], 0, 0
+    with pikepdf.open(pdf) as doc:
+        for operands, op in pikepdf.parse_content_stream(doc.pages[0]):
+            name = str(op)
+            if name == "q":
+                stack.append(dict(state))
+            elif name == "Q" and stack:
+                state = stack.pop()
+            elif name == "w":
+                state["w"] = float(operands[0])
+            elif name == "cs":
+                state["pattern"] = str(operands[0]) == "/Pattern"
+            elif name in ("rg", "g", "k"):
+                state["pattern"] = False
+            elif name == "m":
+                subpaths.append([(float(operands[0]), float(operands[1]))])
+            elif name == "l" and subpaths:
+                subpaths[-1].append((float(operands[0]), float(operands[1])))
+                lines += 1
+            elif name == "c" and subpaths:
+                subpaths[-1].append((float(operands[4]), float(operands[5])))
+                curves += 1
+            elif name == "re":
+                x, y, w, h = (float(v) for v in operands)
+                subpaths.append([(x, y), (x + w, y), (x + w, y + h), (x, y + h)])
+                lines += 4
+            elif name in PAINTS:
+                yield name, subpaths, curves, lines, state["w"], state["pattern"]
+                subpaths, curves, lines = [], 0, 0
+
+
+def stroked_segments(pdf: Path, width: float) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    """Every straight stroked path of one segment drawn ``width`` points wide on page 1 (label
+    leaders)."""
+    return [tuple(sub[0]) for name, sub, curves, _, w, _ in painted_paths(pdf)
+            if name in ("S", "s") and len(sub) == 1 and len(sub[0]) == 2 and not curves and abs(w - width) < 1e-3]
+
+
+def page_mm(report: dict, lon: float, lat: float) -> tuple[float, float]:
+    """Where a place lies on a rendered map, in mm from its lower left corner: projected with the
+    map's own projection (``report["crs"]``) into its frame (``report["view"]``, ``report["frame"]``)."""
+    from pyproj import CRS, Transformer
+
+    x, y = Transformer.from_crs("EPSG:4326", CRS.from_wkt(report["crs"]), always_xy=True).transform(lon, lat)
+    vx0, vy0, vx1, vy1 = report["view"]
+    fx0, fy0, fx1, fy1 = report["frame"]
+    return fx0 + (x - vx0) / (vx1 - vx0) * (fx1 - fx0), fy0 + (y - vy0) / (vy1 - vy0) * (fy1 - fy0)
+
+
+MM_PER_PT = 25.4 / 72
+
+
+def label_glyphs(pdf: Path, text: str) -> list[list[tuple[float, float, float, float]]]:
+    """The glyph boxes (mm from the lower left) of each text run that sets ``text``: its words,
+    alone or followed by a bracketed second name ("Kurilsk" matches "Kurilsk (Shana)")."""
+    words = text.casefold().split()
+    out = []
+    for run, boxes in text_runs(pdf):
+        got = run.casefold().split()
+        if got[:len(words)] == words and (len(got) == len(words) or got[len(words)].startswith("(")):
+            out.append([(l * MM_PER_PT, b * MM_PER_PT, r * MM_PER_PT, t * MM_PER_PT) for l, b, r, t in boxes])
+    return out
+
+
+def leader_ends(pdf: Path, glyphs, width_pt: float = 0.3) -> list[tuple[float, float]]:
+    """The far ends (mm) of the leaders (straight strokes ``width_pt`` wide) that start within
+    1.5 mm of a label's glyphs."""
+    ends = []
+    for a, b in stroked_segments(pdf, width_pt):
+        for near, far in ((a, b), (b, a)):
+            if min(_box_distance(g, (near[0] * MM_PER_PT, near[1] * MM_PER_PT)) for g in glyphs) <= 1.5:
+                ends.append((far[0] * MM_PER_PT, far[1] * MM_PER_PT))
+    return ends
+
+
+def label_association(pdf: Path, report: dict, text: str, lon: float, lat: float,
+                      symbol_mm: float = 0.0) -> tuple[float, float | None]:
+    """How far the label ``text`` stands from a place, read from the PDF: (mm from its nearest
+    glyph to the edge of the place's symbol, a dot ``symbol_mm`` across; mm from the place to the
+    far end of its nearest leader, or None without one). The place is projected with the map's
+    own projection. Of several runs that set the text, the nearest counts."""
+    runs = label_glyphs(pdf, text)
+    assert runs, (text, [t for t, _ in text_runs(pdf)])
+    px, py = page_mm(report, lon, lat)
+    best = None
+    for glyphs in runs:
+        gap = max(min(_box_distance(g, (px, py)) for g in glyphs) - symbol_mm / 2, 0.0)
+        ends = [math.dist(e, (px, py)) for e in leader_ends(pdf, glyphs)]
+        found = (gap, min(ends) if ends else None)
+        if best is None or found[0] < best[0]:
+            best = found
+    return best
+
+
+def glyph_distance(glyphs, point) -> float:
+    """mm from a label's nearest glyph to a point (mm)."""
+    return min(_box_distance(g, point) for g in glyphs)
+
+
+def _box_distance(box, p) -> float:
+    l, b, r, t = box
+    return math.hypot(max(l - p[0], 0, p[0] - r), max(b - p[1], 0, p[1] - t))
+
+
+def hatched_areas(pdf: Path):
+    """The union of the paths filled with a pattern (hatching) on page 1, in points."""
+    import shapely
+
+    hatched = [shapely.Polygon(ring).buffer(0) for name, sub, _, _, _, pattern in painted_paths(pdf)
+               if pattern and name in FILLS for ring in sub if len(ring) > 2]
+    return shapely.union_all(hatched) if hatched else shapely.Polygon()
+
+
+def dots(pdf: Path) -> list[tuple[float, float]]:
+    """Where the round markers (town dots) of page 1 stand, in mm: filled paths made of Bézier
+    curves alone (matplotlib draws a circle marker as eight of them)."""
+    out = []
+    for name, sub, curves, lines, _, _ in painted_paths(pdf):
+        if name in FILLS and curves >= 4 and not lines:
+            xs, ys = [x for ring in sub for x, _ in ring], [y for ring in sub for _, y in ring]
+            out.append(((min(xs) + max(xs)) / 2 * MM_PER_PT, (min(ys) + max(ys)) / 2 * MM_PER_PT))
+    return out
 def scale_bar(pdf: Path) -> tuple[float, float, float, float]:
     """(x0, y0, x1, y1) in points of the scale bar on page 1: the run of abutting rectangles,
     filled and outlined, 1.1 mm tall, that the bar is drawn as."""

@@ -273,6 +273,26 @@ def test_bad_style_names_style_file_and_line(case, change, words, brief_copy, tm
     assert f"house.toml:{line}:" in proc.stderr and words in proc.stderr, proc.stderr
 
 
+@pytest.mark.parametrize("old,new,table,words", [
+    ('smaller = "country_label_small"', 'smaller = "nope"', "[figure.roles.country_label]",
+     "smaller: 'nope' is not a text role"),
+    ("min_population = 0\n", 'min_population = 0\nsmaller = "label"\n', "[figure.roles.label_small]",
+     "smaller: 'label' leads back to itself (label → label_small → label)"),
+])
+def test_a_smaller_type_class_is_another_text_role(old, new, table, words, brief_copy, tmp_path):
+    """A label tries its role's ``smaller`` type classes before it is dropped: each must be a
+    text role of the style, and the chain must end."""
+    styles = _style_copy(tmp_path)
+    style = styles / "house.toml"
+    _edit(style, old, new)
+    proc = run_brief("build", brief_copy, "--out", tmp_path / "out", "--styles", styles, "-q")
+    assert proc.returncode == 1
+    lines = style.read_text(encoding="utf-8").splitlines()
+    at = _line_of(style, table)  # the error names the line of the table's `smaller` key
+    line = next(i for i, text in enumerate(lines[at - 1:], at) if text.startswith("smaller"))
+    assert f"house.toml:{line}:" in proc.stderr and words in proc.stderr, proc.stderr
+
+
 def test_usage_error_exits_2(tmp_path):
     assert run_brief("build").returncode == 2
     assert run_brief("frobnicate").returncode == 2

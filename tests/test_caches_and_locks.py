@@ -82,6 +82,7 @@ ENTRIES = {  # what the entry is: how to find it in the cache
     "figure": lambda c: next(p for p in (c / "figures").glob("f-*.pdf") if "-cmyk-" not in p.name),
     "print copy of the figure": lambda c: next((c / "figures").glob("f-*-cmyk-*.pdf")),
     "figure check": lambda c: next((c / "figures").glob("f-*.screen-*.json")),
+    "figure's warnings": lambda c: next((c / "figures").glob("f-*.warnings.json")),
     "hyphenation dictionary": lambda c: next((c / "hyphenation").glob("*.pickle")),
     "decompressed base layer": lambda c: next((c / "geodata").glob("land-*.fgb")),
 }

@@ -1,0 +1,664 @@
+"""The placer: labels taken in order of priority, each at its cheapest allowed candidate.
+
+For each :class:`geodata.labels.LabelRequest` (highest priority first) it tries, in order, its
+type classes (the style role, then each ``smaller`` one), its wordings and its abbreviation; a
+point label takes positions beside its symbol or farther out with a leader at every size, an
+area name tries every size and wording inside (or along) its area before it goes outside with a
+leader. The first of these stages with an allowed candidate gives the label its cheapest one
+(:mod:`geodata.costs`); a label with none is dropped. What a placed label and its leader cover
+is taken: later labels keep clear of it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+
+from . import candidates as cands
+from . import costs
+from .candidates import Candidate
+from .labels import Box, LabelRequest, TypeClass, _new_text, _spaced
+from .look import FigureError
+from .obstacles import SAMPLE_PX, Area, Ink
+
+
+@dataclass
+class Placement:
+    """A placed label: its request (text and type class as set), its position and leader."""
+
+    request: LabelRequest
+    candidate: Candidate
+    knockout: bool  # it covers soft ink, which a knockout clears
+    leader: tuple[tuple[float, float], tuple[float, float]] | None  # start (at the feature), end (display units)
+
+    @property
+    def shape(self):
+        return self.candidate.shape
+
+    @property
+    def box(self) -> Box:
+        x0, y0, x1, y1 = self.shape.bounds
+        return Box(x0, y0, x1, y1, f"label '{' '.join(self.request.text.split())}'", key=self.request.key)
+
+
+class Taken:
+    """What a label must keep clear of: other labels and their leaders, boxes, dots (display
+    units, each grown by the clearance), with what each is, for messages, and which label it
+    belongs to (-1: drawn before the labels)."""
+
+    def __init__(self):
+        self.geoms: list = []
+        self.what: list[str] = []
+        self.marker: list[str] = []
+        self.owner: list[int] = []
+        self._tree = None
+
+    def add(self, geom, what: str, marker: str = "", owner: int = -1) -> None:
+        self.geoms.append(geom)
+        self.what.append(what)
+        self.marker.append(marker)
+        self.owner.append(owner)
+        self._tree = None
+
+    def release(self, owner: int) -> list[tuple]:
+        """Take away what a label holds; returns it, to be given back by :meth:`restore`."""
+        rows = list(zip(self.geoms, self.what, self.marker, self.owner))
+        kept = [r for r in rows if r[3] != owner]
+        self.geoms, self.what, self.marker, self.owner = (list(c) for c in zip(*kept)) if kept else ([], [], [], [])
+        self._tree = None
+        return [r for r in rows if r[3] == owner]
+
+    def restore(self, rows: list[tuple]) -> None:
+        for geom, what, marker, owner in rows:
+            self.add(geom, what, marker, owner)
+
+    def owners(self, shapes: np.ndarray) -> set[int]:
+        """The labels whose taken room the shapes run into."""
+        if not self.geoms or not len(shapes):
+            return set()
+        _, ti = self.tree().query(shapes, predicate="intersects")
+        return {self.owner[t] for t in ti if self.owner[t] >= 0}
+
+    def tree(self):
+        if self._tree is None:
+            self._tree = shapely.STRtree(np.asarray(self.geoms, dtype=object))
+        return self._tree
+
+    def hits(self, shapes: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(shapes), dtype=bool)
+        if self.geoms and len(shapes):
+            si, _ = self.tree().query(shapes, predicate="intersects")
+            out[si] = True
+        return out
+
+    def crossed(self, line, own: str, start) -> bool:
+        """Whether a leader crosses anything taken but its own dot (or what holds its start)."""
+        if not self.geoms:
+            return False
+        for i in self.tree().query(line, predicate="intersects"):
+            if own and self.marker[i] == own:
+                continue
+            if shapely.intersects(self.geoms[i], start):
+                continue
+            return True
+        return False
+
+    def near(self, point, reach: float) -> list[str]:
+        if not self.geoms:
+            return []
+        return [self.what[i] for i in sorted(self.tree().query(point, predicate="dwithin", distance=reach))
+                if self.what[i]]
+
+
+class Context:
+    """One map's placing: its axes, obstacles and what has been taken so far."""
+
+    def __init__(self, ax, renderer, frame: Box, dpi: float, ink: Ink, obstacles: list[Box]):
+        self.ax, self.renderer, self.dpi, self.ink = ax, renderer, dpi, ink
+        self.pt = dpi / 72.0
+        self.mm = dpi / 25.4
+        self.clear = costs.CLEAR_MM * self.mm
+        gap = costs.GAP_PT * self.pt
+        self.inner = frame.grow(-gap)
+        self.taken = Taken()
+        for b in obstacles:
+            self.taken.add(b.grow(gap).polygon(), b.what, b.marker)
+        dots = [b for b in obstacles if b.marker]
+        self.dots = np.asarray([shapely.Point((b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2).buffer((b.x1 - b.x0) / 2, 8)
+                                for b in dots], dtype=object)
+        self.dot_ids = [b.marker for b in dots]
+        self.dot_tree = shapely.STRtree(self.dots)
+
+
+def place_labels(ax, renderer, requests: list[LabelRequest], obstacles: list[Box], frame: Box,
+                 dpi: float, ink: Ink) -> tuple[list[Placement], list[LabelRequest]]:
+    """Place labels by priority; return (placements in the order of ``requests``, dropped requests).
+
+    A label that finds no room asks the placed labels in its way, least important first, to
+    move to another of their allowed positions, one at a time and then all together (a short
+    form of PAL's chain search). If labels are still left without room, the placing is done
+    again with them first, up to ``ROUNDS`` times, and the round that drops the least important
+    labels wins. Raises FigureError for a required label that finds no room."""
+    anchors = {i: tuple(ax.transData.transform(r.xy)) for i, r in enumerate(requests)}
+    order = sorted(range(len(requests)), key=lambda i: (-requests[i].priority, i))
+    best = None
+    for _ in range(ROUNDS):
+        ctx = Context(ax, renderer, frame, dpi, ink, obstacles)
+        decided, failed = _round(ctx, requests, anchors, order)
+        # the round whose dropped labels are the least important (then the fewest) wins
+        badness = sorted((requests[i].priority for i in failed), reverse=True)
+        if best is None or badness < best[0]:
+            best = (badness, ctx, decided, failed)
+        if not failed:
+            break
+        order = failed + [i for i in order if i not in failed]
+    _, ctx, decided, failed = best
+    dropped = []
+    for i in failed:
+        req = requests[i]
+        if req.required:
+            near = ctx.taken.near(shapely.Point(anchors[i]), 40 * ctx.pt)[:4]
+            named = f" ({req.what})" if req.what else ""
+            raise FigureError(f"no room for the required label '{' '.join(req.text.split())}'{named} clear of "
+                              f"{', '.join(near) or 'the lines and the frame'}; move, shorten or drop a label",
+                              req.key)
+        dropped.append(req)
+    placed = [_draw(ctx, requests[i], *decided[i]) for i in sorted(decided)]
+    return placed, dropped
+
+
+ROUNDS = 3  # placings tried, each with the labels the last one dropped placed first
+
+
+def _round(ctx: Context, requests: list[LabelRequest], anchors: dict, order: list[int]):
+    """One placing in the given order: ({index: what it decided}, [indices left without room])."""
+    decided: dict[int, tuple] = {}
+    failed = []
+    for i in order:
+        found = _place(ctx, requests[i], anchors[i])
+        if found is None:
+            failed.append(i)
+            continue
+        decided[i] = found
+        _take(ctx, i, requests[i], found)
+    return decided, [i for i in failed if not _repair(ctx, requests, anchors, decided, i)]
+
+
+REPAIR_TRIES = 6  # placed labels a label that finds no room may ask to move
+
+
+def _repair(ctx: Context, requests: list[LabelRequest], anchors: dict, decided: dict, i: int) -> bool:
+    """Make room for label ``i`` by moving the placed labels in its way to other allowed places:
+    each alone, then all together; if any of them would find no place, nothing moves."""
+    req = requests[i]
+    size = _measure(ctx, req, TypeClass(req.props, req.tracking), req.text)
+    proposed = _propose(ctx, req, anchors[i], size[0], size[1], None if req.kind == "point" else False,
+                        "\n" not in req.text)
+    shapes = np.asarray([c.shape for c, _ in proposed], dtype=object)
+    blockers = sorted(ctx.taken.owners(shapes), key=lambda b: (requests[b].priority, b))[:REPAIR_TRIES]
+    # one label in the way at a time, then all of them together (placed again by priority)
+    for group in [[b] for b in blockers] + ([blockers] if len(blockers) > 1 else []):
+        held = [row for b in group for row in ctx.taken.release(b)]
+        found = _place(ctx, req, anchors[i])
+        if found is not None:
+            _take(ctx, i, req, found)
+            moved = {}
+            for b in sorted(group, key=lambda b: (-requests[b].priority, b)):
+                moved[b] = _place(ctx, requests[b], anchors[b])
+                if moved[b] is None:
+                    break
+                _take(ctx, b, requests[b], moved[b])
+            if all(m is not None for m in moved.values()) and len(moved) == len(group):
+                decided[i] = found
+                decided.update(moved)
+                return True
+            for b in [i, *moved]:
+                ctx.taken.release(b)
+        ctx.taken.restore(held)
+    return False
+
+
+def _take(ctx: Context, i: int, req: LabelRequest, found: tuple) -> None:
+    """Hold the room a label's text and leader take, so that later labels keep clear of them."""
+    c, leader = found[3], found[5]
+    gap = costs.GAP_PT * ctx.pt
+    ctx.taken.add(shapely.buffer(c.shape, gap, join_style="mitre"), f"label '{' '.join(found[1].split())}'", owner=i)
+    if leader and req.leader:
+        ctx.taken.add(shapely.buffer(shapely.LineString(leader), 0.5 * ctx.pt), f"leader of {req.what or req.name}",
+                      owner=i)
+
+
+# --- trying the stages ----------------------------------------------------------------------------
+
+def _place(ctx: Context, req: LabelRequest, anchor):
+    """(type class, wording, measured offset, candidate, touched soft ink, leader) or None."""
+    classes = (TypeClass(req.props, req.tracking), *req.smaller)
+    wordings = (req.text, *req.alternatives)
+    stages = [[(c, w, rank) for rank, w in enumerate(wordings)] for c in classes]
+    if req.abbreviation:
+        stages += [[(c, req.abbreviation, 0)] for c in classes]
+    # a point's label may take a leader at every size; an area's name goes outside only when no
+    # size or wording fits in or along its area
+    passes = (None,) if req.kind == "point" or req.beyond is not None else (False, True)
+    for lead in passes:
+        for stage in stages:
+            best = None
+            for cls, wording, rank in stage:
+                size = _measure(ctx, req, cls, wording)
+                found = _best(ctx, req, anchor, size, lead, single="\n" not in wording)
+                if found and (best is None or found[0] + rank * costs.WORDING < best[0]):
+                    best = (found[0] + rank * costs.WORDING, cls, wording, size[2:], *found[1:])
+            if best is not None:
+                return best[1:]
+    return None
+
+
+def _measure(ctx: Context, req: LabelRequest, cls: TypeClass, wording: str):
+    """(width, height, dx, dy): the wording's box in a type class, and the box's lower-left
+    corner relative to where the text is set (left, bottom)."""
+    text = ctx.ax.text(0, 0, wording, ha="left", va="bottom", **cls.props)
+    bb = text.get_window_extent(ctx.renderer)
+    pos = ctx.ax.transData.transform((0, 0))
+    text.remove()
+    width = bb.width
+    size = cls.props["fontsize"]
+    if cls.tracking and "\n" not in wording:
+        width += cls.tracking * size * ctx.pt * (len(wording) - 1)
+    if cls.props.get("fontstyle") == "italic":
+        width += 0.12 * size * ctx.pt  # the slant overhangs the measured extent
+    return width, bb.height, bb.x0 - pos[0], bb.y0 - pos[1]
+
+
+def _best(ctx: Context, req: LabelRequest, anchor, size, lead: bool | None, single: bool):
+    """(cost, candidate, touched soft ink, leader) of the cheapest allowed candidate, or None."""
+    w, h = size[0], size[1]
+    proposed = _propose(ctx, req, anchor, w, h, lead, single)
+    if not proposed:
+        return None
+    found = [c for c, _ in proposed]
+    shapes = np.asarray([c.shape for c in found], dtype=object)
+    b = shapely.bounds(shapes)
+    inner = ctx.inner
+    ok = (b[:, 0] >= inner.x0) & (b[:, 1] >= inner.y0) & (b[:, 2] <= inner.x1) & (b[:, 3] <= inner.y1)
+    ok &= ~ctx.taken.hits(shapes)
+    idx = np.flatnonzero(ok)
+    if not len(idx):
+        return None
+    shapes = shapes[idx]
+    chosen = [found[i] for i in idx]
+    ink_cost, blocked, touched = ctx.ink.score(shapes, ctx.clear, costs.LINE_PER_PT, costs.LINE_TOUCHED)
+    total = np.array([proposed[i][1] for i in idx]) + ink_cost
+    total[blocked >= 0] = np.inf
+    leaders: list = [None] * len(idx)
+    for k, c in enumerate(chosen):
+        if np.isfinite(total[k]):
+            extra, leaders[k] = _judge(ctx, req, anchor, c, shapes[k])
+            total[k] += extra
+    if not np.isfinite(total).any():
+        return None
+    k = int(np.argmin(total))
+    return float(total[k]), chosen[k], bool(touched[k]), leaders[k]
+
+
+def _propose(ctx: Context, req: LabelRequest, anchor, w: float, h: float, lead: bool | None,
+             single: bool) -> list[tuple[Candidate, float]]:
+    """Candidates for the request and what each costs by its position alone."""
+    mm = ctx.mm
+    if req.beyond is not None:
+        inner = (ctx.inner.x0, ctx.inner.y0, ctx.inner.x1, ctx.inner.y1)
+        return cands.beyond(req.beyond, inner, w, h, mm)
+    near = tuple(g * mm for g in costs.NEAR_GAPS_MM)
+    far = tuple(g * mm for g in costs.LEADER_GAPS_MM)
+    symbol = _symbol(ctx, req, anchor)
+    out: list[Candidate] = []
+    if req.kind == "point":
+        out += cands.around(symbol.bounds, w, h, near, leader=False)
+        out += cands.around(symbol.bounds, w, h, far, leader=True, placement="outside")
+    elif not lead:
+        if req.inside is not None:
+            outline = _outline(ctx, req)
+            x0, y0, x1, y1 = outline.bounds
+            reach = max(x1 - x0, y1 - y0) / 2
+            out += cands.rings(anchor, w, h, ctx.pt, reach)
+            axis = _axis(ctx, req, anchor, w)
+            if single and axis is not None:
+                out += cands.along(anchor, axis, w, h, reach)
+            if req.symbol is not None:  # an island: beside it, at a gap from its outline
+                out += cands.around(symbol.bounds, w, h, near, leader=False)
+                if max(x1 - x0, y1 - y0) > 2 * h:
+                    out += cands.along_outline(symbol, w, h, near[::2], costs.OUTLINE_STEP_MM * mm)
+        else:  # a water or land area known by its label point: in it, near the point
+            reach = req.near_mm * mm
+            out += cands.rings(anchor, w, h, ctx.pt, w / 2 + reach, placement="near")
+            axis = _axis(ctx, req, anchor, w)
+            if single and axis is not None:
+                out += cands.along(anchor, axis, w, h, w / 2 + reach)
+                if req.narrow:  # on either shore: from the axis out past the water's width
+                    gaps = np.arange(costs.CLEAR_MM * mm, req._width + costs.ALONGSIDE_MM * mm, costs.ALONGSIDE_STEP_MM * mm)
+                    out += cands.alongside(anchor, axis, w, h, gaps, w / 2)
+    else:
+        out += cands.around(symbol.bounds, w, h, far, leader=True, placement="outside")
+    return [(c, _position_cost(ctx, req, c)) for c in out]
+
+
+def _position_cost(ctx: Context, req: LabelRequest, c: Candidate) -> float:
+    # the order of positions around a point (an island's name goes by its middle instead: _judge)
+    cost = c.rank * costs.RANK if c.placement in ("beside", "outside") and req.kind == "point" else 0.0
+    if c.placement in ("inside", "near", "along"):
+        cost += c.shift / ctx.mm * costs.SHIFT_PER_MM
+    if c.angle:
+        cost += costs.ROTATED
+    return cost
+
+
+# --- the rules --------------------------------------------------------------------------------------
+
+def _judge(ctx: Context, req: LabelRequest, anchor, c: Candidate, shape) -> tuple[float, object]:
+    """(the cost of a candidate by the rules of its placement, inf when it breaks one; its leader)."""
+    if c.placement == "beyond":
+        return _judge_beyond(ctx, c), None
+    if c.leader:
+        return _judge_leader(ctx, req, anchor, c, shape)
+    if c.placement == "beside":
+        return _judge_beside(ctx, req, anchor, c, shape), None
+    if c.placement == "alongside":
+        return _judge_alongside(ctx, req, anchor, c, shape), None
+    return _judge_in_area(ctx, req, anchor, c, shape), None
+
+
+def _judge_beyond(ctx: Context, c: Candidate) -> float:
+    """A water named beyond the frame: in the frame's water."""
+    land = _land_share(ctx, c)
+    return np.inf if land > costs.MAX_LAND_UNDER_WATER_NAME else land * costs.LAND_UNDER_WATER_NAME
+
+
+def _judge_beside(ctx: Context, req: LabelRequest, anchor, c: Candidate, shape) -> float:
+    """Beside a point or an island: within NEAR_MM of it, clear of it, nearer it than any other
+    of its class, on its side of any boundary."""
+    mm = ctx.mm
+    gap = float(shapely.distance(shape, _symbol(ctx, req, anchor)))
+    if req.symbol is not None and gap < ctx.clear:
+        return np.inf  # never over the island it names
+    if gap > costs.NEAR_MM * mm + 0.01 * mm or _ambiguous(ctx, req, shape, gap) or _across(ctx, anchor, c.centre()):
+        return np.inf
+    cost = gap / mm * costs.GAP_PER_MM
+    if req.kind == "area":  # beside an island: by its middle rather than off one end
+        cost += costs.BESIDE + math.dist(c.centre(), anchor) / mm * costs.OFF_MIDDLE_PER_MM
+    return cost
+
+
+def _judge_leader(ctx: Context, req: LabelRequest, anchor, c: Candidate, shape) -> tuple[float, object]:
+    """Far from a point, or outside an area, joined to it by an allowed leader; an area's name
+    outside it stands in the water."""
+    leader = _leader(ctx, req, anchor, c, shape, _symbol(ctx, req, anchor))
+    if leader is None:
+        return np.inf, None
+    if req.kind == "area":
+        limit = costs.MAX_LAND_UNDER_WATER_NAME if req.home == "water" else costs.MAX_LAND_UNDER_OUTSIDE
+        if _land_share(ctx, c) > limit:
+            return np.inf, None
+    return costs.LEADER + math.dist(*leader) / ctx.mm * costs.LEADER_PER_MM, leader
+
+
+def _judge_alongside(ctx: Context, req: LabelRequest, anchor, c: Candidate, shape) -> float:
+    """Alongside a narrow water, on the shore: clear of the water's own coast but close to it,
+    within NEAR_MM of its point."""
+    mm = ctx.mm
+    gap = float(shapely.distance(shape, shapely.Point(anchor)))
+    part = getattr(req, "_part", None)
+    off = float(shapely.distance(shape, part)) if part is not None else np.inf
+    if (gap > costs.NEAR_MM * mm or not ctx.clear <= off <= costs.ALONGSIDE_MM * mm
+            or _land_share(ctx, c) < costs.MIN_INSIDE or _across(ctx, anchor, c.centre())):
+        return np.inf
+    return costs.ALONGSIDE + gap / mm * costs.GAP_PER_MM
+
+
+def _judge_in_area(ctx: Context, req: LabelRequest, anchor, c: Candidate, shape) -> float:
+    """Inside (level or along) an area with an outline, or in the water or land around an area's
+    label point, near enough to it."""
+    mm = ctx.mm
+    if req.inside is not None:
+        share = _inside_share(ctx, req, c)
+        if share < costs.MIN_INSIDE:
+            return np.inf
+        if req.symbol is not None and shapely.distance(shape, _edge(req)) < ctx.clear:
+            return np.inf  # an island's name never knocks out its own coast
+        return (1 - share) * costs.OUTSIDE_AREA
+    gap = float(shapely.distance(shape, shapely.Point(anchor)))
+    if gap > req.near_mm * mm + 0.01 * mm or _across(ctx, anchor, c.centre()):
+        return np.inf
+    land = _land_share(ctx, c)
+    if req.home == "land":
+        return np.inf if land < costs.MIN_INSIDE else (1 - land) * costs.OUTSIDE_AREA
+    limit = costs.MAX_LAND_UNDER_NARROW_WATER if req.narrow else costs.MAX_LAND_UNDER_WATER_NAME
+    if land > limit:
+        return np.inf
+    cost = land * costs.LAND_UNDER_WATER_NAME
+    if req.open_water:
+        g = costs.OPEN_MM * mm
+        x0, y0, x1, y1 = shape.bounds
+        near = ctx.ink.land.share(np.array([x0 - g]), np.array([y0 - g]), np.array([x1 + g]), np.array([y1 + g]))
+        cost += float(near[0]) * costs.LAND_NEAR_SEA_NAME
+    return cost
+
+
+def _ambiguous(ctx: Context, req: LabelRequest, shape, gap: float) -> bool:
+    """Whether a label stands as near another feature of its class as its own (plus the margin)."""
+    reach = max(gap + costs.AMBIGUITY_MM * ctx.mm, gap * costs.AMBIGUITY_RATIO)
+    if req.klass == "dot" and len(ctx.dots):
+        for i in ctx.dot_tree.query(shape, predicate="dwithin", distance=reach):
+            if ctx.dot_ids[i] != req.name:
+                return True
+    elif req.klass == "land" and len(ctx.ink.fills):
+        own = _own_land(ctx, req)
+        for i in ctx.ink.fill_tree.query(shape, predicate="dwithin", distance=reach):
+            if own is None or i not in own:
+                return True
+    return False
+
+
+def _across(ctx: Context, start, end) -> bool:
+    """Whether the way from a feature to its label crosses a boundary or a claim line."""
+    return bool(ctx.ink.crosses_dividing(np.array([start]), np.array([end])).any())
+
+
+def _leader(ctx: Context, req: LabelRequest, anchor, c: Candidate, shape, symbol):
+    """(start, end) of the leader from the feature to a label outside it, or None when no
+    allowed leader joins them: it may cross no other label, box or dot, no boundary, and no
+    land but the land its feature stands on (briefly, for a point: to reach the water)."""
+    line = shapely.shortest_line(symbol, shape)
+    (sx, sy), (ex, ey) = shapely.get_coordinates(line)
+    if req.inside is not None and req.symbol is None:
+        # a country: the leader ends inside it, a little in from its edge
+        d = math.hypot(sx - ex, sy - ey) or 1.0
+        sx, sy = sx + (sx - ex) / d * 0.6 * ctx.mm, sy + (sy - ey) / d * 0.6 * ctx.mm
+    length = math.hypot(ex - sx, ey - sy)
+    if length < 2 * costs.LEADER_GAP_PT * ctx.pt:
+        return None
+    back = costs.LEADER_GAP_PT * ctx.pt / length
+    end = (ex - (ex - sx) * back, ey - (ey - sy) * back)
+    start = (sx, sy)
+    seg = shapely.LineString([start, end])
+    if ctx.taken.crossed(seg, req.name, shapely.Point(start)):
+        return None
+    if _across(ctx, start, end) or _crosses_hard(ctx, start, end):
+        return None
+    if not _leader_land_ok(ctx, req, seg, start, c):
+        return None
+    return start, end
+
+
+def _crosses_hard(ctx: Context, start, end) -> bool:
+    """Whether a leader crosses a line no label may cover (a route, a claim line, a callout's
+    leader), apart from where it starts: the feature may lie on such a line."""
+    ink = ctx.ink
+    length = math.dist(start, end)
+    skip = min(0.6 * ctx.mm, length / 2)
+    if not len(ink.lines) or length <= skip:
+        return False
+    ux, uy = (end[0] - start[0]) / length, (end[1] - start[1]) / length
+    seg = shapely.LineString([(start[0] + ux * skip, start[1] + uy * skip), end])
+    hits = ink.line_tree.query(seg, predicate="intersects")
+    return bool(ink.line_hard[hits].any()) if len(hits) else False
+
+
+def _leader_land_ok(ctx: Context, req: LabelRequest, seg, start, c: Candidate) -> bool:
+    ink = ctx.ink
+    hits = ink.fills_at(seg)
+    if not len(hits):
+        return True
+    slack = costs.LEADER_LAND_SLACK_MM * ctx.mm
+    over = shapely.intersection(shapely.union_all(ink.fills[hits]), seg)
+    pieces = [p for p in shapely.get_parts(over) if p.length > slack]
+    if not pieces:
+        return True
+    own = _own_land(ctx, req)
+    if own is None:
+        return False
+    own_geom = shapely.union_all(ink.fills[sorted(own)]) if own else None
+    on_own = own_geom is not None and own_geom.contains(shapely.Point(c.centre()))
+    limit = costs.LEADER_LAND_MM * ctx.mm if req.kind == "point" else np.inf
+    for piece in pieces:
+        if own_geom is None or not shapely.buffer(own_geom, slack).contains(piece):
+            return False  # land it does not name
+        if piece.distance(shapely.Point(start)) > slack:
+            return False  # own land again, after water: across a bay or a sound
+        if piece.length > limit and not on_own:
+            return False  # across its island, not just to its shore
+    return True
+
+
+# --- what a request names, as drawn -----------------------------------------------------------------
+
+def _symbol(ctx: Context, req: LabelRequest, anchor):
+    """What the label names as drawn (display units): an island's outline, its dot, or its anchor."""
+    cached = getattr(req, "_symbol", None)
+    if cached is not None:
+        return cached
+    if req.symbol is not None:
+        sym = req.symbol
+    elif req.inside is not None:
+        sym = _outline(ctx, req)
+    elif req.marker_pt:
+        sym = shapely.Point(anchor).buffer(req.marker_pt / 2 * ctx.pt, 8)
+    else:
+        sym = shapely.Point(anchor)
+    req._symbol = sym
+    return sym
+
+
+def _edge(req: LabelRequest):
+    edge = getattr(req, "_edge", None)
+    if edge is None:
+        edge = req._edge = shapely.boundary(req.symbol)
+        shapely.prepare(edge)
+    return edge
+
+
+def _outline(ctx: Context, req: LabelRequest):
+    """The largest visible part of an area with an outline (where a leader to it ends)."""
+    parts = [p for p in shapely.get_parts(req.inside) if shapely.get_type_id(p) == 3]
+    return max(parts, key=lambda p: p.area) if parts else req.inside
+
+
+def _own_land(ctx: Context, req: LabelRequest) -> set[int] | None:
+    """Indices of the fills (land) the feature stands on or is: a place's land, an island, a
+    country's land, a peninsula's; None for water."""
+    cached = getattr(req, "_own_land", False)
+    if cached is not False:
+        return cached
+    if req.home == "water":
+        own = None
+    else:
+        anchor = ctx.ax.transData.transform(req.xy)
+        if req.symbol is not None:
+            where = req.symbol
+        elif req.inside is not None:
+            where = req.inside
+        else:
+            where = shapely.Point(anchor).buffer(0.3 * ctx.mm)
+        own = {int(i) for i in ctx.ink.fills_at(where)}
+    req._own_land = own
+    return own
+
+
+def _axis(ctx: Context, req: LabelRequest, anchor, w: float) -> float | None:
+    """The angle of a narrow area's axis near its anchor (None when it is not narrow): an
+    outline's own; for a water or land area known by its point, the water or land around the
+    point within about half a name's length."""
+    cached = getattr(req, "_axis", False)
+    if cached is not False:
+        return cached
+    if req.inside is not None:
+        found = cands.axis_of(_outline(ctx, req))
+    elif req.home in ("water", "land") and (req.narrow or req.home == "land"):
+        reach = max(0.6 * w, 4 * ctx.mm)
+        window = shapely.Point(anchor).buffer(reach, 16)
+        land = ctx.ink.land_within(window)
+        medium = land if req.home == "land" else shapely.difference(window, land)
+        barrier = shapely.difference(window, land) if req.home == "land" else land
+        part = req._part = _part_at(medium, anchor, 1.0 * ctx.mm)
+        found = None
+        if part is not None:
+            origin = anchor if part.contains(shapely.Point(anchor)) else \
+                shapely.get_coordinates(shapely.shortest_line(shapely.Point(anchor), part))[1]
+            found = cands.axis_through(tuple(origin), barrier, reach)
+    else:
+        found = None
+    axis = found[0] if found and found[1] >= costs.ELONGATED else None
+    req._axis = axis
+    req._width = found[2] if found and len(found) > 2 else 0.0
+    return axis
+
+
+def _part_at(geom, anchor, reach: float):
+    """The part of a (multi)polygon under a point, or the nearest within ``reach``."""
+    p = shapely.Point(anchor)
+    parts = [g for g in shapely.get_parts(geom) if shapely.get_type_id(g) == 3]
+    if not parts:
+        return None
+    best = min(parts, key=lambda g: g.distance(p))
+    return best if best.distance(p) <= reach else None
+
+
+def _land_share(ctx: Context, c: Candidate) -> float:
+    pts = c.samples()
+    return float(ctx.ink.land.covers(pts[:, 0], pts[:, 1]).mean())
+
+
+def _inside_share(ctx: Context, req: LabelRequest, c: Candidate) -> float:
+    area = getattr(req, "_inside_area", None)
+    if area is None:
+        area = req._inside_area = Area(req.inside, ctx.ink.frame, SAMPLE_PX)
+    pts = c.samples()
+    return float(area.covers(pts[:, 0], pts[:, 1]).mean())
+
+
+# --- drawing ----------------------------------------------------------------------------------------
+
+def _draw(ctx: Context, req: LabelRequest, cls: TypeClass, wording: str, offset, c: Candidate,
+          touched: bool, leader) -> Placement:
+    """Set the label's text in its type class at the candidate and draw its leader."""
+    ax = ctx.ax
+    inv = ax.transData.inverted()
+    req.props, req.tracking, req.text = cls.props, cls.tracking, wording
+    text = _new_text(ax, req)
+    text.set_ha("left")
+    text.set_va("bottom")
+    text.set_rotation(c.angle)
+    text.set_rotation_mode("anchor")
+    ux, uy = math.cos(math.radians(c.angle)), math.sin(math.radians(c.angle))
+    dx, dy = offset
+    text.set_position(inv.transform((c.corner[0] - (dx * ux - dy * uy), c.corner[1] - (dx * uy + dy * ux))))
+    # letter spacing, drawn as PDF character spacing by geodata.shims.matplotlib
+    text.tc = req.tracking * req.props["fontsize"] if _spaced(req, wording) else 0.0
+    placement = Placement(req, c, touched, leader)
+    req.placed = placement.box
+    req.shape = c.shape
+    if leader and req.leader:
+        (x0, y0), (x1, y1) = inv.transform([leader[0], leader[1]])
+        ax.plot([x0, x1], [y0, y1], zorder=29, solid_capstyle="butt", **req.leader)
+    return placement
