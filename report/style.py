@@ -41,9 +41,14 @@ ROLE_KEYS = {"fill": str, "edge": str, "width": float, "dash": list, "hatch": st
              "colour": str, "size": float, "weight": str, "style": str,
              "knockout": bool, "tracking": float, "divides": bool}
 ROLE_COLOUR_KEYS = ("fill", "edge", "hatch_colour", "colour")
+COMPOSITION_KEYS = {"tolerance": float, "hyphen_penalty": float, "double_hyphen_demerits": float,
+                    "max_hyphens": int, "hyphenate_capitals": bool,
+                    "space_stretch": float, "space_shrink": float, "expansion": float, "protrusion": bool}
 # every length is finite and at least 0: these have a narrower range (pt or mm, as the key says)
 RANGES = {"size": (0.5, 144.0), "leading": (1.0, 200.0), "simplify_mm": (0.0, 5.0), "width": (0.0, 20.0),
-          "frame_width": (0.0, 5.0), "title_rule": (0.0, 20.0), "column_rule": (0.0, 20.0), "rule": (0.0, 20.0)}
+          "frame_width": (0.0, 5.0), "title_rule": (0.0, 20.0), "column_rule": (0.0, 20.0), "rule": (0.0, 20.0),
+          "tolerance": (1.0, 10000.0), "hyphen_penalty": (0.0, 10000.0), "double_hyphen_demerits": (0.0, 1e7), "space_stretch": (0.0, 2.0),
+          "space_shrink": (0.0, 0.9), "expansion": (0.0, 5.0)}
 MIN_MEASURE_MM = 30.0  # the narrowest column the page may leave
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -106,6 +111,22 @@ class FigureStyle:
 
 
 @dataclass(frozen=True)
+class Composition:
+    """How justified paragraphs are broken into lines and set (``[composition]``): see
+    :mod:`report.composer`. Defaults are TeX's, with microtype's expansion and protrusion."""
+
+    tolerance: float = 200.0         # the largest badness of a line in the first pass
+    hyphen_penalty: float = 50.0     # the cost of breaking at a hyphenation point
+    double_hyphen_demerits: float = 10_000.0  # the cost of two hyphenated lines in a row
+    max_hyphens: int = 2             # consecutive lines that may end in a hyphen
+    hyphenate_capitals: bool = False  # break words that start with a capital (names)
+    space_stretch: float = 0.5       # how far a space may stretch, in spaces
+    space_shrink: float = 1 / 3      # how far a space may shrink, in spaces
+    expansion: float = 2.0           # per cent a line's glyphs may widen or narrow
+    protrusion: bool = True          # hyphens, punctuation and quotes hang into the margins
+
+
+@dataclass(frozen=True)
 class Style:
     name: str
     path: Path
@@ -115,6 +136,7 @@ class Style:
     text: dict[str, TextStyle] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
     figure: "FigureStyle | None" = None
+    composition: Composition = field(default_factory=Composition)
 
     def colour(self, role: str) -> Colour:
         try:
@@ -151,7 +173,7 @@ def load_style(name: str, styles_dir: Path = STYLES_DIR, *, referrer: Path | Non
     def fail(msg: str, needle: str) -> BriefError:
         return BriefError(msg, path, line_of(text, needle))
 
-    _only(data, {"page", "fonts", "colours", "text", "labels", "figure"}, "", fail)
+    _only(data, {"page", "fonts", "colours", "text", "labels", "figure", "composition"}, "", fail)
     labels = data.get("labels", {})
     _only(labels, set(LABELS), "labels.", fail)
     if missing := [k for k in LABELS if not isinstance(labels.get(k), str)]:
@@ -171,8 +193,19 @@ def load_style(name: str, styles_dir: Path = STYLES_DIR, *, referrer: Path | Non
         if role not in colours:
             raise BriefError(f"style lacks the colour role '{role}'", path)
     figure = _figure(data["figure"], fonts, colours, path, fail) if "figure" in data else None
+    composition = _composition(data.get("composition", {}), fail)
     return Style(name=name, path=path, page=page, fonts=fonts, colours=colours, text=text_styles,
-                 labels=dict(labels), figure=figure)
+                 labels=dict(labels), figure=figure, composition=composition)
+
+
+def _composition(spec: dict, fail) -> Composition:
+    if not isinstance(spec, dict):
+        raise fail("[composition] must be a table", "[composition]")
+    _only(spec, set(COMPOSITION_KEYS), "composition.", fail)
+    values = {k: _typed(k, v, COMPOSITION_KEYS[k], fail, k) for k, v in spec.items()}
+    if not 1 <= values.get("max_hyphens", 2) <= 10:
+        raise fail(f"'max_hyphens' must be a number from 1 to 10, not {values['max_hyphens']!r}", "max_hyphens")
+    return Composition(**values)
 
 
 def _figure(spec: dict, fonts: dict, colours: dict, path: Path, fail) -> FigureStyle:

@@ -1,0 +1,618 @@
+"""The paragraph composer: ReportLab's paragraph, its lines chosen all at once.
+
+:class:`ComposedParagraph` is a ReportLab ``Paragraph`` (markup, fonts, shaping, links, footnote
+marks, splitting across columns and pages, widows and orphans stay ReportLab's) whose justified
+lines come from total-fit breaking (:mod:`report.linebreak`) instead of first-fit:
+
+- every space is glue that stretches by ``space_stretch`` and shrinks by ``space_shrink`` of its
+  width; every hyphenation point of the language's TeX patterns (:mod:`report.hyphenation`) is a
+  flagged penalty, except in a word that starts with a capital (a name) unless the style allows;
+  a break after an explicit hyphen, dash or slash costs as much, with nothing added;
+- font expansion, as pdfTeX's: a line's glyphs may be set up to ``expansion`` per cent wider or
+  narrower (PDF horizontal scaling, ``Tz``, for that line), so its spaces need stretch less;
+- character protrusion, as microtype's: a hyphen, full stop, comma, quote… at either end of a
+  line hangs into the margin by its optical amount (``PROTRUSION``, thousandths of the glyph's
+  width, microtype's defaults), so the column's edges look straight;
+- a line that ends the part of a paragraph set in one column or page never ends in a hyphen.
+
+For every paragraph, justified or not, the words at each line end carry what a reader of the
+tagged text needs (ISO 32000-1 14.8.2.5 and 14.9.4): the last glyphs of a line are wrapped in a
+``/Span <</ActualText …>>`` that adds the space the line break swallowed, or that reads a hyphen
+the layout added as U+00AD (soft hyphen), so copy, search and speech rejoin the word. What is
+drawn stays what pdfplumber and friends measure; the text extracted through ActualText is exact.
+
+ReportLab internals used: ``_getFragWords``, ``_handleBulletWidth``, ``FragLine``, ``ParaLines``
+and the frag-word classes of ``reportlab.platypus.paragraph``; ``shapeFragWord`` (as patched by
+:mod:`report.fonts`); the text object's ``_textOut`` and ``_formatText``; ``Paragraph.split``'s
+use of ``sFW`` and of ``self.frags`` for the part that goes on.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from types import MethodType
+
+from reportlab.lib.enums import TA_JUSTIFY
+from reportlab.pdfbase.pdfmetrics import getAscentDescent, getFont, stringWidth
+from reportlab.platypus import paragraph as rlp
+from reportlab.platypus.paragraph import (FragLine, Paragraph, ParaLines, _FK_BREAK, _FK_TEXT, _HSFrag,
+                                          _SplitFrag, _SplitFragHS, _SplitFragHY, _getFragWords,
+                                          _handleBulletWidth, _InjectedFrag, sameFrag)
+
+from . import linebreak as kp
+from .style import Composition
+
+SOFT_HYPHEN = "\u00ad"
+# microtype's default protrusion factors (thousandths of the glyph's width): left, right
+PROTRUSION = {
+    "A": (50, 50), "F": (0, 50), "J": (50, 0), "K": (0, 50), "L": (0, 50), "T": (50, 50), "V": (50, 50),
+    "W": (50, 50), "X": (50, 50), "Y": (50, 50), "k": (0, 50), "r": (0, 50), "t": (0, 70), "v": (50, 50),
+    "w": (50, 50), "x": (50, 50), "y": (0, 50), "1": (150, 150), "2": (50, 50), "3": (50, 50), "4": (100, 50),
+    "6": (50, 0), "7": (50, 80), "9": (50, 50), ".": (0, 700), ",": (0, 500), ":": (0, 500), ";": (0, 300),
+    "!": (0, 100), "?": (0, 200), "@": (50, 50), "&": (50, 100), "%": (50, 50), "*": (200, 200),
+    "+": (250, 250), "(": (300, 0), ")": (0, 300), "/": (100, 200), "-": (500, 500), "\u2010": (500, 500),
+    "\u2013": (400, 300), "\u2014": (200, 200), "\u2018": (500, 700), "\u2019": (300, 500),
+    "\u201c": (500, 300), "\u201d": (300, 500), "\u201e": (400, 400), "\u201a": (400, 400),
+    "\u00ab": (300, 300), "\u00bb": (300, 300), "\u2039": (400, 400), "\u203a": (400, 400),
+    "'": (300, 500), '"': (500, 300), "\u2026": (0, 200), "\u00b7": (0, 0),
+}
+BREAK_AFTER = "-\u2010\u2013\u2014/"  # a word may break after these, nothing added
+LONG_WORD_PENALTY = 1000  # a word wider than the column breaks anywhere, hyphenated
+MIN_WORD = 5  # shorter words are not hyphenated
+_LETTERS = re.compile(r"^[^\W\d_]+$")
+_EDGE = re.compile(r"^(\W*)(.*?)(\W*)$", re.S)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """What a paragraph's lines are set with: the style's composition, the language's hyphenator."""
+
+    composition: Composition
+    hyphenator: object | None = None  # a pyphen.Pyphen, or None: no hyphenation
+
+
+class _Piece:
+    """A word, or a part of one, as set on a line: the shaped frag word drawn and the unshaped
+    one kept (split parts, their text, what the line end reads)."""
+
+    __slots__ = ("shaped", "plain", "width", "space", "hyphen", "break_after")
+
+    def __init__(self, shaped, plain, space: bool, hyphen: bool = False, break_after: bool = False):
+        self.shaped, self.plain = shaped, plain
+        self.width = shaped[0]
+        self.space = space          # a space follows
+        self.hyphen = hyphen        # it ends in a hyphen the layout added
+        self.break_after = break_after  # it ends in an explicit hyphen or dash (no separator at a break)
+
+
+class ComposedParagraph(Paragraph):
+    """A ReportLab paragraph whose lines are composed as this module says (with ``setting``;
+    without one, or not justified, ReportLab breaks the lines and only the line ends are marked)."""
+
+    setting: Setting | None = None
+    trailing = ""  # what the paragraph's end reads before the next paragraph of its element
+
+    def __init__(self, text, style, *args, setting: Setting | None = None, **kw):
+        super().__init__(text, style, *args, **kw)
+        if setting is not None:
+            self.setting = setting
+
+    # -- breaking
+    def breakLines(self, width):
+        fixed = getattr(self, "_brief_fixed", None)
+        if fixed is not None and fixed[0] == self.width:
+            return fixed[1]
+        # a column flow wraps a paragraph many times at one width: compose once
+        key = tuple(width) if isinstance(width, (list, tuple)) else width
+        cached = getattr(self, "_brief_cache", None)
+        if cached is not None and cached[0] == key and cached[1] is self.frags:
+            return cached[2]
+        bl = self._compose(width, None)
+        self._brief_cache = (key, self.frags, bl)
+        return bl
+
+    def _compose(self, width, no_flag_at_line):
+        style = self.style
+        justified = style.alignment == TA_JUSTIFY and self.setting is not None
+        if not justified or style.wordWrap in ("CJK", "RTL", "LTR") or not self.frags \
+                or not (style.shaping and getFont(style.fontName).shapable):
+            bl = super().breakLines(width)
+            if bl.kind == 1:
+                _mark_reportlab_lines(self, bl)
+            return bl
+        widths = list(width) if isinstance(width, (list, tuple)) else [width]
+        _handleBulletWidth(self.bulletText, style, widths)
+        return _compose(self, widths, no_flag_at_line)
+
+    def split(self, availWidth, availHeight):
+        parts = super().split(availWidth, availHeight)
+        if len(parts) == 2 and getattr(self.blPara.lines[len(parts[0].blPara.lines) - 1], "_brief_flagged", False):
+            # the column's (or page's) last line would end in a hyphen: compose again without
+            s = len(parts[0].blPara.lines)
+            self.blPara = self._compose(self._wrapWidths, s - 1)
+            parts = super().split(availWidth, availHeight)
+        for part in parts:
+            if part is not self:
+                part.setting = self.setting
+        if len(parts) == 2:
+            parts[1].trailing = self.trailing
+        if len(parts) == 2:
+            parts[0]._brief_fixed = (availWidth, parts[0].blPara)  # the lines stay as composed here
+        return parts
+
+    def overfull(self) -> float:
+        """How far (pt) the most overfull line of the last wrap sticks out of its column, beyond
+        what its spaces may shrink (ReportLab's ``spaceShrinkage`` for lines it broke)."""
+        bl = getattr(self, "blPara", None)
+        worst = 0.0
+        shrink = self.style.spaceShrinkage * self.style.fontSize * 0.3
+        for ln in getattr(bl, "lines", ()):
+            if hasattr(ln, "_brief_overfull"):
+                worst = max(worst, ln._brief_overfull)
+                continue
+            extra = ln[0] if isinstance(ln, tuple) else getattr(ln, "extraSpace", 0)
+            words = len(ln[1]) if isinstance(ln, tuple) else getattr(ln, "wordCount", len(getattr(ln, "words", ())))
+            worst = max(worst, -extra - shrink * max(words - 1, 0))
+        return worst
+
+    # -- drawing
+    def drawPara(self, debug=0):
+        lines = self.blPara.lines if getattr(self, "blPara", None) is not None else []
+        if self.blPara.kind != 1 or not lines:
+            return super().drawPara(debug)
+        shifts = [getattr(ln, "_brief_shift", 0.0) for ln in lines]
+        own = any(shifts) and "_offsets" not in self.__dict__
+        if own:
+            self._offsets = shifts
+        self._brief_plan = _plan(lines)
+        try:
+            super().drawPara(debug)
+        finally:
+            self._brief_plan = None
+            if own:
+                del self._offsets
+
+    def beginText(self, x, y):
+        tx = super().beginText(x, y)
+        plan = getattr(self, "_brief_plan", None)
+        if plan:
+            tx._brief_plan, tx._brief_next = plan, 0
+            tx._textOut = MethodType(_planned_text_out, tx)
+        return tx
+
+
+# ---------------------------------------------------------------- composing
+def _compose(para: ComposedParagraph, widths: list[float], no_flag_at_line):
+    setting = para.setting
+    c = setting.composition
+    style = para.style
+    words = getattr(para, "_brief_words", None)
+    if words is None or para.frags is not getattr(para, "_brief_pieces", None):
+        # the words of the markup, or of the part of a split paragraph that goes on; once
+        # composed, its own pieces are not read back (ReportLab's split changes their class)
+        words = [w for w in _getFragWords(para.frags, widths[0]) if not isinstance(w, _InjectedFrag)]
+    para._brief_words = words
+    items: list[kp.Item] = []
+    where: list = []  # per item: None, ("space", k), ("split", k, pos, hyphen)
+    plains = []
+    pieces_of = []
+    min_width = min(widths)
+    protrude = c.protrusion
+    for k, w in enumerate(words):
+        f0 = w[1][0]
+        if f0._fkind == _FK_BREAK:  # an explicit line break: the line before it is not justified
+            items += [kp.penalty(0, kp.INF), kp.glue(0, 1e6, 0), kp.penalty(0, -kp.INF)]
+            where += [None, None, ("newline", k)]
+            plains.append(w)
+            pieces_of.append(None)
+            continue
+        shaped = rlp.shapeFragWord(w)
+        plains.append(w)
+        pieces_of.append(shaped)
+        splits = _split_points(w, shaped[0], setting, min_width)
+        last = 0.0
+        for pos, head_w, hyphen, cost in splits:
+            items.append(kp.box(head_w - last))
+            where.append(None)
+            hw = _hyphen_width(w, pos) if hyphen else 0.0
+            it = kp.penalty(hw, cost, flagged=hyphen)
+            if protrude:
+                it.end_kern = _protrusion("-", w, pos - 1, 1) if hyphen else _protrusion_at(w, pos - 1, 1)
+            items.append(it)
+            where.append(("split", k, pos, hyphen))
+            last = head_w
+        items.append(kp.box(shaped[0] - last))
+        where.append(None)
+        if isinstance(w, _HSFrag) and k < len(words) - 1:
+            f = _last_text_frag(w)
+            sw = stringWidth(" ", f.fontName, f.fontSize) if f is not None else 0.0
+            g = kp.glue(sw, sw * c.space_stretch, sw * c.space_shrink)
+            if protrude:
+                g.end_kern = _protrusion_at(w, -1, 1)
+                g.start_kern = _protrusion_at(words[k + 1], 0, 0)
+            items.append(g)
+            where.append(("space", k))
+    items += [kp.penalty(0, kp.INF), kp.glue(0, 1e6, 0), kp.penalty(0, -kp.INF)]
+    where += [None, None, ("end", len(words))]
+    params = kp.Params(tolerance=c.tolerance, expansion=c.expansion / 100, max_hyphens=c.max_hyphens,
+                       double_hyphen_demerits=c.double_hyphen_demerits)
+    start_kern = _protrusion_at(words[0], 0, 0) if protrude and words and not style.firstLineIndent \
+        and not para.bulletText and words[0][1][0]._fkind != _FK_BREAK else 0.0
+    chosen = kp.breakpoints(items, lambda n: widths[min(n, len(widths) - 1)], params,
+                            no_flag_at_line=no_flag_at_line, start_kern=start_kern)
+    return _set_lines(para, words, plains, pieces_of, items, where, chosen, widths, start_kern)
+
+
+def _split_points(w, width: float, setting: Setting, min_width: float):
+    """(character position, width of the head without hyphen, hyphen added?, penalty) where the
+    word may break, in order."""
+    rep = rlp._fragWordSplitRep(w)
+    if not rep:
+        return []
+    text, _ = rep
+    if not text:
+        return []
+    c = setting.composition
+    natural = [stringWidth(ch, *_font_at(w, i)) for i, ch in enumerate(text)]
+    total = sum(natural) or 1.0
+    scale = width / total
+
+    def head(pos):
+        return sum(natural[:pos]) * scale
+
+    if width > min_width:  # wider than the column: anywhere, hyphenated
+        return [(i, head(i), True, LONG_WORD_PENALTY) for i in range(2, len(text) - 1)]
+    out = []
+    lead, core, tail = _EDGE.match(text).groups()
+    explicit = [i + 1 for i, ch in enumerate(text) if ch in BREAK_AFTER
+                and 2 <= i + 1 <= len(text) - 2 and text[i + 1].isalnum()]
+    if explicit:
+        return [(i, head(i), False, c.hyphen_penalty) for i in explicit]
+    hy = setting.hyphenator
+    if hy is None or len(core) < MIN_WORD or not _LETTERS.match(core):
+        return out
+    if core[0].isupper() and not c.hyphenate_capitals:
+        return out
+    for p in hy.positions(core):
+        pos = len(lead) + p
+        out.append((pos, head(pos), True, c.hyphen_penalty))
+    return out
+
+
+def _font_at(w, i: int):
+    """(font name, size) of character i of a frag word's text."""
+    n = 0
+    for f, s in w[1:]:
+        if hasattr(f, "cbDefn") or not s:
+            continue
+        if i < n + len(s):
+            return f.fontName, f.fontSize
+        n += len(s)
+    f = _last_text_frag(w)
+    return f.fontName, f.fontSize
+
+
+def _last_text_frag(w):
+    for f, s in reversed(w[1:]):
+        if not hasattr(f, "cbDefn") and s:
+            return f
+    return None
+
+
+def _hyphen_width(w, pos: int) -> float:
+    return stringWidth("-", *_font_at(w, max(pos - 1, 0)))
+
+
+def _protrusion(ch: str, w, i: int, side: int) -> float:
+    """How far ``ch`` (set in the font of character i of word w) hangs into the margin."""
+    factor = PROTRUSION.get(ch, (0, 0))[side]
+    if not factor:
+        return 0.0
+    name, size = _font_at(w, i)
+    return stringWidth(ch, name, size) * factor / 1000
+
+
+def _protrusion_at(w, i: int, side: int) -> float:
+    """Protrusion of the first (i = 0) or last (i = -1) or i-th character of a word, set at its
+    baseline (a raised footnote mark does not hang)."""
+    rep = rlp._fragWordSplitRep(w)
+    if not rep or not rep[0]:
+        return 0.0
+    text = rep[0]
+    i = i % len(text)
+    if i == len(text) - 1 and any(f.rise for f, _ in w[1:] if not hasattr(f, "cbDefn")) \
+            and w[-1][0].rise:
+        return 0.0
+    return _protrusion(text[i], w, i, side)
+
+
+def _split_word(w, pos: int, hyphen: bool, space: bool):
+    """The unshaped head (with "-" added when ``hyphen``) and tail of frag word w at character pos."""
+    fx = cc = None
+    n = 0
+    for j in range(1, len(w)):
+        f, s = w[j]
+        if hasattr(f, "cbDefn") or not s:
+            continue
+        if pos < n + len(s) or (pos == n + len(s) and j == len(w) - 1):
+            fx, cc = j, n
+            break
+        n += len(s)
+    if fx is None:
+        raise ValueError("split position outside the word")
+    f, s = w[fx]
+    left, right = s[:pos - cc], s[pos - cc:]
+    head = list(w[1:fx])
+    if left or hyphen:
+        head.append((f, left + ("-" if hyphen else "")))
+    tail = list(w[fx + 1:])
+    if right:
+        tail.insert(0, (f, right))
+    head_w = [sum(stringWidth(t, g.fontName, g.fontSize) for g, t in head if not hasattr(g, "cbDefn")), *head]
+    tail_w = [sum(stringWidth(t, g.fontName, g.fontSize) for g, t in tail if not hasattr(g, "cbDefn")), *tail]
+    head_cls = _SplitFragHY if hyphen else rlp._SplitFragH
+    tail_cls = _SplitFragHS if space else _SplitFrag
+    return head_cls(head_w), tail_cls(tail_w)
+
+
+def _set_lines(para, words, plains, shaped_words, items, where, chosen, widths, start_kern):
+    """FragLines as ReportLab's breakLines makes them, from the chosen breaks; ``para.frags`` becomes
+    the unshaped pieces (what ``split`` hands to the part that goes on)."""
+    c = para.setting.composition
+    e = c.expansion / 100
+    lines = []
+    frags = []
+    carry = None  # the tail of a word split at the previous break: (plain, shaped)
+    k = 0  # next word
+    for n, ln in enumerate(chosen):
+        brk = where[ln.end]
+        pieces: list[_Piece] = []
+        if carry is not None:
+            pieces.append(carry)
+            carry = None
+        kind = brk[0]
+        last_word = brk[1] if kind in ("space", "split") else (brk[1] - 1 if kind == "end" else brk[1] - 1)
+        while k <= last_word:
+            w = plains[k]
+            if kind == "split" and k == last_word:
+                _, _, pos, hyphen = brk
+                head, tail = _split_word(w, pos, hyphen, isinstance(w, _HSFrag))
+                pieces.append(_Piece(rlp.shapeFragWord(head), head, False, hyphen=hyphen, break_after=not hyphen))
+                carry = _Piece(rlp.shapeFragWord(tail), tail, isinstance(w, _HSFrag))
+            elif shaped_words[k] is not None:
+                pieces.append(_Piece(shaped_words[k], w, isinstance(w, _HSFrag)))
+            k += 1
+        if kind == "newline":
+            k = brk[1] + 1
+        width = widths[min(n, len(widths) - 1)]
+        final = kind == "end"
+        sFW = len(frags)
+        frags.extend(p.plain for p in pieces)
+        line = _frag_line(pieces, width, sFW)
+        if kind == "newline":
+            line.lineBreak = True
+        # what the line end reads, and how it is set
+        if final and pieces and para.trailing:
+            _mark_line_end(line, pieces[-1], para.trailing)
+        elif not final and pieces:
+            sep = SOFT_HYPHEN if pieces[-1].hyphen else "" if pieces[-1].break_after else \
+                " " if kind in ("space", "newline") else ""
+            _mark_line_end(line, pieces[-1], sep)
+        line._brief_flagged = kind == "split" and brk[3]
+        if not final and kind != "newline":
+            _justify(line, pieces, items, ln, c, e, width, start_kern if n == 0 else
+                     items[chosen[n - 1].end].start_kern if n else 0.0)
+        lines.append(line)
+    para.frags = para._brief_pieces = frags
+    return ParaLines(kind=1, lines=lines)
+
+
+def _justify(line, pieces, items, ln, c: Composition, e: float, width: float, left: float):
+    """Set the line's glyph scale, word spacing and margin shift for a justified line."""
+    right = items[ln.end].end_kern
+    target = width + left + right
+    spaces = [p for p in pieces[:-1] if p.space]
+    glyphs = sum(p.width for p in pieces)
+    space_w = []
+    for p in spaces:
+        f = _last_text_frag(p.shaped)
+        space_w.append(stringWidth(" ", f.fontName, f.fontSize) if f is not None else 0.0)
+    natural = glyphs + sum(space_w)
+    delta = target - natural
+    room = sum(space_w) * (c.space_stretch if delta > 0 else c.space_shrink)
+    capacity = e * glyphs
+    r = delta / (room + capacity) if room + capacity > 0 else 0.0
+    part = max(-1.0, min(1.0, r)) * capacity
+    scale = round(1 + part / glyphs, 4) if glyphs and e else 1.0
+    line._brief_scale = scale
+    line._brief_shift = -left
+    # ReportLab sets Tw = extraSpace / spaces, and the viewer scales Tw by Tz
+    line.extraSpace = (target - scale * natural) / scale
+    shrink_limit = sum(space_w) * c.space_shrink + capacity
+    line._brief_overfull = max(0.0, -delta - shrink_limit) if delta < 0 else 0.0
+
+
+def _frag_line(pieces: list[_Piece], max_width: float, sFW: int) -> FragLine:
+    """One line's FragLine, built as ReportLab's breakLines builds it (same frags, same merging
+    of words of one style into one frag, same word count); the last piece starts a frag of its
+    own, so that the line end can be marked."""
+    words = []
+    n = 0
+    g = None
+    space = False
+    width = 0.0
+    max_size = max_ascent = min_descent = None
+    for idx, p in enumerate(pieces):
+        w, u = p.shaped, p.plain
+        plain = [t for _, t in u[1:]] if len(u) == len(w) else None
+        f = w[1][0]
+        ntext = w[1][1]
+        if ntext:
+            n += 1
+        if space:
+            width += stringWidth(" ", g.fontName, g.fontSize) if g is not None and not hasattr(g, "cbDefn") else 0.0
+        width += w[0]
+        for frag, _ in w[1:]:
+            size = frag.fontSize
+            ascent, descent = getAscentDescent(frag.fontName, size)
+            max_size = size if max_size is None else max(max_size, size)
+            max_ascent = ascent if max_ascent is None else max(max_ascent, ascent)
+            min_descent = descent if min_descent is None else min(min_descent, descent)
+        last = idx == len(pieces) - 1
+        if g is None or not sameFrag(g, f) or last:
+            if space and words:
+                for wi in reversed(words):
+                    if wi._fkind == _FK_TEXT:
+                        if not wi.text.endswith(" "):
+                            wi.text += " "
+                            if wi._brief_plain is not None:
+                                wi._brief_plain += " "
+                        break
+            g = f.clone()
+            g.text = ntext
+            g._brief_plain = plain[0] if plain else None
+            words.append(g)
+        else:
+            g.text += (" " + ntext) if space else ntext
+            if g._brief_plain is not None:
+                g._brief_plain = g._brief_plain + (" " if space else "") + plain[0] if plain else None
+        space = p.space
+        ni = 0
+        for j, (frag, text) in enumerate(w[2:], 2):
+            g = frag.clone()
+            g.text = text
+            g._brief_plain = plain[j - 1] if plain else None
+            if text:
+                ni = 1
+            words.append(g)
+        if not ntext and ni:
+            n += 1
+    return FragLine(extraSpace=max_width - width, wordCount=n, lineBreak=False, words=words,
+                    fontSize=max_size, ascent=max_ascent, descent=min_descent, maxWidth=max_width, sFW=sFW)
+
+
+def _mark_line_end(line, piece: _Piece, sep: str) -> None:
+    """Say what the last text of the line reads: its text and the separator the break swallowed."""
+    for i in range(len(line.words) - 1, -1, -1):
+        f = line.words[i]
+        if hasattr(f, "cbDefn") or not f.text:
+            continue
+        plain = getattr(f, "_brief_plain", None)
+        if plain is None:
+            return
+        if piece.hyphen and plain.endswith("-"):
+            plain = plain[:-1]
+        if sep or piece.hyphen:
+            line._brief_actual = (i, plain + sep)
+        return
+
+
+def _mark_reportlab_lines(para, bl) -> None:
+    """Line ends of a paragraph ReportLab broke: a space where it broke at one; a hyphen it added
+    reads as a soft hyphen; a word it split by force (a URL at a slash, a long word) reads on."""
+    lines = bl.lines
+    frags = para.frags
+    for n, line in enumerate(lines):
+        if n == len(lines) - 1:
+            if not para.trailing:
+                break
+            sep, hyphen = para.trailing, False
+        elif line.lineBreak:
+            continue
+        else:
+            sep, hyphen = _reportlab_break(frags, lines[n + 1])
+        for i in range(len(line.words) - 1, -1, -1):
+            f = line.words[i]
+            if hasattr(f, "cbDefn") or not f.text:
+                continue
+            text = _unshaped(f)
+            if text is None:
+                break
+            if hyphen and text.endswith("-"):
+                text = text[:-1]
+            if sep:
+                line._brief_actual = (i, text.rstrip(" ") + sep)
+            break
+
+
+def _reportlab_break(frags, nxt) -> tuple[str, bool]:
+    """(separator, hyphen added?) of the break before line ``nxt`` of a paragraph ReportLab broke."""
+    before = frags[nxt.sFW - 1] if 0 < nxt.sFW <= len(frags) else None
+    if isinstance(before, _InjectedFrag) and nxt.sFW >= 2:
+        before = frags[nxt.sFW - 2]
+    if isinstance(before, _SplitFragHY):
+        return SOFT_HYPHEN, True
+    if isinstance(before, _SplitFrag) and not isinstance(before, _HSFrag):
+        return "", False  # a word broken by force (a URL at a slash, a word wider than the column)
+    return " ", False
+
+
+def _unshaped(f) -> str | None:
+    """The characters a (possibly shaped) frag's text stands for; None if a glyph has no known text."""
+    from .fonts import _glyph_text
+
+    text = str(f.text)
+    if not any(0xE000 <= ord(ch) <= 0xF8FF for ch in text):
+        return text
+    font = getFont(f.fontName)
+    private = {cp: name for name, cp in getattr(font, "_TTFont__hbUnis", {}).items()}
+    out = []
+    for ch in text:
+        if 0xE000 <= ord(ch) <= 0xF8FF:
+            name = private.get(ord(ch))
+            if name is None:
+                return None
+            out.append(_glyph_text(name))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+# ---------------------------------------------------------------- drawing
+def _plan(lines) -> list:
+    """What each call of the text object's ``_textOut`` draws around its text, in the order
+    ReportLab's ``_putFragLine`` makes the calls: the line's horizontal scaling (first call),
+    an ActualText span (the line's last text), the scaling's reset (last call, before ``T*``)."""
+    plan = []
+    for line in lines:
+        words = line.words
+        scale = getattr(line, "_brief_scale", 1.0)
+        actual = getattr(line, "_brief_actual", None)
+        calls = []
+        for i, f in enumerate(words):
+            if hasattr(f, "cbDefn"):
+                if f is words[-1]:
+                    calls.append(["", None])
+            else:
+                calls.append([f.text, actual[1] if actual is not None and actual[0] == i else None])
+        for j, (text, act) in enumerate(calls):
+            pre = f"{_num(scale * 100)} Tz " if scale != 1.0 and j == 0 else ""
+            post = " 100 Tz" if scale != 1.0 and j == len(calls) - 1 else ""
+            plan.append((text, pre, act, post))
+    return plan
+
+
+def _num(v: float) -> str:
+    s = f"{v:.2f}".rstrip("0").rstrip(".")
+    return s or "0"
+
+
+def _planned_text_out(self, text, TStar=0):
+    """``TextObject._textOut`` with the paragraph's plan: the same operators, with the line's
+    ``Tz`` and the line end's ``/Span <</ActualText …>> BDC … EMC`` around them, in one code
+    entry (so marks that the tagging inserts between entries keep nesting)."""
+    code = self._formatText(text) if text else ""
+    plan, i = self._brief_plan, self._brief_next
+    if i < len(plan) and (plan[i][0] is text or plan[i][0] == text):
+        _, pre, actual, post = plan[i]
+        self._brief_next = i + 1
+        if actual is not None and code:
+            code = f"/Span <</ActualText {_pdf_text(actual)}>> BDC {code} EMC"
+        code = f"{pre}{code}{post}"
+    self._code.append(f"{code}{' T*' if TStar else ''}")
+
+
+def _pdf_text(s: str) -> str:
+    """A PDF text string: UTF-16BE with its byte order mark, as hex."""
+    return "<FEFF" + s.encode("utf-16-be").hex().upper() + ">"
