@@ -25,12 +25,14 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, P
 from . import fonts, hyphenation
 from .columns import Columns
 from .composer import ComposedParagraph, Setting
+from .subset_tags import install_unique_subset_tags
 from .tagging import ARTIFACT, FOOTER, Element, MarkedFlowable, Tags, TaggingCanvas, marked, text_of
 from .errors import BriefError, warn
 from .figures import Figure
 from .model import Brief, BulletList, FigureRef, Heading, Paragraph as ParagraphBlock, PullQuote, Run
 from .style import MM, Style, TextStyle
 
+install_unique_subset_tags()
 ALIGN = {"left": TA_LEFT, "right": TA_RIGHT, "centre": TA_CENTER, "justify": TA_JUSTIFY}
 TITLE_ROLES = ("kicker", "title", "standfirst", "author", "author_role")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",

@@ -29,6 +29,7 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, String
 
 from ..errors import BriefError
+from .outline import count_outline
 from .common import FinishInput, iso_date, open_laid, pdf_date, save, set_metadata
 from .icc import srgb_profile
 from .tagged import add_pdfua_extension_schema, add_structure, ua_xmp
@@ -52,6 +53,7 @@ def finish(fin: FinishInput) -> bytes:
             annot.F = 4  # Print; not Hidden/Invisible/NoView (ISO 19005-3 6.3.2)
     _attach(pdf, fin)
     pdf.Root.PageMode = Name.UseOutlines
+    count_outline(pdf)
     add_structure(pdf, fin.laid.tags)
     return save(pdf, version="1.7")
 
