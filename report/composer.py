@@ -30,11 +30,12 @@ use of ``sFW`` and of ``self.frags`` for the part that goes on.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MethodType
 
 from reportlab.lib.enums import TA_JUSTIFY
 from reportlab.pdfbase.pdfmetrics import getAscentDescent, getFont, stringWidth
+from reportlab.pdfbase.ttfonts import ShapedStr, _sdSimple
 from reportlab.platypus import paragraph as rlp
 from reportlab.platypus.paragraph import (FragLine, Paragraph, ParaLines, _FK_BREAK, _FK_TEXT, _HSFrag,
                                           _SplitFrag, _SplitFragHS, _SplitFragHY, _getFragWords,
@@ -113,6 +114,24 @@ class ComposedParagraph(Paragraph):
         return bl
 
     def _compose(self, width, no_flag_at_line):
+        if no_flag_at_line is None and getattr(self, "_brief_pieces", None) is not self.frags \
+                and self.frags and _processed(self.frags):
+            # a part that goes on in the next column: a trial layout makes it again and again
+            key = (tuple(map(id, self.frags)), tuple(width) if isinstance(width, (list, tuple)) else width,
+                   self.style.firstLineIndent, self.style.alignment, id(self.setting))
+            hit = _PARTS.get(key)
+            if hit is not None and all(a is b for a, b in zip(hit[0], self.frags)):
+                self.frags, self._brief_pieces, self._brief_words = hit[2], hit[2], hit[3]
+                return hit[1]
+            frags = list(self.frags)
+            bl = self._compose_now(width, None)
+            if len(_PARTS) >= _PARTS_MAX:
+                _PARTS.pop(next(iter(_PARTS)))
+            _PARTS[key] = (frags, bl, self.frags, getattr(self, "_brief_words", None))
+            return bl
+        return self._compose_now(width, no_flag_at_line)
+
+    def _compose_now(self, width, no_flag_at_line):
         style = self.style
         justified = style.alignment == TA_JUSTIFY and self.setting is not None
         if not justified or style.wordWrap in ("CJK", "RTL", "LTR") or not self.frags \
@@ -130,7 +149,11 @@ class ComposedParagraph(Paragraph):
         if len(parts) == 2 and getattr(self.blPara.lines[len(parts[0].blPara.lines) - 1], "_brief_flagged", False):
             # the column's (or page's) last line would end in a hyphen: compose again without
             s = len(parts[0].blPara.lines)
-            self.blPara = self._compose(self._wrapWidths, s - 1)
+            key = (tuple(self._wrapWidths), s - 1)
+            done = self.__dict__.setdefault("_brief_unflagged", {})
+            if key not in done:
+                done[key] = self._compose(self._wrapWidths, s - 1), self.frags
+            self.blPara, self.frags = done[key]
             parts = super().split(availWidth, availHeight)
         for part in parts:
             if part is not self:
@@ -140,6 +163,22 @@ class ComposedParagraph(Paragraph):
         if len(parts) == 2:
             parts[0]._brief_fixed = (availWidth, parts[0].blPara)  # the lines stay as composed here
         return parts
+
+    def _split_blParaProcessed(self, blPara, start, stop):
+        """ReportLab's, except that the last word of the first part, if hyphenated, is copied
+        before it becomes a word "forced to end in -" (ReportLab changes its class in place,
+        and this paragraph's pieces are read again by the next composition or split)."""
+        if not stop:
+            return []
+        lines = blPara.lines
+        first = lines[start].sFW
+        end = lines[stop].sFW if stop != len(lines) else len(self.frags)
+        F = self.frags[first:end]
+        while F and isinstance(F[-1], _InjectedFrag):
+            del F[-1]
+        if F and isinstance(F[-1], _SplitFragHY):
+            F[-1] = (rlp._SHYWordHS if isinstance(F[-1], rlp._SHYWord) else rlp._SplitFragLL)(F[-1])
+        return F
 
     def overfull(self) -> float:
         """How far (pt) the most overfull line of the last wrap sticks out of its column, beyond
@@ -183,7 +222,17 @@ class ComposedParagraph(Paragraph):
 
 
 # ---------------------------------------------------------------- composing
+_PARTS: dict = {}  # (piece ids, widths, …) -> (pieces, lines, own pieces, words): parts composed
+_PARTS_MAX = 4096
+
+
+def _processed(frags) -> bool:
+    return isinstance(frags[0], list) and bool(frags[0]) and isinstance(frags[0][0], (int, float))
+
+
 def _compose(para: ComposedParagraph, widths: list[float], no_flag_at_line):
+    """TeX's passes: first without hyphenation, at ``pretolerance``; then with every hyphenation
+    point, at ``tolerance``; then at any badness (:func:`report.linebreak.breakpoints`)."""
     setting = para.setting
     c = setting.composition
     style = para.style
@@ -192,105 +241,165 @@ def _compose(para: ComposedParagraph, widths: list[float], no_flag_at_line):
         # the words of the markup, or of the part of a split paragraph that goes on; once
         # composed, its own pieces are not read back (ReportLab's split changes their class)
         words = [w for w in _getFragWords(para.frags, widths[0]) if not isinstance(w, _InjectedFrag)]
+        para._brief_info = None
     para._brief_words = words
-    items: list[kp.Item] = []
-    where: list = []  # per item: None, ("space", k), ("split", k, pos, hyphen)
-    plains = []
-    pieces_of = []
     min_width = min(widths)
-    protrude = c.protrusion
-    for k, w in enumerate(words):
-        f0 = w[1][0]
-        if f0._fkind == _FK_BREAK:  # an explicit line break: the line before it is not justified
-            items += [kp.penalty(0, kp.INF), kp.glue(0, 1e6, 0), kp.penalty(0, -kp.INF)]
-            where += [None, None, ("newline", k)]
-            plains.append(w)
-            pieces_of.append(None)
-            continue
-        shaped = rlp.shapeFragWord(w)
-        plains.append(w)
-        pieces_of.append(shaped)
-        splits = _split_points(w, shaped[0], setting, min_width)
-        last = 0.0
-        for pos, head_w, hyphen, cost in splits:
-            items.append(kp.box(head_w - last))
-            where.append(None)
-            hw = _hyphen_width(w, pos) if hyphen else 0.0
-            it = kp.penalty(hw, cost, flagged=hyphen)
-            if protrude:
-                it.end_kern = _protrusion("-", w, pos - 1, 1) if hyphen else _protrusion_at(w, pos - 1, 1)
-            items.append(it)
-            where.append(("split", k, pos, hyphen))
-            last = head_w
-        items.append(kp.box(shaped[0] - last))
-        where.append(None)
-        if isinstance(w, _HSFrag) and k < len(words) - 1:
-            f = _last_text_frag(w)
-            sw = stringWidth(" ", f.fontName, f.fontSize) if f is not None else 0.0
-            g = kp.glue(sw, sw * c.space_stretch, sw * c.space_shrink)
-            if protrude:
-                g.end_kern = _protrusion_at(w, -1, 1)
-                g.start_kern = _protrusion_at(words[k + 1], 0, 0)
-            items.append(g)
-            where.append(("space", k))
-    items += [kp.penalty(0, kp.INF), kp.glue(0, 1e6, 0), kp.penalty(0, -kp.INF)]
-    where += [None, None, ("end", len(words))]
+    info = para._brief_info
+    if info is None or info[0] != min_width:
+        info = para._brief_info = (min_width, [_word_info_of(w, setting, min_width) for w in words])
+    start_kern = info[1][0].start_kern if c.protrusion and words and not style.firstLineIndent \
+        and not para.bulletText else 0.0
     params = kp.Params(tolerance=c.tolerance, expansion=c.expansion / 100, max_hyphens=c.max_hyphens,
                        double_hyphen_demerits=c.double_hyphen_demerits)
-    start_kern = _protrusion_at(words[0], 0, 0) if protrude and words and not style.firstLineIndent \
-        and not para.bulletText and words[0][1][0]._fkind != _FK_BREAK else 0.0
-    chosen = kp.breakpoints(items, lambda n: widths[min(n, len(widths) - 1)], params,
-                            no_flag_at_line=no_flag_at_line, start_kern=start_kern)
-    return _set_lines(para, words, plains, pieces_of, items, where, chosen, widths, start_kern)
+    measure = lambda n: widths[min(n, len(widths) - 1)]  # noqa: E731
+    chosen = None
+    if c.pretolerance >= 0:
+        items, where = _items(info[1], c, hyphenate=False)
+        chosen = kp.breakpoints(items, measure, replace(params, tolerance=c.pretolerance),
+                                no_flag_at_line=no_flag_at_line, start_kern=start_kern, last_resort=False)
+    if chosen is None:
+        items, where = _items(info[1], c, hyphenate=True)
+        chosen = kp.breakpoints(items, measure, params, no_flag_at_line=no_flag_at_line, start_kern=start_kern)
+    return _set_lines(para, words, [i.word for i in info[1]], [i.shaped for i in info[1]], items, where,
+                      chosen, widths, start_kern)
 
 
-def _split_points(w, width: float, setting: Setting, min_width: float):
-    """(character position, width of the head without hyphen, hyphen added?, penalty) where the
-    word may break, in order."""
-    rep = rlp._fragWordSplitRep(w)
-    if not rep:
-        return []
-    text, _ = rep
-    if not text:
-        return []
+class _WordInfo:
+    """What the composer needs of a word, worked out once per paragraph: its shaped form, where
+    it may break (hyphenation points apart), the space after it and the margin kerns."""
+
+    __slots__ = ("word", "shaped", "splits", "hyphens", "space", "end_kern", "start_kern", "newline")
+
+    def __init__(self, word, shaped, splits, hyphens, space, end_kern, start_kern, newline):
+        self.word, self.shaped, self.splits, self.hyphens = word, shaped, splits, hyphens
+        self.space, self.end_kern, self.start_kern, self.newline = space, end_kern, start_kern, newline
+
+
+_INFOS: dict = {}  # (setting, measure, the word's faces and text) -> what a word of them needs
+_INFOS_MAX = 50_000
+
+
+def _word_info_of(w, setting: Setting, min_width: float) -> _WordInfo:
+    """A word's info: its breaks, widths and kerns depend only on its text, faces and measure, and
+    a brief repeats its words, so they are worked out once per word and kept with the setting."""
+    key = [id(setting), min_width, isinstance(w, _HSFrag)]
+    for f, t in w[1:]:
+        if hasattr(f, "cbDefn"):
+            return _word_info(w, setting, min_width)
+        key += (f.fontName, f.fontSize, f.rise, f._fkind, t)
+    key = tuple(key)
+    hit = _INFOS.get(key)
+    if hit is None:
+        if len(_INFOS) >= _INFOS_MAX:
+            _INFOS.clear()
+        info = _word_info(w, setting, min_width)
+        _INFOS[key] = (setting, info)
+        return info
+    info = hit[1]
+    if info.newline:
+        return _WordInfo(w, None, [], [], 0.0, 0.0, 0.0, True)
+    return _WordInfo(w, rlp.shapeFragWord(w), info.splits, info.hyphens, info.space, info.end_kern,
+                     info.start_kern, False)
+
+
+def _word_info(w, setting: Setting, min_width: float) -> _WordInfo:
     c = setting.composition
-    natural = [stringWidth(ch, *_font_at(w, i)) for i, ch in enumerate(text)]
-    total = sum(natural) or 1.0
-    scale = width / total
+    if w[1][0]._fkind == _FK_BREAK:
+        return _WordInfo(w, None, [], [], 0.0, 0.0, 0.0, True)
+    shaped = rlp.shapeFragWord(w)
+    rep = rlp._fragWordSplitRep(w)  # None for a word with a raised part (a footnote mark)
+    text = rep[0] if rep else ""
+    fonts = [(f.fontName, f.fontSize) for f, t in w[1:] if not hasattr(f, "cbDefn") and t for _ in t] \
+        if text else []
+    splits, hyphens = [], []
+    points = _split_points(text, shaped[0], fonts, setting, min_width) if text else []
+    if points:
+        natural = [_char_width(ch, *fonts[i]) for i, ch in enumerate(text)]
+        scale = shaped[0] / (sum(natural) or 1.0)
+        for pos, hyphen, cost in points:
+            head_w = sum(natural[:pos]) * scale
+            hw = _char_width("-", *fonts[pos - 1]) if hyphen else 0.0
+            kern = 0.0
+            if c.protrusion:
+                kern = _protrusion("-" if hyphen else text[pos - 1], fonts[pos - 1], 1)
+            (hyphens if hyphen and cost != LONG_WORD_PENALTY else splits).append(
+                (pos, head_w, hw, cost, hyphen, kern))
+    space = 0.0
+    if isinstance(w, _HSFrag):
+        f = _last_text_frag(w)
+        space = _char_width(" ", f.fontName, f.fontSize) if f is not None else 0.0
+    end_kern = start_kern = 0.0
+    if c.protrusion and text:
+        start_kern = _protrusion(text[0], fonts[0], 0)
+        end_kern = _protrusion(text[-1], fonts[-1], 1)
+    return _WordInfo(w, shaped, splits, hyphens, space, end_kern, start_kern, False)
 
-    def head(pos):
-        return sum(natural[:pos]) * scale
 
+_WIDTHS: dict = {}  # (character, font, size) -> width
+
+
+def _char_width(ch: str, name: str, size: float) -> float:
+    key = (ch, name, size)
+    width = _WIDTHS.get(key)
+    if width is None:
+        width = _WIDTHS[key] = stringWidth(ch, name, size)
+    return width
+
+
+def _protrusion(ch: str, font: tuple, side: int) -> float:
+    """How far ``ch`` set in ``font`` (name, size) hangs into the left (0) or right (1) margin."""
+    factor = PROTRUSION.get(ch)
+    if factor is None or not factor[side]:
+        return 0.0
+    return _char_width(ch, *font) * factor[side] / 1000
+
+
+def _items(infos: list[_WordInfo], c: Composition, hyphenate: bool):
+    """The paragraph as boxes, glue and penalties, and what each break item is: ("space", k),
+    ("split", k, pos, hyphen), ("newline", k) or ("end", n)."""
+    items: list[kp.Item] = []
+    where: list = []
+    n = len(infos)
+    for k, wi in enumerate(infos):
+        if wi.newline:  # an explicit line break: the line before it is not justified
+            items += [kp.penalty(0, kp.INF), kp.glue(0, 1e6, 0), kp.penalty(0, -kp.INF)]
+            where += [None, None, ("newline", k)]
+            continue
+        splits = sorted(wi.splits + wi.hyphens) if hyphenate and wi.hyphens else wi.splits
+        last = 0.0
+        for pos, head_w, hw, cost, hyphen, kern in splits:
+            items.append(kp.box(head_w - last))
+            where.append(None)
+            items.append(kp.penalty(hw, cost, hyphen, kern))
+            where.append(("split", k, pos, hyphen))
+            last = head_w
+        items.append(kp.box(wi.shaped[0] - last))
+        where.append(None)
+        if wi.space and k < n - 1:
+            items.append(kp.glue(wi.space, wi.space * c.space_stretch, wi.space * c.space_shrink,
+                                 wi.end_kern, infos[k + 1].start_kern))
+            where.append(("space", k))
+    items += [kp.penalty(0, kp.INF), kp.glue(0, 1e6, 0), kp.penalty(0, -kp.INF)]
+    where += [None, None, ("end", n)]
+    return items, where
+
+
+def _split_points(text: str, width: float, fonts: list, setting: Setting, min_width: float):
+    """(character position, hyphen added?, penalty) where a word of ``text`` may break, in order."""
+    c = setting.composition
     if width > min_width:  # wider than the column: anywhere, hyphenated
-        return [(i, head(i), True, LONG_WORD_PENALTY) for i in range(2, len(text) - 1)]
-    out = []
-    lead, core, tail = _EDGE.match(text).groups()
+        return [(i, True, LONG_WORD_PENALTY) for i in range(2, len(text) - 1)]
     explicit = [i + 1 for i, ch in enumerate(text) if ch in BREAK_AFTER
                 and 2 <= i + 1 <= len(text) - 2 and text[i + 1].isalnum()]
     if explicit:
-        return [(i, head(i), False, c.hyphen_penalty) for i in explicit]
+        return [(i, False, c.hyphen_penalty) for i in explicit]
     hy = setting.hyphenator
-    if hy is None or len(core) < MIN_WORD or not _LETTERS.match(core):
-        return out
-    if core[0].isupper() and not c.hyphenate_capitals:
-        return out
-    for p in hy.positions(core):
-        pos = len(lead) + p
-        out.append((pos, head(pos), True, c.hyphen_penalty))
-    return out
-
-
-def _font_at(w, i: int):
-    """(font name, size) of character i of a frag word's text."""
-    n = 0
-    for f, s in w[1:]:
-        if hasattr(f, "cbDefn") or not s:
-            continue
-        if i < n + len(s):
-            return f.fontName, f.fontSize
-        n += len(s)
-    f = _last_text_frag(w)
-    return f.fontName, f.fontSize
+    if hy is None or len(text) < MIN_WORD:
+        return []
+    lead, core, _ = _EDGE.match(text).groups()
+    if len(core) < MIN_WORD or not _LETTERS.match(core) or (core[0].isupper() and not c.hyphenate_capitals):
+        return []
+    return [(len(lead) + p, True, c.hyphen_penalty) for p in hy.positions(core)]
 
 
 def _last_text_frag(w):
@@ -298,33 +407,6 @@ def _last_text_frag(w):
         if not hasattr(f, "cbDefn") and s:
             return f
     return None
-
-
-def _hyphen_width(w, pos: int) -> float:
-    return stringWidth("-", *_font_at(w, max(pos - 1, 0)))
-
-
-def _protrusion(ch: str, w, i: int, side: int) -> float:
-    """How far ``ch`` (set in the font of character i of word w) hangs into the margin."""
-    factor = PROTRUSION.get(ch, (0, 0))[side]
-    if not factor:
-        return 0.0
-    name, size = _font_at(w, i)
-    return stringWidth(ch, name, size) * factor / 1000
-
-
-def _protrusion_at(w, i: int, side: int) -> float:
-    """Protrusion of the first (i = 0) or last (i = -1) or i-th character of a word, set at its
-    baseline (a raised footnote mark does not hang)."""
-    rep = rlp._fragWordSplitRep(w)
-    if not rep or not rep[0]:
-        return 0.0
-    text = rep[0]
-    i = i % len(text)
-    if i == len(text) - 1 and any(f.rise for f, _ in w[1:] if not hasattr(f, "cbDefn")) \
-            and w[-1][0].rise:
-        return 0.0
-    return _protrusion(text[i], w, i, side)
 
 
 def _split_word(w, pos: int, hyphen: bool, space: bool):
@@ -402,7 +484,7 @@ def _set_lines(para, words, plains, shaped_words, items, where, chosen, widths, 
         line._brief_flagged = kind == "split" and brk[3]
         if not final and kind != "newline":
             _justify(line, pieces, items, ln, c, e, width, start_kern if n == 0 else
-                     items[chosen[n - 1].end].start_kern if n else 0.0)
+                     items[chosen[n - 1].end][kp.START_KERN] if n else 0.0)
         lines.append(line)
     para.frags = para._brief_pieces = frags
     return ParaLines(kind=1, lines=lines)
@@ -410,14 +492,14 @@ def _set_lines(para, words, plains, shaped_words, items, where, chosen, widths, 
 
 def _justify(line, pieces, items, ln, c: Composition, e: float, width: float, left: float):
     """Set the line's glyph scale, word spacing and margin shift for a justified line."""
-    right = items[ln.end].end_kern
+    right = items[ln.end][kp.END_KERN]
     target = width + left + right
     spaces = [p for p in pieces[:-1] if p.space]
     glyphs = sum(p.width for p in pieces)
     space_w = []
     for p in spaces:
         f = _last_text_frag(p.shaped)
-        space_w.append(stringWidth(" ", f.fontName, f.fontSize) if f is not None else 0.0)
+        space_w.append(_char_width(" ", f.fontName, f.fontSize) if f is not None else 0.0)
     natural = glyphs + sum(space_w)
     delta = target - natural
     room = sum(space_w) * (c.space_stretch if delta > 0 else c.space_shrink)
@@ -435,61 +517,87 @@ def _justify(line, pieces, items, ln, c: Composition, e: float, width: float, le
 
 def _frag_line(pieces: list[_Piece], max_width: float, sFW: int) -> FragLine:
     """One line's FragLine, built as ReportLab's breakLines builds it (same frags, same merging
-    of words of one style into one frag, same word count); the last piece starts a frag of its
-    own, so that the line end can be marked."""
-    words = []
+    of words of one style into one frag, same word count)."""
+    runs = []  # [frag, texts, plains (None: unknown)]: one frag of the line each
     n = 0
-    g = None
     space = False
     width = 0.0
-    max_size = max_ascent = min_descent = None
-    for idx, p in enumerate(pieces):
+    faces = set()
+    for p in pieces:
         w, u = p.shaped, p.plain
         plain = [t for _, t in u[1:]] if len(u) == len(w) else None
-        f = w[1][0]
-        ntext = w[1][1]
+        f, ntext = w[1]
         if ntext:
             n += 1
         if space:
-            width += stringWidth(" ", g.fontName, g.fontSize) if g is not None and not hasattr(g, "cbDefn") else 0.0
+            g = runs[-1][0]
+            width += _char_width(" ", g.fontName, g.fontSize) if not hasattr(g, "cbDefn") else 0.0
         width += w[0]
         for frag, _ in w[1:]:
-            size = frag.fontSize
-            ascent, descent = getAscentDescent(frag.fontName, size)
-            max_size = size if max_size is None else max(max_size, size)
-            max_ascent = ascent if max_ascent is None else max(max_ascent, ascent)
-            min_descent = descent if min_descent is None else min(min_descent, descent)
-        last = idx == len(pieces) - 1
-        if g is None or not sameFrag(g, f) or last:
-            if space and words:
-                for wi in reversed(words):
-                    if wi._fkind == _FK_TEXT:
-                        if not wi.text.endswith(" "):
-                            wi.text += " "
-                            if wi._brief_plain is not None:
-                                wi._brief_plain += " "
+            faces.add((frag.fontName, frag.fontSize))
+        if not runs or (runs[-1][0] is not f and not sameFrag(runs[-1][0], f)):
+            if space:
+                for run in reversed(runs):
+                    if run[0]._fkind == _FK_TEXT:
+                        if not (run[1][-1] if run[1] else "").endswith(" "):
+                            run[1].append(" ")
+                            if run[2] is not None:
+                                run[2].append(" ")
                         break
-            g = f.clone()
-            g.text = ntext
-            g._brief_plain = plain[0] if plain else None
-            words.append(g)
+            runs.append([f, [ntext], [plain[0]] if plain else None])
         else:
-            g.text += (" " + ntext) if space else ntext
-            if g._brief_plain is not None:
-                g._brief_plain = g._brief_plain + (" " if space else "") + plain[0] if plain else None
+            run = runs[-1]
+            if space:
+                run[1].append(" ")
+            run[1].append(ntext)
+            if run[2] is not None and plain:
+                if space:
+                    run[2].append(" ")
+                run[2].append(plain[0])
+            else:
+                run[2] = None
         space = p.space
         ni = 0
         for j, (frag, text) in enumerate(w[2:], 2):
-            g = frag.clone()
-            g.text = text
-            g._brief_plain = plain[j - 1] if plain else None
+            runs.append([frag, [text], [plain[j - 1]] if plain else None])
             if text:
                 ni = 1
-            words.append(g)
         if not ntext and ni:
             n += 1
+    words = []
+    for frag, texts, plains in runs:
+        g = frag.clone()
+        g.text = _join(texts)
+        g._brief_plain = "".join(plains) if plains is not None else None
+        words.append(g)
+    max_size = max(size for _, size in faces)
+    extents = [_ascent_descent(*face) for face in faces]
     return FragLine(extraSpace=max_width - width, wordCount=n, lineBreak=False, words=words,
-                    fontSize=max_size, ascent=max_ascent, descent=min_descent, maxWidth=max_width, sFW=sFW)
+                    fontSize=max_size, ascent=max(a for a, _ in extents), descent=min(d for _, d in extents),
+                    maxWidth=max_width, sFW=sFW)
+
+
+def _join(texts: list):
+    """The texts as one string; shaped (with each part's shaping data) if any part is."""
+    if len(texts) == 1:
+        return texts[0]
+    if not any(isinstance(t, ShapedStr) for t in texts):
+        return "".join(texts)
+    data = []
+    for t in texts:
+        data.extend(t.__shapeData__ if isinstance(t, ShapedStr) else len(t) * [_sdSimple])
+    return ShapedStr("".join(texts), shapeData=data)
+
+
+_EXTENTS: dict = {}
+
+
+def _ascent_descent(name: str, size: float):
+    key = (name, size)
+    v = _EXTENTS.get(key)
+    if v is None:
+        v = _EXTENTS[key] = getAscentDescent(name, size)
+    return v
 
 
 def _mark_line_end(line, piece: _Piece, sep: str) -> None:

@@ -41,13 +41,13 @@ ROLE_KEYS = {"fill": str, "edge": str, "width": float, "dash": list, "hatch": st
              "colour": str, "size": float, "weight": str, "style": str,
              "knockout": bool, "tracking": float, "divides": bool}
 ROLE_COLOUR_KEYS = ("fill", "edge", "hatch_colour", "colour")
-COMPOSITION_KEYS = {"tolerance": float, "hyphen_penalty": float, "double_hyphen_demerits": float,
+COMPOSITION_KEYS = {"pretolerance": float, "tolerance": float, "hyphen_penalty": float, "double_hyphen_demerits": float,
                     "max_hyphens": int, "hyphenate_capitals": bool,
                     "space_stretch": float, "space_shrink": float, "expansion": float, "protrusion": bool}
 # every length is finite and at least 0: these have a narrower range (pt or mm, as the key says)
 RANGES = {"size": (0.5, 144.0), "leading": (1.0, 200.0), "simplify_mm": (0.0, 5.0), "width": (0.0, 20.0),
           "frame_width": (0.0, 5.0), "title_rule": (0.0, 20.0), "column_rule": (0.0, 20.0), "rule": (0.0, 20.0),
-          "tolerance": (1.0, 10000.0), "hyphen_penalty": (0.0, 10000.0), "double_hyphen_demerits": (0.0, 1e7), "space_stretch": (0.0, 2.0),
+          "tolerance": (1.0, 10000.0), "pretolerance": (-1.0, 10000.0), "hyphen_penalty": (0.0, 10000.0), "double_hyphen_demerits": (0.0, 1e7), "space_stretch": (0.0, 2.0),
           "space_shrink": (0.0, 0.9), "expansion": (0.0, 5.0)}
 MIN_MEASURE_MM = 30.0  # the narrowest column the page may leave
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -115,7 +115,8 @@ class Composition:
     """How justified paragraphs are broken into lines and set (``[composition]``): see
     :mod:`report.composer`. Defaults are TeX's, with microtype's expansion and protrusion."""
 
-    tolerance: float = 200.0         # the largest badness of a line in the first pass
+    pretolerance: float = 100.0      # the largest badness of a line set without hyphenation (-1: none)
+    tolerance: float = 200.0         # the largest badness of a line with hyphenation
     hyphen_penalty: float = 50.0     # the cost of breaking at a hyphenation point
     double_hyphen_demerits: float = 10_000.0  # the cost of two hyphenated lines in a row
     max_hyphens: int = 2             # consecutive lines that may end in a hyphen
