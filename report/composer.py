@@ -79,10 +79,10 @@ class _Piece:
 
     __slots__ = ("shaped", "plain", "width", "space", "hyphen", "break_after")
 
-    def __init__(self, shaped, plain, space: bool, hyphen: bool = False, break_after: bool = False):
+    def __init__(self, shaped, plain, space: float, hyphen: bool = False, break_after: bool = False):
         self.shaped, self.plain = shaped, plain
         self.width = shaped[0]
-        self.space = space          # a space follows
+        self.space = space          # the width of the space that follows (0: none)
         self.hyphen = hyphen        # it ends in a hyphen the layout added
         self.break_after = break_after  # it ends in an explicit hyphen or dash (no separator at a break)
 
@@ -246,7 +246,8 @@ def _compose(para: ComposedParagraph, widths: list[float], no_flag_at_line):
     min_width = min(widths)
     info = para._brief_info
     if info is None or info[0] != min_width:
-        info = para._brief_info = (min_width, [_word_info_of(w, setting, min_width) for w in words])
+        found = [_word_info_of(w, setting, min_width) for w in words]
+        info = para._brief_info = (min_width, [f[0] for f in found], [f[1] for f in found])
     start_kern = info[1][0].start_kern if c.protrusion and words and not style.firstLineIndent \
         and not para.bulletText else 0.0
     params = kp.Params(tolerance=c.tolerance, expansion=c.expansion / 100, max_hyphens=c.max_hyphens,
@@ -260,52 +261,58 @@ def _compose(para: ComposedParagraph, widths: list[float], no_flag_at_line):
     if chosen is None:
         items, where = _items(info[1], c, hyphenate=True)
         chosen = kp.breakpoints(items, measure, params, no_flag_at_line=no_flag_at_line, start_kern=start_kern)
-    return _set_lines(para, words, [i.word for i in info[1]], [i.shaped for i in info[1]], items, where,
+    return _set_lines(para, words, info[1], info[2], items, where,
                       chosen, widths, start_kern)
 
 
 class _WordInfo:
-    """What the composer needs of a word, worked out once per paragraph: its shaped form, where
-    it may break (hyphenation points apart), the space after it and the margin kerns."""
+    """What the composer needs of a word, worked out once for all words of the same text and
+    faces: its width as shaped, where it may break (hyphenation points apart), the width of
+    the space after it and its margin kerns."""
 
-    __slots__ = ("word", "shaped", "splits", "hyphens", "space", "end_kern", "start_kern", "newline")
+    __slots__ = ("width", "splits", "hyphens", "space", "end_kern", "start_kern", "newline")
 
-    def __init__(self, word, shaped, splits, hyphens, space, end_kern, start_kern, newline):
-        self.word, self.shaped, self.splits, self.hyphens = word, shaped, splits, hyphens
+    def __init__(self, width, splits, hyphens, space, end_kern, start_kern, newline):
+        self.width, self.splits, self.hyphens = width, splits, hyphens
         self.space, self.end_kern, self.start_kern, self.newline = space, end_kern, start_kern, newline
 
 
-_INFOS: dict = {}  # (setting, measure, the word's faces and text) -> what a word of them needs
+_NEWLINE = _WordInfo(0.0, [], [], 0.0, 0.0, 0.0, True)
+_INFOS: dict = {}  # (setting, measure, the word's faces and text) -> (setting, info)
 _INFOS_MAX = 50_000
 
 
-def _word_info_of(w, setting: Setting, min_width: float) -> _WordInfo:
-    """A word's info: its breaks, widths and kerns depend only on its text, faces and measure, and
-    a brief repeats its words, so they are worked out once per word and kept with the setting."""
-    key = [id(setting), min_width, isinstance(w, _HSFrag)]
-    for f, t in w[1:]:
+def _word_info_of(w, setting: Setting, min_width: float):
+    """(info, shaped word). A word's breaks, widths and kerns depend only on its text, faces and
+    the measure, and a brief repeats its words: they are worked out once per setting."""
+    if w[1][0]._fkind == _FK_BREAK:
+        return _NEWLINE, None
+    if len(w) == 2:
+        f, t = w[1]
         if hasattr(f, "cbDefn"):
             return _word_info(w, setting, min_width)
-        key += (f.fontName, f.fontSize, f.rise, f._fkind, t)
-    key = tuple(key)
+        key = (id(setting), min_width, isinstance(w, _HSFrag), f.fontName, f.fontSize, f.rise, t)
+    else:
+        key = [id(setting), min_width, isinstance(w, _HSFrag)]
+        for f, t in w[1:]:
+            if hasattr(f, "cbDefn"):
+                return _word_info(w, setting, min_width)
+            key += (f.fontName, f.fontSize, f.rise, t)
+        key = tuple(key)
     hit = _INFOS.get(key)
-    if hit is None:
-        if len(_INFOS) >= _INFOS_MAX:
-            _INFOS.clear()
-        info = _word_info(w, setting, min_width)
-        _INFOS[key] = (setting, info)
-        return info
-    info = hit[1]
-    if info.newline:
-        return _WordInfo(w, None, [], [], 0.0, 0.0, 0.0, True)
-    return _WordInfo(w, rlp.shapeFragWord(w), info.splits, info.hyphens, info.space, info.end_kern,
-                     info.start_kern, False)
+    if hit is not None:
+        return hit[1], rlp.shapeFragWord(w)
+    if len(_INFOS) >= _INFOS_MAX:
+        _INFOS.clear()
+    info, shaped = _word_info(w, setting, min_width)
+    _INFOS[key] = (setting, info)  # the setting kept alive, so that its id is not reused
+    return info, shaped
 
 
 def _word_info(w, setting: Setting, min_width: float) -> _WordInfo:
     c = setting.composition
     if w[1][0]._fkind == _FK_BREAK:
-        return _WordInfo(w, None, [], [], 0.0, 0.0, 0.0, True)
+        return _NEWLINE, None
     shaped = rlp.shapeFragWord(w)
     rep = rlp._fragWordSplitRep(w)  # None for a word with a raised part (a footnote mark)
     text = rep[0] if rep else ""
@@ -332,7 +339,7 @@ def _word_info(w, setting: Setting, min_width: float) -> _WordInfo:
     if c.protrusion and text:
         start_kern = _protrusion(text[0], fonts[0], 0)
         end_kern = _protrusion(text[-1], fonts[-1], 1)
-    return _WordInfo(w, shaped, splits, hyphens, space, end_kern, start_kern, False)
+    return _WordInfo(shaped[0], splits, hyphens, space, end_kern, start_kern, False), shaped
 
 
 _WIDTHS: dict = {}  # (character, font, size) -> width
@@ -373,7 +380,7 @@ def _items(infos: list[_WordInfo], c: Composition, hyphenate: bool):
             items.append(kp.penalty(hw, cost, hyphen, kern))
             where.append(("split", k, pos, hyphen))
             last = head_w
-        items.append(kp.box(wi.shaped[0] - last))
+        items.append(kp.box(wi.width - last))
         where.append(None)
         if wi.space and k < n - 1:
             items.append(kp.glue(wi.space, wi.space * c.space_stretch, wi.space * c.space_shrink,
@@ -438,7 +445,7 @@ def _split_word(w, pos: int, hyphen: bool, space: bool):
     return head_cls(head_w), tail_cls(tail_w)
 
 
-def _set_lines(para, words, plains, shaped_words, items, where, chosen, widths, start_kern):
+def _set_lines(para, words, infos, shaped_words, items, where, chosen, widths, start_kern):
     """FragLines as ReportLab's breakLines makes them, from the chosen breaks; ``para.frags`` becomes
     the unshaped pieces (what ``split`` hands to the part that goes on)."""
     c = para.setting.composition
@@ -456,14 +463,14 @@ def _set_lines(para, words, plains, shaped_words, items, where, chosen, widths, 
         kind = brk[0]
         last_word = brk[1] if kind in ("space", "split") else (brk[1] - 1 if kind == "end" else brk[1] - 1)
         while k <= last_word:
-            w = plains[k]
+            w = words[k]
             if kind == "split" and k == last_word:
                 _, _, pos, hyphen = brk
                 head, tail = _split_word(w, pos, hyphen, isinstance(w, _HSFrag))
-                pieces.append(_Piece(rlp.shapeFragWord(head), head, False, hyphen=hyphen, break_after=not hyphen))
-                carry = _Piece(rlp.shapeFragWord(tail), tail, isinstance(w, _HSFrag))
+                pieces.append(_Piece(rlp.shapeFragWord(head), head, 0.0, hyphen=hyphen, break_after=not hyphen))
+                carry = _Piece(rlp.shapeFragWord(tail), tail, infos[k].space)
             elif shaped_words[k] is not None:
-                pieces.append(_Piece(shaped_words[k], w, isinstance(w, _HSFrag)))
+                pieces.append(_Piece(shaped_words[k], w, infos[k].space))
             k += 1
         if kind == "newline":
             k = brk[1] + 1
@@ -494,15 +501,11 @@ def _justify(line, pieces, items, ln, c: Composition, e: float, width: float, le
     """Set the line's glyph scale, word spacing and margin shift for a justified line."""
     right = items[ln.end][kp.END_KERN]
     target = width + left + right
-    spaces = [p for p in pieces[:-1] if p.space]
     glyphs = sum(p.width for p in pieces)
-    space_w = []
-    for p in spaces:
-        f = _last_text_frag(p.shaped)
-        space_w.append(_char_width(" ", f.fontName, f.fontSize) if f is not None else 0.0)
-    natural = glyphs + sum(space_w)
+    spaces = sum(p.space for p in pieces[:-1])
+    natural = glyphs + spaces
     delta = target - natural
-    room = sum(space_w) * (c.space_stretch if delta > 0 else c.space_shrink)
+    room = spaces * (c.space_stretch if delta > 0 else c.space_shrink)
     capacity = e * glyphs
     r = delta / (room + capacity) if room + capacity > 0 else 0.0
     part = max(-1.0, min(1.0, r)) * capacity
@@ -511,7 +514,7 @@ def _justify(line, pieces, items, ln, c: Composition, e: float, width: float, le
     line._brief_shift = -left
     # ReportLab sets Tw = extraSpace / spaces, and the viewer scales Tw by Tz
     line.extraSpace = (target - scale * natural) / scale
-    shrink_limit = sum(space_w) * c.space_shrink + capacity
+    shrink_limit = spaces * c.space_shrink + capacity
     line._brief_overfull = max(0.0, -delta - shrink_limit) if delta < 0 else 0.0
 
 
@@ -520,7 +523,7 @@ def _frag_line(pieces: list[_Piece], max_width: float, sFW: int) -> FragLine:
     of words of one style into one frag, same word count)."""
     runs = []  # [frag, texts, plains (None: unknown)]: one frag of the line each
     n = 0
-    space = False
+    space = 0.0
     width = 0.0
     faces = set()
     for p in pieces:
@@ -529,10 +532,7 @@ def _frag_line(pieces: list[_Piece], max_width: float, sFW: int) -> FragLine:
         f, ntext = w[1]
         if ntext:
             n += 1
-        if space:
-            g = runs[-1][0]
-            width += _char_width(" ", g.fontName, g.fontSize) if not hasattr(g, "cbDefn") else 0.0
-        width += w[0]
+        width += space + w[0]
         for frag, _ in w[1:]:
             faces.add((frag.fontName, frag.fontSize))
         if not runs or (runs[-1][0] is not f and not sameFrag(runs[-1][0], f)):
