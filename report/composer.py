@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from itertools import accumulate
 from types import MethodType
 
 from reportlab.lib.enums import TA_JUSTIFY
@@ -59,7 +60,6 @@ PROTRUSION = {
     "'": (300, 500), '"': (500, 300), "\u2026": (0, 200), "\u00b7": (0, 0),
 }
 BREAK_AFTER = "-\u2010\u2013\u2014/"  # a word may break after these, nothing added
-LONG_WORD_PENALTY = 1000  # a word wider than the column breaks anywhere, hyphenated
 MIN_WORD = 5  # shorter words are not hyphenated
 _LETTERS = re.compile(r"^[^\W\d_]+$")
 _EDGE = re.compile(r"^(\W*)(.*?)(\W*)$", re.S)
@@ -142,7 +142,13 @@ class ComposedParagraph(Paragraph):
             return bl
         widths = list(width) if isinstance(width, (list, tuple)) else [width]
         _handleBulletWidth(self.bulletText, style, widths)
-        return _compose(self, widths, no_flag_at_line)
+        composed = _compose(self, widths, no_flag_at_line)
+        if composed is None:  # a word wider than the column: ReportLab breaks it by force
+            bl = super().breakLines(width)
+            if bl.kind == 1:
+                _mark_reportlab_lines(self, bl)
+            return bl
+        return composed
 
     def split(self, availWidth, availHeight):
         parts = super().split(availWidth, availHeight)
@@ -152,9 +158,16 @@ class ComposedParagraph(Paragraph):
             key = (tuple(self._wrapWidths), s - 1)
             done = self.__dict__.setdefault("_brief_unflagged", {})
             if key not in done:
-                done[key] = self._compose(self._wrapWidths, s - 1), self.frags
-            self.blPara, self.frags = done[key]
-            parts = super().split(availWidth, availHeight)
+                flagged = self.blPara, self.frags
+                unflagged = self._compose(self._wrapWidths, s - 1), self.frags
+                # unless that takes a line past the tolerance (as TeX's \brokenpenalty, a cost,
+                # not a ban): a very loose line is worse than a hyphen at the foot of a column
+                limit = (self.setting.composition.tolerance / 100) ** (1 / 3)
+                worse = _loosest(unflagged[0]) > limit >= _loosest(flagged[0])
+                done[key] = flagged if worse else unflagged
+            if done[key][0] is not self.blPara:
+                self.blPara, self.frags = done[key]
+                parts = super().split(availWidth, availHeight)
         for part in parts:
             if part is not self:
                 part.setting = self.setting
@@ -226,6 +239,11 @@ _PARTS: dict = {}  # (piece ids, widths, …) -> (pieces, lines, own pieces, wor
 _PARTS_MAX = 4096
 
 
+def _loosest(bl) -> float:
+    """The largest adjustment ratio of a composed paragraph's justified lines."""
+    return max((getattr(ln, "_brief_ratio", 0.0) for ln in bl.lines), default=0.0)
+
+
 def _processed(frags) -> bool:
     return isinstance(frags[0], list) and bool(frags[0]) and isinstance(frags[0][0], (int, float))
 
@@ -244,10 +262,12 @@ def _compose(para: ComposedParagraph, widths: list[float], no_flag_at_line):
         para._brief_info = None
     para._brief_words = words
     min_width = min(widths)
+    if any(w[0] > min_width for w in words):
+        return None
     info = para._brief_info
-    if info is None or info[0] != min_width:
-        found = [_word_info_of(w, setting, min_width) for w in words]
-        info = para._brief_info = (min_width, [f[0] for f in found], [f[1] for f in found])
+    if info is None:
+        found = [_word_info_of(w, setting) for w in words]
+        info = para._brief_info = (None, [f[0] for f in found], [f[1] for f in found])
     start_kern = info[1][0].start_kern if c.protrusion and words and not style.firstLineIndent \
         and not para.bulletText else 0.0
     params = kp.Params(tolerance=c.tolerance, expansion=c.expansion / 100, max_hyphens=c.max_hyphens,
@@ -278,25 +298,25 @@ class _WordInfo:
 
 
 _NEWLINE = _WordInfo(0.0, [], [], 0.0, 0.0, 0.0, True)
-_INFOS: dict = {}  # (setting, measure, the word's faces and text) -> (setting, info)
+_INFOS: dict = {}  # (setting, the word's faces and text) -> (setting, info)
 _INFOS_MAX = 50_000
 
 
-def _word_info_of(w, setting: Setting, min_width: float):
+def _word_info_of(w, setting: Setting):
     """(info, shaped word). A word's breaks, widths and kerns depend only on its text, faces and
-    the measure, and a brief repeats its words: they are worked out once per setting."""
+    the setting, and a brief repeats its words: they are worked out once per setting."""
     if w[1][0]._fkind == _FK_BREAK:
         return _NEWLINE, None
     if len(w) == 2:
         f, t = w[1]
         if hasattr(f, "cbDefn"):
-            return _word_info(w, setting, min_width)
-        key = (id(setting), min_width, isinstance(w, _HSFrag), f.fontName, f.fontSize, f.rise, t)
+            return _word_info(w, setting)
+        key = (id(setting), isinstance(w, _HSFrag), f.fontName, f.fontSize, f.rise, t)
     else:
-        key = [id(setting), min_width, isinstance(w, _HSFrag)]
+        key = [id(setting), isinstance(w, _HSFrag)]
         for f, t in w[1:]:
             if hasattr(f, "cbDefn"):
-                return _word_info(w, setting, min_width)
+                return _word_info(w, setting)
             key += (f.fontName, f.fontSize, f.rise, t)
         key = tuple(key)
     hit = _INFOS.get(key)
@@ -304,12 +324,12 @@ def _word_info_of(w, setting: Setting, min_width: float):
         return hit[1], rlp.shapeFragWord(w)
     if len(_INFOS) >= _INFOS_MAX:
         _INFOS.clear()
-    info, shaped = _word_info(w, setting, min_width)
+    info, shaped = _word_info(w, setting)
     _INFOS[key] = (setting, info)  # the setting kept alive, so that its id is not reused
     return info, shaped
 
 
-def _word_info(w, setting: Setting, min_width: float) -> _WordInfo:
+def _word_info(w, setting: Setting) -> _WordInfo:
     c = setting.composition
     if w[1][0]._fkind == _FK_BREAK:
         return _NEWLINE, None
@@ -319,17 +339,17 @@ def _word_info(w, setting: Setting, min_width: float) -> _WordInfo:
     fonts = [(f.fontName, f.fontSize) for f, t in w[1:] if not hasattr(f, "cbDefn") and t for _ in t] \
         if text else []
     splits, hyphens = [], []
-    points = _split_points(text, shaped[0], fonts, setting, min_width) if text else []
+    points = _split_points(text, setting) if text else []
     if points:
-        natural = [_char_width(ch, *fonts[i]) for i, ch in enumerate(text)]
-        scale = shaped[0] / (sum(natural) or 1.0)
+        before = [0.0, *accumulate(_char_width(ch, *fonts[i]) for i, ch in enumerate(text))]
+        scale = shaped[0] / (before[-1] or 1.0)
         for pos, hyphen, cost in points:
-            head_w = sum(natural[:pos]) * scale
+            head_w = before[pos] * scale
             hw = _char_width("-", *fonts[pos - 1]) if hyphen else 0.0
             kern = 0.0
             if c.protrusion:
                 kern = _protrusion("-" if hyphen else text[pos - 1], fonts[pos - 1], 1)
-            (hyphens if hyphen and cost != LONG_WORD_PENALTY else splits).append(
+            (hyphens if hyphen else splits).append(
                 (pos, head_w, hw, cost, hyphen, kern))
     space = 0.0
     if isinstance(w, _HSFrag):
@@ -391,11 +411,9 @@ def _items(infos: list[_WordInfo], c: Composition, hyphenate: bool):
     return items, where
 
 
-def _split_points(text: str, width: float, fonts: list, setting: Setting, min_width: float):
+def _split_points(text: str, setting: Setting):
     """(character position, hyphen added?, penalty) where a word of ``text`` may break, in order."""
     c = setting.composition
-    if width > min_width:  # wider than the column: anywhere, hyphenated
-        return [(i, True, LONG_WORD_PENALTY) for i in range(2, len(text) - 1)]
     explicit = [i + 1 for i, ch in enumerate(text) if ch in BREAK_AFTER
                 and 2 <= i + 1 <= len(text) - 2 and text[i + 1].isalnum()]
     if explicit:
@@ -452,23 +470,22 @@ def _set_lines(para, words, infos, shaped_words, items, where, chosen, widths, s
     e = c.expansion / 100
     lines = []
     frags = []
-    carry = None  # the tail of a word split at the previous break: (plain, shaped)
+    carry = None  # the tail of a word split at the previous break (unshaped)
     k = 0  # next word
     for n, ln in enumerate(chosen):
         brk = where[ln.end]
-        pieces: list[_Piece] = []
-        if carry is not None:
-            pieces.append(carry)
-            carry = None
         kind = brk[0]
-        last_word = brk[1] if kind in ("space", "split") else (brk[1] - 1 if kind == "end" else brk[1] - 1)
+        pieces: list[_Piece] = []
+        if carry is not None:  # the tail of the word split at the line before
+            pieces.append(_Piece(rlp.shapeFragWord(carry), carry, infos[k - 1].space))
+            carry = None
+        last_word = brk[1] if kind in ("space", "split") else brk[1] - 1
         while k <= last_word:
             w = words[k]
             if kind == "split" and k == last_word:
                 _, _, pos, hyphen = brk
-                head, tail = _split_word(w, pos, hyphen, isinstance(w, _HSFrag))
+                head, carry = _split_word(w, pos, hyphen, isinstance(w, _HSFrag))
                 pieces.append(_Piece(rlp.shapeFragWord(head), head, 0.0, hyphen=hyphen, break_after=not hyphen))
-                carry = _Piece(rlp.shapeFragWord(tail), tail, infos[k].space)
             elif shaped_words[k] is not None:
                 pieces.append(_Piece(shaped_words[k], w, infos[k].space))
             k += 1
@@ -489,6 +506,7 @@ def _set_lines(para, words, infos, shaped_words, items, where, chosen, widths, s
                 " " if kind in ("space", "newline") else ""
             _mark_line_end(line, pieces[-1], sep)
         line._brief_flagged = kind == "split" and brk[3]
+        line._brief_ratio = ln.ratio if not final else 0.0
         if not final and kind != "newline":
             _justify(line, pieces, items, ln, c, e, width, start_kern if n == 0 else
                      items[chosen[n - 1].end][kp.START_KERN] if n else 0.0)
@@ -612,7 +630,7 @@ def _mark_line_end(line, piece: _Piece, sep: str) -> None:
         if piece.hyphen and plain.endswith("-"):
             plain = plain[:-1]
         if sep or piece.hyphen:
-            line._brief_actual = (i, plain + sep)
+            line._brief_actual = (i, _last_word(plain) + sep)
         return
 
 
@@ -640,8 +658,13 @@ def _mark_reportlab_lines(para, bl) -> None:
             if hyphen and text.endswith("-"):
                 text = text[:-1]
             if sep:
-                line._brief_actual = (i, text.rstrip(" ") + sep)
+                line._brief_actual = (i, _last_word(text.rstrip(" ")) + sep)
             break
+
+
+def _last_word(text: str) -> str:
+    """What follows the last space of a frag's text (the part its ActualText span covers)."""
+    return text[text.rfind(" ") + 1:]
 
 
 def _reportlab_break(frags, nxt) -> tuple[str, bool]:
@@ -710,14 +733,21 @@ def _planned_text_out(self, text, TStar=0):
     """``TextObject._textOut`` with the paragraph's plan: the same operators, with the line's
     ``Tz`` and the line end's ``/Span <</ActualText …>> BDC … EMC`` around them, in one code
     entry (so marks that the tagging inserts between entries keep nesting)."""
-    code = self._formatText(text) if text else ""
     plan, i = self._brief_plan, self._brief_next
     if i < len(plan) and (plan[i][0] is text or plan[i][0] == text):
         _, pre, actual, post = plan[i]
         self._brief_next = i + 1
-        if actual is not None and code:
-            code = f"/Span <</ActualText {_pdf_text(actual)}>> BDC {code} EMC"
+        if actual is not None and text:
+            # the span holds the frag's last word only: a reader that shows ActualText keeps
+            # the other words' glyph positions
+            cut = text.rstrip(" ").rfind(" ") + 1
+            head = self._formatText(text[:cut]) + " " if cut else ""
+            code = f"{head}/Span <</ActualText {_pdf_text(actual)}>> BDC {self._formatText(text[cut:])} EMC"
+        else:
+            code = self._formatText(text) if text else ""
         code = f"{pre}{code}{post}"
+    else:
+        code = self._formatText(text) if text else ""
     self._code.append(f"{code}{' T*' if TStar else ''}")
 
 
