@@ -352,8 +352,8 @@ def _word_info(w, setting: Setting) -> _WordInfo:
             (hyphens if hyphen else splits).append(
                 (pos, head_w, hw, cost, hyphen, kern))
     space = 0.0
-    if isinstance(w, _HSFrag):
-        f = _last_text_frag(w)
+    if isinstance(w, _HSFrag):  # the space in the font of the word's last part, as ReportLab has it
+        f = next((f for f, _ in reversed(w[1:]) if not hasattr(f, "cbDefn")), None)
         space = _char_width(" ", f.fontName, f.fontSize) if f is not None else 0.0
     end_kern = start_kern = 0.0
     if c.protrusion and text:
@@ -414,8 +414,8 @@ def _items(infos: list[_WordInfo], c: Composition, hyphenate: bool):
 def _split_points(text: str, setting: Setting):
     """(character position, hyphen added?, penalty) where a word of ``text`` may break, in order."""
     c = setting.composition
-    explicit = [i + 1 for i, ch in enumerate(text) if ch in BREAK_AFTER
-                and 2 <= i + 1 <= len(text) - 2 and text[i + 1].isalnum()]
+    explicit = [i + 1 for i, ch in enumerate(text) if ch in BREAK_AFTER and 2 <= i + 1 <= len(text) - 2
+                and text[i - 1].isalnum() and text[i + 1].isalnum()]
     if explicit:
         return [(i, False, c.hyphen_penalty) for i in explicit]
     hy = setting.hyphenator
@@ -425,13 +425,6 @@ def _split_points(text: str, setting: Setting):
     if len(core) < MIN_WORD or not _LETTERS.match(core) or (core[0].isupper() and not c.hyphenate_capitals):
         return []
     return [(len(lead) + p, True, c.hyphen_penalty) for p in hy.positions(core)]
-
-
-def _last_text_frag(w):
-    for f, s in reversed(w[1:]):
-        if not hasattr(f, "cbDefn") and s:
-            return f
-    return None
 
 
 def _split_word(w, pos: int, hyphen: bool, space: bool):
