@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import statistics
 import sys
 from collections import defaultdict
 from pathlib import Path
 
 import pikepdf
+
+from report.preflight.blame import _to_unicode as to_unicode  # code -> text of a ToUnicode CMap
 
 HYPHENS = ("-", "\u00ad", "\u2010")
 
@@ -57,29 +58,12 @@ class _Font:
             first = int(font.get("/FirstChar", 0))
             for k, v in enumerate(font.get("/Widths", [])):
                 self.widths[first + k] = float(v) / 1000
-        self.text = _to_unicode(font.get("/ToUnicode"))
+        self.text = to_unicode(font)
 
     def codes(self, data: bytes):
         if self.two_byte:
             return [int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data) - 1, 2)]
         return list(data)
-
-
-def _to_unicode(stream) -> dict[int, str]:
-    out: dict[int, str] = {}
-    if stream is None:
-        return out
-    text = stream.read_bytes().decode("latin-1")
-    hexs = lambda h: bytes.fromhex(h).decode("utf-16-be", "replace")  # noqa: E731
-    for block in re.findall(r"beginbfchar(.*?)endbfchar", text, re.S):
-        for src, dst in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>", block):
-            out[int(src, 16)] = hexs(dst)
-    for block in re.findall(r"beginbfrange(.*?)endbfrange", text, re.S):
-        for lo, hi, dst in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
-            base = int(dst, 16)
-            for k, code in enumerate(range(int(lo, 16), int(hi, 16) + 1)):
-                out[code] = chr(base + k)
-    return out
 
 
 def _mul(a, b):
