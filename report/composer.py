@@ -490,7 +490,7 @@ def _set_lines(para, words, infos, shaped_words, items, where, chosen, widths, s
         frags.extend(p.plain for p in pieces)
         line = _frag_line(pieces, width, sFW)
         if kind == "newline":
-            line.lineBreak = True
+            line.lineBreak = ln.ratio >= 0  # set as it is, unless it has to shrink
         # what the line end reads, and how it is set
         if final and pieces and para.trailing:
             _mark_line_end(line, pieces[-1], para.trailing)
@@ -500,9 +500,11 @@ def _set_lines(para, words, infos, shaped_words, items, where, chosen, widths, s
             _mark_line_end(line, pieces[-1], sep)
         line._brief_flagged = kind == "split" and brk[3]
         line._brief_ratio = ln.ratio if not final else 0.0
-        if not final and kind != "newline":
+        if (not final and kind != "newline") or ln.ratio < 0:  # a last line may have to shrink too
             _justify(line, pieces, items, ln, c, e, width, start_kern if n == 0 else
                      items[chosen[n - 1].end][kp.START_KERN] if n else 0.0)
+        else:
+            line._brief_overfull = 0.0
         lines.append(line)
     para.frags = para._brief_pieces = frags
     return ParaLines(kind=1, lines=lines)
