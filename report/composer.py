@@ -13,7 +13,9 @@ lines come from total-fit breaking (:mod:`report.linebreak`) instead of first-fi
 - character protrusion, as microtype's: a hyphen, full stop, comma, quote… at either end of a
   line hangs into the margin by its optical amount (``PROTRUSION``, thousandths of the glyph's
   width, microtype's defaults), so the column's edges look straight;
-- a line that ends the part of a paragraph set in one column or page never ends in a hyphen.
+- a line that ends the part of a paragraph set in one column or page does not end in a hyphen,
+  unless the paragraph could then only be set with a line past the tolerance;
+- a paragraph with a word wider than the column is left to ReportLab, which splits the word.
 
 For every paragraph, justified or not, the words at each line end carry what a reader of the
 tagged text needs (ISO 32000-1 14.8.2.5 and 14.9.4): the last glyphs of a line are wrapped in a
@@ -165,15 +167,16 @@ class ComposedParagraph(Paragraph):
                 limit = (self.setting.composition.tolerance / 100) ** (1 / 3)
                 worse = _loosest(unflagged[0]) > limit >= _loosest(flagged[0])
                 done[key] = flagged if worse else unflagged
-            if done[key][0] is not self.blPara:
-                self.blPara, self.frags = done[key]
+            changed = done[key][0] is not self.blPara
+            self.blPara, self.frags = done[key]  # composing again changed the pieces: the chosen ones
+            self._brief_pieces = self.frags
+            if changed:
                 parts = super().split(availWidth, availHeight)
         for part in parts:
             if part is not self:
                 part.setting = self.setting
         if len(parts) == 2:
             parts[1].trailing = self.trailing
-        if len(parts) == 2:
             parts[0]._brief_fixed = (availWidth, parts[0].blPara)  # the lines stay as composed here
         return parts
 
