@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from report.archive import VARIANTS  # noqa: E402
+from report.editions import EDITIONS  # noqa: E402
 from report.archive.core import Archive  # noqa: E402
 from report.archive.edition import BriefMeta, FileRecord, Incoming  # noqa: E402
 
@@ -35,7 +35,7 @@ def synthetic(i: int, rng: random.Random) -> Incoming:
                      ("A. Author", "B. Author"), "2024-05")
     inc = Incoming(meta)
     shash = hashlib.sha256(brief.encode()).hexdigest()
-    for v in VARIANTS:
+    for v in EDITIONS:
         data = b"%PDF-1.7\n" + rng.randbytes(rng.randint(4096, 16384))
         rec = FileRecord(v, hashlib.sha256(data).hexdigest(), len(data), 4, "none", shash, "brief 0.1.0",
                          "2024-05-01T00:00:00+00:00")

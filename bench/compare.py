@@ -1,6 +1,7 @@
 """The [speed] benchmark: `brief` against WeasyPrint and Typst on the sample brief.
 
     .venv/bin/python bench/compare.py [--runs 5] [--skip-others] [--keep]
+    .venv/bin/python bench/compare.py --against-typst [--runs 11]
 
 Every number is a whole process: wall time (time.perf_counter around the child) and the
 peak resident set of the child (os.wait4's ru_maxrss, which on Linux is the largest single
@@ -20,6 +21,10 @@ made or a tool fails, the reason is printed and its rows say n/a; the script sti
 The brief is copied into a temporary folder (so the edits never touch briefs/); the HTML,
 CSS and Typst sources are generated there and a copy is left in bench/compare/generated/
 for inspection. Results: a table on stdout and bench/results/<date>-<host-hash>.json + .md.
+
+--against-typst runs only warm-all and typst, one after the other in each round (an untimed
+warm-up each first), so that on a shared machine both meet the same load, and prints the
+ratio of their medians (target ≤ 8); results in bench/results/<date>-<host-hash>-typst.json.
 """
 
 from __future__ import annotations
@@ -68,6 +73,7 @@ TARGETS = {
     "rss_mb": 500,
     "print_bytes": 1_500_000,
     "screen_bytes": 600_000,
+    "warm-all/typst": 8.0,
 }
 
 
@@ -78,6 +84,7 @@ class Sample:
     wall: float
     rss_kib: int
     rc: int
+    cpu: float = 0.0  # user + system seconds of the child and the descendants it reaped
 
 
 @dataclass
@@ -107,7 +114,8 @@ class Case:
         return {"case": self.name, "what": self.what, "note": self.note, "error": self.error,
                 "median_s": self.median, "min_s": self.stat(min), "max_s": self.stat(max),
                 "peak_rss_mb": self.rss_mb,
-                "runs": [{"wall_s": round(s.wall, 4), "maxrss_kib": s.rss_kib, "rc": s.rc} for s in self.samples]}
+                "runs": [{"wall_s": round(s.wall, 4), "cpu_s": round(s.cpu, 4), "maxrss_kib": s.rss_kib, "rc": s.rc}
+                         for s in self.samples]}
 
 
 
@@ -138,7 +146,7 @@ def run_child(cmd: list[str], env: dict | None = None, cwd: Path | None = None) 
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return (Sample(wall, usage.ru_maxrss, proc.returncode),
+        return (Sample(wall, usage.ru_maxrss, proc.returncode, usage.ru_utime + usage.ru_stime),
                 out.read().decode(errors="replace"), err.read().decode(errors="replace"))
 
 
@@ -285,15 +293,11 @@ def bench_others(work: Path, cache: Path, runs: int, skip: bool) -> tuple[list[C
          "{p: m.version(p) for p in ('weasyprint', 'typst', 'pydyf', 'tinycss2', 'pyphen')}))"],
         capture_output=True, text=True).stdout or "{}")
 
-    src = work / "others"
-    res = subprocess.run([str(PROJECT_PY), str(Path(__file__).resolve()), "--export", str(work / SAMPLE.name),
-                          str(cache), str(src)], capture_output=True, text=True)
-    if res.returncode != 0:
-        why = f"export to HTML/Typst failed: {last_line(res.stderr)}"
+    src, why = export_others(work, cache)
+    if src is None:
         say(f"others: n/a: {why}")
         weasy.error = typ.error = why
         return [weasy, typ], versions, sizes
-    fonts = json.loads((src / "fonts.json").read_text())
     keep = HELPERS / "generated"  # the generated sources, for inspection (SVGs and PDFs stay in the temp dir)
     shutil.rmtree(keep, ignore_errors=True)
     keep.mkdir(parents=True)
@@ -303,8 +307,7 @@ def bench_others(work: Path, cache: Path, runs: int, skip: bool) -> tuple[list[C
     jobs = (
         (weasy, src / "brief.html", src / "weasyprint.pdf",
          "import weasyprint; weasyprint.HTML('brief.html').write_pdf('weasyprint.pdf')"),
-        (typ, src / "brief.typ", src / "typst.pdf",
-         f"import typst; typst.compile('brief.typ', output='typst.pdf', font_paths={fonts!r})"),
+        (typ, src / "brief.typ", src / "typst.pdf", typst_code(src)),
     )
     for case, source, pdf, code in jobs:
         say(f"{case.name}: 1 untimed warm-up + {runs} runs")
@@ -325,6 +328,52 @@ def bench_others(work: Path, cache: Path, runs: int, skip: bool) -> tuple[list[C
         if pdf.is_file():
             sizes[case.name] = pdf.stat().st_size
     return [weasy, typ], versions, sizes
+
+
+def export_others(work: Path, cache: Path) -> tuple[Path | None, str]:
+    """The copied brief in ``work`` as HTML + CSS and Typst with SVG figures, in ``work/others``
+    (made by this script's ``--export`` in the project venv); (folder, "") or (None, why not)."""
+    src = work / "others"
+    res = subprocess.run([str(PROJECT_PY), str(Path(__file__).resolve()), "--export", str(work / SAMPLE.name),
+                          str(cache), str(src)], capture_output=True, text=True)
+    if res.returncode != 0:
+        return None, f"export to HTML/Typst failed: {last_line(res.stderr)}"
+    return src, ""
+
+
+def typst_code(src: Path) -> str:
+    fonts = json.loads((src / "fonts.json").read_text())
+    return f"import typst; typst.compile('brief.typ', output='typst.pdf', font_paths={fonts!r})"
+
+
+def bench_against_typst(work: Path, runs: int) -> list[Case]:
+    """warm-all and typst in turn, run by run, so that both meet the same load on a shared
+    machine; each of ours re-typesets an edited paragraph with the figures cached."""
+    brief = work / SAMPLE.name
+    shutil.copytree(SAMPLE, brief)
+    env = dict(os.environ, BRIEF_CACHE=str(work / "cache"))
+    build = [str(BRIEF_BIN), "build", str(brief), "--out", str(work / "out"), "--variant", "all"]
+    ours = Case("warm-all", "brief build --variant all, figures cached, one paragraph edited per run")
+    typ = Case("typst", "Typst (typst-py): same text, figures as SVG, one PDF")
+    sample, _, err = run_child(build, env=env)  # renders the figures; also the untimed warm-up
+    py, why = side_venv()
+    src, why = export_others(work, work / "cache") if sample.rc == 0 and py else (None, why or last_line(err))
+    if src is None:
+        raise SystemExit(f"cannot compare with Typst: {why}")
+    code = [str(py), "-c", typst_code(src)]
+    run_child(code, cwd=src)  # warm-up
+    for i in range(runs):
+        for case, source, cmd, cwd, options in ((ours, brief / "brief.md", build, None, {"env": env}),
+                                                 (typ, src / "brief.typ", code, src, {})):
+            edit_paragraph(source, i)
+            sample, _, err = run_child(cmd, cwd=cwd, **options)
+            if sample.rc != 0:
+                raise SystemExit(f"{case.name}: exit {sample.rc}: {last_line(err)}")
+            if ": rendered" in err:
+                raise SystemExit(f"{case.name}: a figure was rendered again (drawing code changed mid-run?)")
+            case.samples.append(sample)
+        say(f"  run {i + 1}: warm-all {ours.samples[-1].wall:.3f} s, typst {typ.samples[-1].wall:.3f} s")
+    return [ours, typ]
 
 
 # ---- export (runs in the project venv: reads the brief through report.source)
@@ -628,6 +677,32 @@ SIZE_HEADER = ["edition", "bytes", "target", "PASS/FAIL"]
 VERDICT_HEADER = ["target", "value", "PASS/FAIL"]
 
 
+def against_typst(runs: int) -> int:
+    started = dt.datetime.now().astimezone()
+    load = [os.getloadavg()[0]]
+    work = Path(tempfile.mkdtemp(prefix="brief-bench-"))
+    try:
+        cases = bench_against_typst(work, runs)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    load.append(os.getloadavg()[0])
+    ratio = cases[0].median / cases[1].median
+    cpu = [statistics.median(s.cpu for s in c.samples) for c in cases]
+    target = TARGETS["warm-all/typst"]
+    say(table([*HEADER[:5], "median CPU s"], [[c.name, fmt(c.median), fmt(c.stat(min)), fmt(c.stat(max)),
+                                                fmt(c.rss_mb, ".0f"), fmt(t)] for c, t in zip(cases, cpu)]))
+    say(f"warm-all / typst: {ratio:.2f} (target ≤ {target:g}): {verdict(ratio <= target)}; CPU time "
+        f"{cpu[0] / cpu[1]:.2f}; load {load[0]:.2f} → {load[1]:.2f}")
+    info = machine()
+    path = RESULTS / f"{started:%Y-%m-%d}-{info['host']}-typst.json"
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"date": started.isoformat(timespec="seconds"), "runs": runs, "machine": info,
+                                "loadavg": load, "cases": [c.to_json() for c in cases], "ratio": round(ratio, 3),
+                                "target": target}, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    say(f"wrote {path.relative_to(ROOT)}")
+    return 0
+
+
 def main() -> int:
     if len(sys.argv) == 5 and sys.argv[1] == "--export":
         export(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]))
@@ -636,12 +711,16 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5, help="timed runs per case (default 5)")
     ap.add_argument("--skip-others", action="store_true", help="do not run WeasyPrint and Typst")
     ap.add_argument("--keep", action="store_true", help="keep the temporary work folder and print its path")
+    ap.add_argument("--against-typst", action="store_true",
+                    help="only warm-all and Typst, in turn run by run, and their ratio")
     args = ap.parse_args()
     if args.runs < 1:
         ap.error("--runs must be at least 1")
     if not BRIEF_BIN.exists():
         say(f"{BRIEF_BIN.relative_to(ROOT)} is missing: run `make brief` first")
         return 1
+    if args.against_typst:
+        return against_typst(args.runs)
 
     started = dt.datetime.now().astimezone()
     load_before = os.getloadavg()
@@ -703,10 +782,11 @@ def main() -> int:
           "Failing targets: " + (", ".join(fails) if fails else "none"), ""]
     md += [f"- note: {n}" for n in notes]
     md += ["", "## Machine", "", "```json", json.dumps(info, indent=2, ensure_ascii=False), "```", ""]
+    sys.path.insert(0, str(ROOT))
+    from geodata.files import write_whole
+
     for suffix, text in ((".json", json.dumps(result, indent=2, ensure_ascii=False) + "\n"), (".md", "\n".join(md))):
-        tmp = stem.with_suffix(suffix + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, stem.with_suffix(suffix))
+        write_whole(stem.with_suffix(suffix), text.encode("utf-8"))
     say(f"wrote {stem.relative_to(ROOT)}.json and .md")
     return 0
 

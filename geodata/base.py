@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import lzma
-import os
 import sys
 from pathlib import Path
 
@@ -23,12 +22,14 @@ import shapely.errors
 from pyproj import CRS
 
 from . import files
+from .spec import wrap_lon
 
 BASE = Path(__file__).resolve().parent / "base"
 LAYERS = ("land", "countries", "admin1", "military_districts")
 COVERAGES = {"countries", "admin1", "military_districts"}  # polygons sharing borders: simplified as a coverage
 WGS84 = "EPSG:4326"
 M_PER_DEG = 111_319.49  # metres per degree of arc on the equator (WGS 84)
+DENSIFY_DEG = 1.0  # longest straight edge kept in lon/lat: longer ones (a clip box's side) bend when projected
 
 
 class UnknownLayerError(KeyError):
@@ -49,7 +50,7 @@ def _fgb(layer):
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing; regenerate it with `python -m geodata.refresh` (geodata/README.md)")
     packed = path.read_bytes()
-    cache = Path(os.environ.get("BRIEF_CACHE") or BASE.parent.parent / ".cache") / "geodata"
+    cache = files.cache_root() / "geodata"
     cached = cache / f"{layer}-{hashlib.sha256(packed).hexdigest()[:16]}-v2.fgb"  # v2: stamped entries
     found, problem = files.check_entry(cached)
     if found is not None:
@@ -76,7 +77,7 @@ def boxes(extent, margin=0.1):
         raise ValueError(f"bad extent {extent!r}: need -90 <= south < north <= 90")
     if east - west >= 360:
         west, east = -180.0, 180.0
-    west, east = (x if -180 <= x <= 180 else (x + 180) % 360 - 180 for x in (west, east))
+    west, east = (x if -180 <= x <= 180 else wrap_lon(x) for x in (west, east))
     if west == east:
         raise ValueError(f"bad extent {extent!r}: zero width")
     if east < west:
@@ -135,7 +136,10 @@ def load(layer, extent, crs=None, margin=0.1, simplify_mm=None, scale=None):
     frames = []
     for box in boxes(extent, margin):
         df = pyogrio.read_dataframe(data, bbox=box)
-        df["geometry"] = _polygonal(shapely.clip_by_rect(df.geometry.values, *box))
+        # the box's sides are long straight edges in lon/lat: densified, they follow their parallel
+        # and meridian once projected (a polar map would otherwise cut the land along a chord)
+        df["geometry"] = _polygonal(shapely.segmentize(shapely.clip_by_rect(df.geometry.values, *box),
+                                                       DENSIFY_DEG))
         frames.append(df[df.geometry.notna()])
     df = pd.concat(frames, ignore_index=True)
     if df["id"].duplicated().any():  # a feature read on both sides of the antimeridian

@@ -1,4 +1,9 @@
-"""Files: what kind a path is, and entries of the build cache, checked before use.
+"""Files: what kind a path is, files put in place whole, and entries of the build cache,
+checked before use.
+
+Every file the tool replaces is written whole or not at all (:func:`replacing`,
+:func:`write_whole`): into a temporary file beside it, renamed over it in one step; on any
+error the temporary file is removed and the old file stays as it was.
 
 A cache entry ``NAME`` is written with a stamp beside it, ``NAME.sha256`` (``sha256 HEX SIZE``):
 the stamp first, then the entry, renamed into place, so an entry exists only once its
@@ -18,9 +23,12 @@ import hashlib
 import os
 import stat
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 SUFFIX = ".sha256"
+PROJECT = Path(__file__).resolve().parent.parent
 _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
           (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISLNK, "a symbolic link"))
 
@@ -48,6 +56,11 @@ def decode_utf8(data: bytes) -> str:
         raise NotUTF8(data[: exc.start].count(b"\n") + 1, data[exc.start]) from None
 
 
+def cache_root() -> Path:
+    """The build cache folder: ``$BRIEF_CACHE``, else ``.cache/`` in the project."""
+    return Path(os.environ.get("BRIEF_CACHE") or PROJECT / ".cache")
+
+
 def stamp_path(path: Path) -> Path:
     return Path(path).with_name(Path(path).name + SUFFIX)
 
@@ -56,30 +69,91 @@ def _stamp(data: bytes) -> bytes:
     return f"sha256 {hashlib.sha256(data).hexdigest()} {len(data)}\n".encode()
 
 
-def _put(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
+@contextmanager
+def replacing(path: Path, *, suffix: str = ".tmp", tmpdir: Path | None = None, mode: int | None = None,
+              durable: bool = False, before: Callable[[], None] | None = None) -> Iterator[Path]:
+    """A temporary file to write ``path`` into (``.NAME.XXXXXXXX<suffix>``, beside it or in
+    ``tmpdir`` on the same file system); when the block ends it replaces ``path`` in one
+    rename, and on any exception it is removed, ``path`` left as it was. ``mode``: the file's
+    permissions (default: an ordinary new file's, 0o666 less the umask); ``durable``: the file
+    and then its folder are synced to the disk; ``before``: called just before the rename."""
+    with _temporary(path, suffix, tmpdir) as (fd, tmp):
+        os.close(fd)
+        yield tmp
+        _put(tmp, path, mode, durable, before)
+
+
+def write_whole(path: Path, data: bytes, *, tmpdir: Path | None = None, mode: int | None = None,
+                durable: bool = False, before: Callable[[], None] | None = None) -> None:
+    """Put ``data`` in place as the file ``path``, whole or not at all (see :func:`replacing`)."""
+    with _temporary(path, ".tmp", tmpdir) as (fd, tmp):
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-        os.replace(tmp, path)
+        _put(tmp, path, mode, durable, before)
+
+
+@contextmanager
+def _temporary(path: Path, suffix: str, tmpdir: Path | None) -> Iterator[tuple[int, Path]]:
+    """An open temporary file for ``path``, removed if the block ends in an exception."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if tmpdir is not None:
+        Path(tmpdir).mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=tmpdir or path.parent)
+    try:
+        yield fd, Path(name)
     except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        Path(name).unlink(missing_ok=True)
         raise
+
+
+def _put(tmp: Path, path: Path, mode: int | None, durable: bool, before: Callable[[], None] | None) -> None:
+    os.chmod(tmp, 0o666 & ~umask() if mode is None else mode)
+    if durable:
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    if before is not None:
+        before()
+    os.replace(tmp, path)
+    if durable:
+        fsync_dir(Path(path).parent)
+
+
+def fsync_dir(directory: Path) -> None:
+    """Sync a folder's entries (a rename in it) to the disk, where the folder can be opened."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def umask() -> int:
+    """The process's umask (what it takes from a new file's permissions)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_entry(path: Path, data: bytes) -> None:
     """Put ``data`` in place as the entry ``path``, with its stamp."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _put(stamp_path(path), _stamp(data))
-    _put(path, data)
+    write_whole(stamp_path(path), _stamp(data))
+    write_whole(path, data)
 
 
-def commit_entry(tmp: Path, path: Path) -> None:
-    """Put the finished file ``tmp`` (in the same folder) in place as the entry ``path``."""
-    _put(stamp_path(path), _stamp(Path(tmp).read_bytes()))
-    os.replace(tmp, path)
+@contextmanager
+def making_entry(path: Path, suffix: str = ".tmp") -> Iterator[Path]:
+    """A temporary file to write the entry ``path`` into (a renderer that writes files, not
+    bytes); when the block ends it is put in place as the entry, with its stamp."""
+    with replacing(path, suffix=suffix) as tmp:
+        yield tmp
+        write_whole(stamp_path(path), _stamp(tmp.read_bytes()))
 
 
 def check_entry(path: Path) -> tuple[bytes | None, str | None]:

@@ -27,8 +27,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
-from matplotlib.backends.backend_pdf import Op, Verbatim
-from matplotlib.text import Text
 
 from .look import FigureError
 
@@ -63,9 +61,10 @@ class Box:
     y1: float
     what: str = ""
     marker: str = ""  # the id of the place whose dot this is
+    key: tuple = ()  # the key path in the spec of what the box holds
 
     def grow(self, d: float) -> "Box":
-        return Box(self.x0 - d, self.y0 - d, self.x1 + d, self.y1 + d, self.what, self.marker)
+        return Box(self.x0 - d, self.y0 - d, self.x1 + d, self.y1 + d, self.what, self.marker, self.key)
 
     def overlaps(self, other: "Box") -> bool:
         return self.x0 < other.x1 and other.x0 < self.x1 and self.y0 < other.y1 and other.y0 < self.y1
@@ -85,6 +84,7 @@ class LabelRequest:
     alternatives: tuple[str, ...] = ()  # other wordings to try, e.g. a dual name stacked on two lines
     name: str = ""  # what the label names, by id (a place or country id)
     what: str = ""  # what it names in messages, as the spec wrote it (default: ``name``)
+    key: tuple = ()  # the key path in the spec of what it names
     priority: int = 50
     required: bool = False
     home: str | None = None  # "water": belongs in water; "inside": inside ``inside`` (display units)
@@ -281,7 +281,8 @@ def place_labels(ax, renderer, requests: list[LabelRequest], obstacles: list[Box
                 near = [b.what for b in taken if b.what and _dist(b, anchor) < 40 * pt][:4]
                 named = f" ({req.what})" if req.what else ""
                 raise FigureError(f"no room for the required label '{' '.join(req.text.split())}'{named} clear of "
-                                  f"{', '.join(near) or 'the lines and the frame'}; move, shorten or drop a label")
+                                  f"{', '.join(near) or 'the lines and the frame'}; move, shorten or drop a label",
+                                  req.key)
             dropped.append(req)
             continue
         _, wording, x, y, ha, va, box, leader, knock = best
@@ -290,7 +291,7 @@ def place_labels(ax, renderer, requests: list[LabelRequest], obstacles: list[Box
         text.set_ha(ha)
         text.set_va(va)
         text.set_position(inv.transform((x, y)))
-        if isinstance(text, SpacedText):
+        if req.tracking:
             if _spaced(req, wording):
                 # the spacing widens the text to the right of where matplotlib aligns it: set it
                 # from its left edge, where the box begins
@@ -314,38 +315,10 @@ def _spaced(req: LabelRequest, wording: str) -> bool:
     return bool(req.tracking) and "\n" not in wording
 
 
-class SpacedText(Text):
-    """Text set with PDF character spacing (Tc): letter-spaced, yet one text object whose letters
-    a reader's search and copy still find as one word (matplotlib has no letter spacing)."""
-
-    tc = 0.0  # points added after each character
-
-    def draw(self, renderer):
-        pdf = getattr(renderer, "file", None) if self.tc else None
-        if pdf is None:
-            return super().draw(renderer)
-        output = pdf.output
-
-        def spaced(*data):  # the spacing goes inside the text object, after BT and the font
-            output(*data)
-            if data and data[0] is Op.begin_text:
-                output(Verbatim(b"%.3f Tc" % self.tc))
-
-        pdf.output = spaced
-        try:
-            super().draw(renderer)
-        finally:
-            del pdf.output
-        output(Verbatim(b"0 Tc"))
-
-
 def _new_text(ax, req: LabelRequest):
-    """The label's text artist (a letter-spaced one for a role with tracking)."""
-    if not req.tracking:
-        return ax.text(req.xy[0], req.xy[1], req.text, zorder=30, **req.props)
-    t = SpacedText(req.xy[0], req.xy[1], req.text, zorder=30, transform=ax.transData, clip_on=False, **req.props)
-    ax._add_text(t)
-    return t
+    """The label's text artist; one with tracking gets its letter spacing (``tc``, points
+    after each character, drawn by :mod:`geodata.shims.matplotlib`) once it is placed."""
+    return ax.text(req.xy[0], req.xy[1], req.text, zorder=30, **req.props)
 
 
 def _candidates(req: LabelRequest, anchor, size, pt, inner: Box):

@@ -14,11 +14,19 @@ PT_PER_MM = 72 / 25.4
 
 
 class FigureError(ValueError):
-    """A figure cannot be drawn as specified (unknown role, missing glyph, no room for a label)."""
+    """A figure cannot be drawn as specified (unknown role, missing glyph, no room for a label);
+    ``key`` is the key path in the spec of what it concerns (``("label", 2, "place")``)."""
+
+    def __init__(self, message: str, key: tuple = ()):
+        super().__init__(message)
+        self.key = tuple(key)
 
 
 class ProjectionError(FigureError):
-    """The spec's ``projection`` cannot draw the map (its error points at that key)."""
+    """The spec's ``projection`` cannot draw the map."""
+
+    def __init__(self, message: str, key: tuple = ("projection",)):
+        super().__init__(message, key)
 
 
 @dataclass(frozen=True)
@@ -85,22 +93,28 @@ def _cmap(path: Path) -> frozenset[int]:
         return frozenset(font.getBestCmap())
 
 
-def check_glyphs(text: str, look: Look, what: str) -> None:
-    """Every character of a figure text must be drawable by the figure font or the CJK face."""
+def check_glyphs(text: str, look: Look, what: str, key: tuple = ()) -> None:
+    """Every character of a figure text must be drawable by the figure font or the CJK face;
+    ``key``: where the spec gives the text."""
     faces = [look.fonts["regular"]] + ([look.cjk_font] if look.cjk_font else [])
     missing = sorted({c for c in text if not c.isspace()
                       and not any(ord(c) in _cmap(f) for f in faces)})
     if missing:
         chars = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in missing)
         hint = "" if look.cjk_font else " (set figure.cjk_font in the style for kanji)"
-        raise FigureError(f"{what}: no font has a glyph for {chars}{hint}")
+        raise FigureError(f"{what}: no font has a glyph for {chars}{hint}", key)
 
 
 def setup_matplotlib(look: Look) -> None:
-    """Configure matplotlib for print: embedded TrueType text, palette colours, no alpha."""
+    """Configure matplotlib for print: embedded TrueType text, palette colours, no alpha,
+    letter spacing (:mod:`geodata.shims.matplotlib`)."""
     import logging
 
     import matplotlib
+
+    from .shims import matplotlib as shim
+
+    shim.install()
 
     # the house faces are matched by weight; a CJK face without bold is expected
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
@@ -158,3 +172,5 @@ class Report:
     warnings: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)  # what the labels that found no room name
     markers: list[str] = field(default_factory=list)  # places drawn with a dot
+    graticule: list[dict] = field(default_factory=list)  # degree labels set: text, side, family, value, point
+    georef: dict | None = None  # the frame's georeferencing (geodata/georef.py), for a GeoPDF viewport

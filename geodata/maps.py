@@ -24,11 +24,13 @@ from matplotlib.patches import Patch, Rectangle
 from pyproj import CRS, Transformer
 from shapely.geometry import LineString, box as shapely_box
 
-from . import base
+from . import base, symbols
+from .georef import frame_georef
+from .graticule import deg_label, draw_graticule
 from .labels import PRIORITY, Box, Ink, LabelRequest, knockout, place_labels
 from .look import FigureError, Look, ProjectionError, Report, check_glyphs, save_pdf, setup_matplotlib
-from .scalebar import draw_scalebar
-from .spec import WATER, CalloutSpec, LabelSpec, MapSpec, place_name
+from .scalebar import draw_scalebar, subject_of
+from .spec import WATER, CalloutSpec, LabelSpec, MapSpec, area_text, place_name, wrap_lon
 
 MEASURE_DPI = 288
 
@@ -46,7 +48,7 @@ def unwrap(bbox):
 def auto_projection(bbox) -> str:
     """A conformal conic for mid latitudes; a polar stereographic for high-latitude extents."""
     w, s, e, n = unwrap(bbox)
-    lon0 = ((w + e) / 2 + 180) % 360 - 180
+    lon0 = wrap_lon((w + e) / 2)
     if n >= 75 or (s >= 55 and n - s > 15):
         return f"+proj=stere +lat_0=90 +lat_ts=70 +lon_0={lon0:.4f} +datum=WGS84 +units=m +no_defs"
     h = n - s
@@ -67,7 +69,7 @@ def view_for(bbox, crs, aspect: float):
     fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     xs, ys = fwd.transform(*densified_outline(bbox))
     _drawable(xs, ys)
-    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    x0, y0, x1, y1 = _pole_inside(bbox, fwd, (min(xs), min(ys), max(xs), max(ys)))
     w, h = x1 - x0, y1 - y0
     if w / h < aspect:
         grow = (h * aspect - w) / 2
@@ -76,6 +78,50 @@ def view_for(bbox, crs, aspect: float):
         grow = (w / aspect - h) / 2
         y0, y1 = y0 - grow, y1 + grow
     return x0, y0, x1, y1
+
+
+POLE_ROOM = 0.06  # of the view's larger side: room around a pole the bbox reaches, for its dot and name
+
+
+def _pole_inside(bbox, fwd, view):
+    """A bbox that reaches a pole (north = 90 or south = -90) shows the pole inside the frame,
+    not on its edge, so the pole can carry a dot and a name."""
+    x0, y0, x1, y1 = view
+    room = POLE_ROOM * max(x1 - x0, y1 - y0)
+    for lat in (90.0, -90.0):
+        if lat in (bbox[1], bbox[3]):
+            px, py = fwd.transform(0.0, lat)
+            x0, y0, x1, y1 = min(x0, px - room), min(y0, py - room), max(x1, px + room), max(y1, py + room)
+    return x0, y0, x1, y1
+
+
+BBOX_SLACK = 0.05  # a bbox as written may grow by this share of its span to fill the frame, silently
+
+
+def bbox_warning(spec: MapSpec, crs, view, frame_h_mm: float) -> str | None:
+    """A bbox the frame cannot show as written, because its shape is not the frame's: the
+    frame grew it by more than BBOX_SLACK in width or height. Says what the map spans instead
+    (through the frame's centre) and the figure height that would show the bbox as written."""
+    if not spec.bbox_given:
+        return None
+    fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    xs, ys = fwd.transform(*densified_outline(spec.bbox))
+    bw, bh = max(xs) - min(xs), max(ys) - min(ys)
+    wider, taller = (view[2] - view[0]) / bw, (view[3] - view[1]) / bh
+    grow = max(wider, taller) - 1
+    if grow <= BBOX_SLACK:
+        return None
+    frame_w_mm = frame_h_mm * (view[2] - view[0]) / (view[3] - view[1])
+    height = spec.height_mm - frame_h_mm + frame_w_mm * bh / bw
+    x0, y0, x1, y1 = view
+    xc, yc = (x0 + x1) / 2, (y0 + y1) / 2
+    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform([x0, x1, xc, xc], [yc, yc, y0, y1])
+    w, e, s, n = (round(float(v), 1) for v in (lon[0], lon[1], lat[2], lat[3]))
+    written = ", ".join(f"{v:g}" for v in spec.bbox)
+    return (f"bbox [{written}] is not the shape of the frame: through its centre the map spans "
+            f"{deg_label(w, 'lon')}–{deg_label(e, 'lon')} and {deg_label(s, 'lat')}–{deg_label(n, 'lat')}, "
+            f"{grow * 100:.0f} % {'wider' if wider > taller else 'taller'} than the bbox; height = {height:.0f} "
+            f"shows the bbox as written")
 
 
 def _drawable(a, b) -> None:
@@ -115,9 +161,7 @@ def lonlat_extent(view, crs):
     if gaps[i] < 10:  # no real gap: all longitudes
         return (-180.0, south, 180.0, north)
     w, e = float(lons[(i + 1) % len(lons)]), float(lons[i])
-    w = (w + 180) % 360 - 180
-    e = (e + 180) % 360 - 180
-    return (w, south, e, north)
+    return (wrap_lon(w), south, wrap_lon(e), north)
 
 
 # --- drawing ---------------------------------------------------------------------------
@@ -142,7 +186,7 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
     fig = Figure(figsize=(W / 25.4, H / 25.4))
     canvas = FigureCanvasAgg(fig)
     fig.set_dpi(MEASURE_DPI)
-    # graticule labels go on every side where the lines meet the frame
+    # graticule labels go outside the frame, on the sides that carry them (geodata/graticule.py)
     left = bottom = top = right = look.margin_mm if spec.graticule else 0.6
     fw, fh = W - left - right, H - top - bottom
     ax = fig.add_axes((left / W, bottom / H, fw / W, fh / H))
@@ -164,13 +208,14 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
 
     legend_handles = []
     land_union = None
-    warnings = []
+    warnings = [w for w in [bbox_warning(spec, crs, view, fh)] if w]
     ax.apply_aspect()
     m = ax.transData.get_affine().get_matrix()
     fb = ax.get_window_extent(canvas.get_renderer())
     ink = Ink((m[0, 0], m[0, 1], m[1, 0], m[1, 1], m[0, 2], m[1, 2]), MEASURE_DPI / 72, (fb.x0, fb.y0, fb.x1, fb.y1))
     fills: list[tuple[object, str]] = []  # (union of a layer's polygons, fill colour), in drawing order
     exits: list = []  # (point on the frame, direction, layer) where a layer marked `continues` runs off
+    routes: list = []  # the lines of the annotation layers, in the frame: part of the map's subject
     for layer in spec.layers:
         gdf = _layer(layer, spec, extent, crs, look, scale, load)
         if layer.clip_to:
@@ -182,6 +227,8 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
         if layer.continues:
             exits.extend((p, d, layer) for p, d in _exits(gdf, view))
         gdf = _clip_to_view(gdf, view, mm_per_unit)
+        if layer.layer in spec.layer_files:
+            routes.append(gdf.geometry.values)
         if gdf.empty:
             warnings.append(f"layer '{layer.layer}' ({layer.role}) has no data in this map's extent")
         handle = _draw_layer(ax, gdf, layer.role, look, layer.legend)
@@ -194,8 +241,12 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
     ax.set_ylabel("")
     report = Report(width_mm=W, height_mm=H, crs=crs.to_wkt(), view=view,
                     frame=(left, bottom, left + fw, bottom + fh), warnings=warnings)
+    pos = ax.get_position()  # the frame as drawn (after the equal aspect), for its GeoPDF viewport
+    report.georef = frame_georef(spec.id, crs, view, (pos.x0 * W, pos.y0 * H, pos.x1 * W, pos.y1 * H))
     if spec.graticule:
-        _graticule(ax, spec.graticule, extent, crs, look, ink)
+        report.graticule = draw_graticule(ax, spec.graticule, unwrap(extent), crs, look.line_props("graticule"),
+                                          look.text_props("small"),
+                                          lambda lines: _add_line_ink(ink, lines, "the graticule", "graticule", look))
 
     renderer = canvas.get_renderer()
     px_per_mm = MEASURE_DPI / 25.4
@@ -206,17 +257,29 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
     for item in spec.callouts:
         x, y = _project(crs, item.place.lon, item.place.lat)
         if not (view[0] <= x <= view[2] and view[1] <= y <= view[3]):
-            raise FigureError(f"{item.place.shown} lies outside this map's frame; widen the extent or drop it")
+            raise FigureError(f"{item.place.shown} lies outside this map's frame; widen the extent or drop it",
+                              item.key)
     callout_places = {c.place.id for c in spec.callouts}
-    labelled = {lab.place.id for lab in spec.labels if lab.marker}
+    # features finer than the base data get a symbol by kind (geodata/symbols.py)
+    finer = symbols.pair(spec.labels, load("land", extent, crs=crs, simplify_mm=look.simplify_mm, scale=scale), crs)
+    report.warnings.extend(finer.warnings)
+    labelled = {lab.place.id for lab in spec.labels if lab.marker} | set(finer.symbol)
     for c in spec.callouts:
         if c.place.id not in labelled:
             obstacles.append(_marker_box(ax, LabelSpec(place=c.place), look, crs, True, ink))
+    symbol_legend: dict = {}
     for lab in spec.labels:
+        kind = finer.symbol.get(lab.place.id)
         requests.append(_label_request(ax, lab, spec, look, crs, lab.place.id in callout_places, view,
-                                       extent, scale, load, ink))
-        if lab.marker:
+                                       extent, scale, load, ink, finer.outline.get(lab.place.id),
+                                       symbols.size(look, kind) if kind else None))
+        if kind:
+            box, handle = _symbol(ax, lab, kind, look, crs)
+            obstacles.append(box)
+            symbol_legend.setdefault(kind, handle)
+        elif lab.marker:
             obstacles.append(_marker_box(ax, lab, look, crs, lab.place.id in callout_places, ink))
+    legend_handles += [symbol_legend[k] for k in symbols.LEGEND if k in symbol_legend]
     for c in spec.countries:
         requests.append(_country_request(c, look, crs, extent, view, ink, load, mm_per_unit))
     for point, direction, layer in exits:
@@ -233,10 +296,12 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
         leg.get_frame().set_linewidth(0.3)
         leg.get_frame().set_facecolor(look.colour(look.paper))
         leg.set_zorder(45)
-        obstacles.append(_disp_box(leg.get_window_extent(renderer), "the legend"))
+        obstacles.append(_disp_box(leg.get_window_extent(renderer), "the legend", ("legend",)))
     if spec.inset:
         obstacles.append(_inset(fig, ax, renderer, spec, look, crs, view, extent))
-    bar = draw_scalebar(ax, crs, (look.colour("text"), look.colour(look.paper)), km=spec.scalebar_km,
+    subject, spread = subject_of([(p.lon, p.lat) for p in [lab.place for lab in spec.labels]
+                                  + [c.place for c in spec.callouts]], routes, view, crs)
+    bar = draw_scalebar(ax, crs, (look.colour("text"), look.colour(look.paper)), subject, spread, km=spec.scalebar_km,
                         loc=spec.scalebar_at, pad_mm=2.5,
                         text=look.text_props("small"), linewidth=0.3, mm_per_unit=mm_per_unit)
     if spec.north_arrow:
@@ -245,7 +310,7 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
         report.north_arrow = {"corner": spec.north_arrow, "angle_deg": angle}
     extents = [a.get_window_extent(renderer) for a in bar["artists"]]
     obstacles.append(Box(min(e.x0 for e in extents), min(e.y0 for e in extents),
-                         max(e.x1 for e in extents), max(e.y1 for e in extents), "the scale bar"))
+                         max(e.x1 for e in extents), max(e.y1 for e in extents), "the scale bar", key=("scalebar",)))
     report.scalebar = {k: v for k, v in bar.items() if k != "artists"}
 
     obstacles = [b for b in obstacles if b is not None]
@@ -279,10 +344,10 @@ def _check_no_overlap(items: list[Box], frame: Box) -> None:
     solid = [b for b in items if not b.marker]
     for b in solid:
         if not b.grow(-0.5).inside(frame):
-            raise FigureError(f"{b.what} runs over the edge of the map frame; move it")
+            raise FigureError(f"{b.what} runs over the edge of the map frame; move it", b.key)
         for o in items:
             if o is not b and b.overlaps(o) and not (o in solid and solid.index(o) < solid.index(b)):
-                raise FigureError(f"{b.what} covers {o.what}; move one of them")
+                raise FigureError(f"{b.what} covers {o.what}; move one of them", b.key)
 
 
 def _north_arrow(ax, renderer, crs, corner: str, look: Look, mm_per_unit: float):
@@ -311,7 +376,7 @@ def _north_arrow(ax, renderer, crs, corner: str, look: Look, mm_per_unit: float)
     boxes = [arrow.get_window_extent(renderer), label.get_window_extent(renderer)]
     angle = math.degrees(math.atan2(-ux, uy))
     return Box(min(b.x0 for b in boxes), min(b.y0 for b in boxes), max(b.x1 for b in boxes),
-               max(b.y1 for b in boxes), "the north arrow"), round(angle, 2)
+               max(b.y1 for b in boxes), "the north arrow", key=("north_arrow",)), round(angle, 2)
 
 
 def _families(look: Look):
@@ -320,8 +385,8 @@ def _families(look: Look):
     return family_names(look)
 
 
-def _disp_box(bb, what: str) -> Box:
-    return Box(bb.x0, bb.y0, bb.x1, bb.y1, what)
+def _disp_box(bb, what: str, key: tuple = ()) -> Box:
+    return Box(bb.x0, bb.y0, bb.x1, bb.y1, what, key=key)
 
 
 def _layer(layer, spec: MapSpec, extent, crs, look: Look, scale, load) -> gpd.GeoDataFrame:
@@ -340,7 +405,8 @@ def _layer(layer, spec: MapSpec, extent, crs, look: Look, scale, load) -> gpd.Ge
         gdf = gdf[keys.isin(wanted)]
         missing = wanted - set(keys[keys.isin(wanted)])
         if missing:
-            raise FigureError(f"layer '{layer.layer}' has no feature {', '.join(sorted(missing))} in this extent")
+            raise FigureError(f"layer '{layer.layer}' has no feature {', '.join(sorted(missing))} in this extent",
+                              (*layer.key, "features"))
     if layer.exclude:
         gdf = gdf[~_keys(gdf).isin(set(layer.exclude))]
     return gdf
@@ -434,7 +500,7 @@ def _exit_arrow(ax, point, direction, layer, look: Look, ink: Ink, mm_per_unit: 
                                  linewidth=props["linewidth"], zorder=26, shrinkA=0, shrinkB=0))
     ink.add_lines([LineString([tail, (point[0] - ux * 0.5 * unit, point[1] - uy * 0.5 * unit)])],
                   f"the arrow of {layer.layer}", 4.0, 1.0, hard=True)
-    check_glyphs(layer.continues, look, f"layer {layer.layer}: continues")
+    check_glyphs(layer.continues, look, f"layer {layer.layer}: continues", (*layer.key, "continues"))
     props = look.text_props("note")
     props["multialignment"] = "left"
     return LabelRequest(text=layer.continues, xy=tip, props=props, kind="point", marker_pt=6.0,
@@ -504,71 +570,6 @@ def _draw_layer(ax, gdf, role: str, look: Look, legend: str | None):
     return None
 
 
-def _graticule(ax, step: float, extent, crs, look: Look, ink: Ink) -> None:
-    """Meridians and parallels, each labelled outside the frame wherever it meets a side."""
-    w, s, e, n = unwrap(extent)
-    props = look.line_props("graticule")
-    fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    frame = shapely_box(x0, y0, x1, y1)
-    text = look.text_props("small")
-    lons = np.arange(math.ceil(w / step) * step, e + 1e-9, step)
-    lats = np.arange(max(math.ceil(s / step) * step, -89), min(n, 89) + 1e-9, step)
-    taken: list[tuple[str, float]] = []
-    lines = []
-    for lon in lons:
-        lat = np.linspace(max(s, -89.5), min(n, 89.5), 90)
-        lines.append((fwd.transform(np.full_like(lat, lon), lat), _deg(lon, "lon")))
-    for lat in lats:
-        lon = np.linspace(w, e, 180)
-        lines.append((fwd.transform(lon, np.full_like(lon, lat)), _deg(lat, "lat")))
-    for (xs, ys), label in lines:
-        _graticule_line(ax, np.asarray(xs), np.asarray(ys), frame, props, label, text, taken, ink, look)
-
-
-def _deg(v: float, axis: str) -> str:
-    if axis == "lat":
-        return f"{abs(v):g}°{'N' if v >= 0 else 'S'}"
-    v = (v + 180) % 360 - 180
-    if abs(v) == 180:
-        return "180°"
-    return f"{abs(v):g}°{'E' if v > 0 else 'W' if v < 0 else ''}"
-
-
-# where a label goes for each side: offset (points), alignment, rotation
-GRATICULE_SIDES = {
-    "bottom": ((0, -2.2), "center", "top", 0), "top": ((0, 2.2), "center", "bottom", 0),
-    "left": ((-2.2, 0), "center", "bottom", 90), "right": ((2.2, 0), "center", "top", 90),
-}
-
-
-def _graticule_line(ax, xs, ys, frame, props, label, text, taken, ink: Ink, look: Look) -> None:
-    ok = np.isfinite(xs) & np.isfinite(ys)
-    if ok.sum() < 2:
-        return
-    line = LineString(np.column_stack([xs[ok], ys[ok]]))
-    ax.plot(xs[ok], ys[ok], zorder=5, **props)
-    _add_line_ink(ink, [line.intersection(frame)], "the graticule", "graticule", look)
-    x0, y0, x1, y1 = frame.bounds
-    sides = {"bottom": ((x0, y0), (x1, y0)), "top": ((x0, y1), (x1, y1)),
-             "left": ((x0, y0), (x0, y1)), "right": ((x1, y0), (x1, y1))}
-    for side, ends in sides.items():
-        hit = line.intersection(LineString(ends))
-        for p in (q for q in shapely.get_parts(hit) if q.geom_type == "Point"):
-            horizontal = side in ("bottom", "top")
-            pos, lo, hi = (p.x, x0, x1) if horizontal else (p.y, y0, y1)
-            span = hi - lo
-            # keep labels apart and clear of the frame's corners
-            if min(pos - lo, hi - pos) < 0.04 * span or any(e == side and abs(pos - q) < 0.09 * span
-                                                             for e, q in taken):
-                continue
-            taken.append((side, pos))
-            offset, ha, va, rotation = GRATICULE_SIDES[side]
-            ax.annotate(label, (p.x, p.y), xytext=offset, textcoords="offset points", ha=ha, va=va,
-                        rotation=rotation, rotation_mode="anchor", annotation_clip=False, zorder=41, **text)
-
-
 _FORWARD: dict = {}
 
 
@@ -581,12 +582,14 @@ def _project(crs, lon, lat):
 
 
 def _label_request(ax, lab: LabelSpec, spec: MapSpec, look: Look, crs, is_site: bool, view, extent, scale,
-                   load, ink: Ink) -> LabelRequest:
+                   load, ink: Ink, outline=None, symbol_pt: float | None = None) -> LabelRequest:
+    """``outline``: the land piece the label names (an island), if any; ``symbol_pt``: the size of
+    the symbol the feature is drawn with (one finer than the base data), if any."""
     text = lab.text or place_name(lab.place, spec.naming, spec.kanji, spec.language)
     if lab.area and lab.place.area_km2:
-        text += f"\n{lab.place.area_km2:,.0f} km²"
-    check_glyphs(text, look, f"label of {lab.place.shown}")
-    xy, feature = _anchor(lab, crs, view, extent, scale, load, look)
+        text += f"\n{area_text(lab.place.area_km2)}"
+    check_glyphs(text, look, f"label of {lab.place.shown}", lab.key)
+    xy, feature = _anchor(lab, crs, view, outline)
     marker_role = "site" if is_site else "place"
     props = look.text_props(lab.role)
     marker_pt = look.role(marker_role).get("size", 2.0) if lab.marker else 0.0
@@ -597,7 +600,9 @@ def _label_request(ax, lab: LabelSpec, spec: MapSpec, look: Look, crs, is_site: 
         if island is not None:  # no dot over an island smaller than it: named beside the island
             x0, y0, x1, y1 = island.bounds
             marker_pt, avoid = max(x1 - x0, y1 - y0) / ink.pt, island
-    if not lab.marker and lab.place.kind in ("strait", "cape"):
+    if symbol_pt is not None:
+        kind, marker_pt = "point", symbol_pt  # named beside its symbol
+    elif not lab.marker and lab.place.kind in ("strait", "cape"):
         kind = "point"  # named beside the point, without a town dot
     elif feature is not None:
         shown = shapely.affinity.affine_transform(feature, ink.affine)
@@ -620,34 +625,31 @@ def _label_request(ax, lab: LabelSpec, spec: MapSpec, look: Look, crs, is_site: 
         beyond = tuple(ax.transData.transform(xy))
     return LabelRequest(text=wordings[0], xy=xy, props=props, kind=kind, marker_pt=marker_pt, avoid=avoid,
                         leader=leader, alternatives=tuple(wordings[1:]), name=lab.place.id, what=lab.place.shown,
+                        key=lab.key,
                         priority=priority,
                         required=lab.required, home="water" if lab.place.kind in WATER else None,
                         open_water=lab.place.kind in ("sea", "ocean"), beyond=beyond,
                         tracking=float(look.role(lab.role).get("tracking", 0.0)))
 
 
-def _anchor(lab: LabelSpec, crs, view, extent, scale, load, look: Look):
+def _anchor(lab: LabelSpec, crs, view, outline=None):
     """Where a label is anchored, in map units, and the outline of what it names if known: a marked
-    place at its point; an island at the pole of inaccessibility of its visible outline (from the
-    land layer); a water name at its gazetteer label point, even off the map (the placer then
-    looks for open water nearest to it)."""
+    place at its point; an island at the pole of inaccessibility of the visible part of its
+    ``outline`` (its piece of the land layer, paired in geodata/symbols.py); a water name at its
+    gazetteer label point, even off the map (the placer then looks for open water nearest to it)."""
     frame = shapely_box(*view)
     x, y = _project(crs, lab.place.lon, lab.place.lat)
-    inside = frame.contains(shapely.Point(x, y))
-    if not lab.marker and lab.place.polygon:
-        land = load("land", extent, crs=crs, simplify_mm=look.simplify_mm, scale=scale)
-        row = land[land["id"] == lab.place.polygon]
-        if not row.empty:
-            visible = row.geometry.iloc[0].intersection(frame)
-            if not visible.is_empty:
-                part = max(shapely.get_parts(visible), key=lambda g: g.area)
-                p = shapely.ops.polylabel(part, tolerance=(view[2] - view[0]) / 400)
-                return (p.x, p.y), visible
+    inside = frame.covers(shapely.Point(x, y))
+    visible = outline.intersection(frame) if outline is not None else None
+    if visible is not None and not visible.is_empty:
+        part = max(shapely.get_parts(visible), key=lambda g: g.area)
+        p = shapely.ops.polylabel(part, tolerance=(view[2] - view[0]) / 400)
+        return (p.x, p.y), visible
     if inside:
         return (x, y), None
     if lab.place.kind in WATER:
         return (x, y), None  # the placer looks for room in the frame, nearest the label point
-    raise FigureError(f"{lab.place.shown} lies outside this map's frame; widen the extent or drop it")
+    raise FigureError(f"{lab.place.shown} lies outside this map's frame; widen the extent or drop it", lab.key)
 
 
 def _country_request(c, look: Look, crs, extent, view, ink: Ink, load, mm_per_unit) -> LabelRequest:
@@ -656,12 +658,13 @@ def _country_request(c, look: Look, crs, extent, view, ink: Ink, load, mm_per_un
     countries = load("countries", extent, crs=crs, simplify_mm=look.simplify_mm, scale=1000 / mm_per_unit)
     row = countries[countries["id"] == c.country]
     if row.empty:
-        raise FigureError(f"no country '{c.country}' in this map's extent (`brief places --countries` lists them)")
+        raise FigureError(f"no country '{c.country}' in this map's extent (`brief places --countries` lists them)",
+                          c.key)
     visible = row.geometry.iloc[0].intersection(shapely_box(*view))
     if visible.is_empty:
-        raise FigureError(f"country '{c.country}' is not in this map's frame")
+        raise FigureError(f"country '{c.country}' is not in this map's frame", c.key)
     text = str(row["name"].iloc[0]).upper()
-    check_glyphs(text, look, f"label of {c.country}")
+    check_glyphs(text, look, f"label of {c.country}", c.key)
     part = max(shapely.get_parts(visible), key=lambda g: g.area)
     p = shapely.ops.polylabel(part, tolerance=2.0 / mm_per_unit)
     props = look.text_props(c.role)
@@ -699,12 +702,21 @@ def _marker_box(ax, lab: LabelSpec, look: Look, crs, is_site: bool, ink: Ink) ->
             markeredgecolor=look.colour(look.paper), markeredgewidth=0.3, linestyle="none", zorder=25)
     cx, cy = ax.transData.transform((x, y))
     r = size / 2 * MEASURE_DPI / 72
-    return Box(cx - r, cy - r, cx + r, cy + r, f"the dot of {lab.place.shown}", marker=lab.place.id)
+    return Box(cx - r, cy - r, cx + r, cy + r, f"the dot of {lab.place.shown}", marker=lab.place.id, key=lab.key)
+
+
+def _symbol(ax, lab: LabelSpec, kind: str, look: Look, crs) -> tuple[Box, object]:
+    """The symbol of a feature finer than the base data, as an obstacle, and its legend entry."""
+    x, y = _project(crs, lab.place.lon, lab.place.lat)
+    size, handle = symbols.draw(ax, kind, look, (x, y))
+    cx, cy = ax.transData.transform((x, y))
+    r = size / 2 * MEASURE_DPI / 72
+    return Box(cx - r, cy - r, cx + r, cy + r, f"the symbol of {lab.place.shown}", marker=lab.place.id), handle
 
 
 def _callout(ax, renderer, c: CalloutSpec, look: Look, crs, mm_per_unit, ink: Ink) -> Box:
     """A boxed note set off from its place, joined to it by a leader line."""
-    check_glyphs(c.note, look, f"callout at {c.place.shown}")
+    check_glyphs(c.note, look, f"callout at {c.place.shown}", c.key)
     x, y = _project(crs, c.place.lon, c.place.lat)
     ux = 1 / mm_per_unit
     bx, by = x + c.offset[0] * ux, y + c.offset[1] * ux
@@ -715,9 +727,9 @@ def _callout(ax, renderer, c: CalloutSpec, look: Look, crs, mm_per_unit, ink: In
                 bbox={"boxstyle": "square,pad=0.45", "facecolor": look.colour(look.paper),
                       "edgecolor": look.colour("border"), "linewidth": 0.3}, **props)
     t.update_bbox_position_size(renderer)
-    fig_box = _disp_box(t.get_window_extent(renderer), f"the callout at {c.place.shown}")
+    fig_box = _disp_box(t.get_window_extent(renderer), f"the callout at {c.place.shown}", c.key)
     patch = t.get_bbox_patch().get_window_extent(renderer)
-    bb = Box(patch.x0, patch.y0, patch.x1, patch.y1, f"the callout at {c.place.shown}")
+    bb = Box(patch.x0, patch.y0, patch.x1, patch.y1, f"the callout at {c.place.shown}", key=c.key)
     px, py = ax.transData.transform((x, y))
     tx, ty = min(max(px, bb.x0), bb.x1), min(max(py, bb.y0), bb.y1)
     inv = ax.transData.inverted()
@@ -746,7 +758,7 @@ def _wrap(text: str, width_mm: float, size_pt: float) -> str:
 
 
 def _textbox(ax, renderer, tb, look: Look) -> Box:
-    check_glyphs(tb.text, look, "text box")
+    check_glyphs(tb.text, look, "text box", tb.key)
     props = look.text_props(tb.role)
     x = 0.015 if "left" in tb.at else 0.985
     y = 0.015 if "lower" in tb.at else 0.985
@@ -759,7 +771,7 @@ def _textbox(ax, renderer, tb, look: Look) -> Box:
                       "edgecolor": look.colour("border"), "linewidth": 0.3}, **props)
     t.update_bbox_position_size(renderer)
     patch = t.get_bbox_patch().get_window_extent(renderer)
-    return Box(patch.x0, patch.y0, patch.x1, patch.y1, "the text box")
+    return Box(patch.x0, patch.y0, patch.x1, patch.y1, "the text box", key=tb.key)
 
 
 def _inset(fig, ax, renderer, spec: MapSpec, look: Look, crs, view, extent) -> Box:
@@ -805,7 +817,7 @@ def _inset(fig, ax, renderer, spec: MapSpec, look: Look, crs, view, extent) -> B
     for cid, label in inset.countries:
         row = countries[countries["id"] == cid]
         if row.empty:
-            raise FigureError(f"inset: no country '{cid}' in the inset's extent")
+            raise FigureError(f"inset: no country '{cid}' in the inset's extent", ("inset", "countries"))
         visible = row.geometry.iloc[0].intersection(shapely_box(*iview_raw))
         part = max(shapely.get_parts(visible), key=lambda g: g.area)  # the main landmass
         pt = shapely.ops.polylabel(part, tolerance=(iview_raw[2] - iview_raw[0]) / 200)
@@ -818,4 +830,4 @@ def _inset(fig, ax, renderer, spec: MapSpec, look: Look, crs, view, extent) -> B
     iax.set_xlabel("")
     iax.set_ylabel("")
     bb = iax.get_window_extent(renderer)
-    return Box(bb.x0, bb.y0, bb.x1, bb.y1, "the inset")
+    return Box(bb.x0, bb.y0, bb.x1, bb.y1, "the inset", key=("inset",))

@@ -18,16 +18,15 @@ GazetteerError, UnknownPlace, LayerError
 from __future__ import annotations
 
 import difflib
-import functools
 import json
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from . import files
+from . import tomlsrc
+from .tomlsrc import Anything, Num, Seq, Str, Table, Tables
 
 __all__ = [
     "Place",
@@ -47,6 +46,7 @@ __all__ = [
 HERE = Path(__file__).resolve().parent
 BUNDLED_GAZETTEER = HERE / "gazetteer.toml"
 BUNDLED_LAYERS = HERE / "layers"
+BUNDLED_VIEWPOINTS = HERE / "viewpoints.toml"  # how each government draws the disputes (read by report.figspec)
 BRIEF_PLACES = "places.toml"
 BRIEF_LAYERS = "layers"
 MAX_LAYER_BYTES = 50_000_000  # one of a brief's layer files
@@ -55,15 +55,31 @@ MAX_LAYER_VERTICES = 500_000  # positions in one layer file (README, Limits)
 KINDS = frozenset({
     "island", "island-group", "settlement", "military-range", "lng-plant", "port",
     "city", "sea", "strait", "cape", "peninsula", "region", "gulf", "ocean",
+    "reef", "shoal", "rock", "low-tide-elevation",  # drawn with a symbol by kind (geodata/symbols.py)
 })
-NAME_KEYS = frozenset({"en", "ja", "ja_kanji", "ru", "zh", "mn", "ko", "ainu"})
-PLACE_KEYS = frozenset({
-    "id", "kind", "names", "aliases", "lat", "lon", "area_km2", "polygon",
-    "sources", "facts", "note", "country", "geonames",
-})
-REQUIRED_KEYS = ("id", "kind", "names", "lat", "lon", "sources")
-SOURCE_KEYS = frozenset({"title", "url", "consulted", "note"})
+NAME_KEYS = ("en", "ja", "ja_kanji", "ru", "zh", "mn", "ko", "ainu")
+
+# what a gazetteer file (geodata/gazetteer.toml, a brief's places.toml) may say
+_SOURCES = Seq(Table({"title": Str(max_len=500, nonempty=True), "url": Str(), "note": Str(),
+                      "consulted": Str(pattern=r"\d{4}-\d{2}-\d{2}", what='a date "YYYY-MM-DD"')},
+                     required=("title", "consulted")), lo=1, what="a list of sources {title, url, consulted}")
+PLACE = Table({
+    "id": Str(max_len=200, pattern=r"[a-z0-9][a-z0-9\-]*", what="lower-case letters, digits and hyphens"),
+    "kind": Str(choices=tuple(sorted(KINDS))),
+    "names": Table({key: Str(max_len=500, nonempty=key == "en") for key in NAME_KEYS}, required=("en",),
+                   say={"lacks:en": "names.en (English name) is required", "unknown": "unknown name key '{key}' "
+                        "(known: {known})"}),
+    "aliases": Seq(Str(max_len=500), what="a list of strings"),
+    "lat": Num(lo=-90, hi=90), "lon": Num(lo=-180, hi=180), "area_km2": Num(gt=0, unit="km²"),
+    "polygon": Str(max_len=200), "sources": _SOURCES, "facts": Table({"sources": _SOURCES}, other=Anything()),
+    "note": Str(), "country": Str(pattern="[A-Z]{2}", what='an ISO 3166 code like "GE"'),
+    "geonames": Num(gt=0, whole=True),
+}, required=("id", "kind", "names", "lat", "lon", "sources"),
+    say={"unknown": "unknown keys {keys}", "lacks": "missing key '{key}'",
+         "lacks:sources": "no sources (need at least one {{title, url, consulted}})"})
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+PLACES = Table({"place": Tables(Table(other=Anything()), hi=1_000_000)},
+               say={"unknown": "unknown top-level key '{key}' (expected [[place]])"})
 
 
 class GazetteerError(ValueError):
@@ -150,176 +166,34 @@ class Place:
         return {**self.to_dict(), **{k: v for k, v in extra.items() if v is not None}}
 
 
-def _line_of(text: str, pid: Any) -> int | None:
-    if not isinstance(pid, str):
-        return None
-    m = re.search(r'^\s*id\s*=\s*["\']' + re.escape(pid) + r'["\']', text, re.M)
-    return text.count("\n", 0, m.start()) + 1 if m else None
-
-
-@functools.lru_cache(maxsize=8)
-def _place_heads(text: str) -> tuple[int, ...]:
-    """Line of every [[place]] header of a file's text."""
-    starts = [m.start() for m in re.finditer(r"^\s*\[\[place\]\]", text, re.M)]
-    lines, last, line = [], 0, 1
-    for start in starts:
-        line += text.count("\n", last, start)
-        last = start
-        lines.append(line)
-    return tuple(lines)
-
-
-def _entry_lines(text: str, index: int) -> tuple[int, int] | None:
-    """First and last line of the index-th [[place]] table."""
-    heads = _place_heads(text)
-    if index >= len(heads):
-        return None
-    end = heads[index + 1] - 1 if index + 1 < len(heads) else text.count("\n") + 1
-    return heads[index], end
-
-
-def _where(path: Path, pid: Any, index: int, text: str, key: str | None = None) -> str:
-    """``file:line: entry 'id'``; the line of ``key`` in the entry if given, else of its id,
-    else of its [[place]] header."""
-    line = _line_of(text, pid)
-    span = _entry_lines(text, index)
-    if span and key:
-        lines = text.splitlines()
-        for n in range(span[0], min(span[1], len(lines)) + 1):
-            if re.match(rf"\s*{re.escape(key)}\s*=", lines[n - 1]):
-                line = n
-                break
-    line = line or (span[0] if span else None)
-    entry = f"entry {pid!r}" if isinstance(pid, str) and pid else f"entry #{index + 1}"
-    return f"{path}:{line}: {entry}" if line else f"{path}: {entry}"
-
-
-def _check_sources(sources: Any, where: str) -> tuple[dict[str, str], ...]:
-    if not isinstance(sources, list) or not sources:
-        raise GazetteerError(f"{where}: no sources (need at least one {{title, url, consulted}})")
-    out = []
-    for i, s in enumerate(sources):
-        if not isinstance(s, dict):
-            raise GazetteerError(f"{where}: source #{i + 1} is not a table")
-        unknown = set(s) - SOURCE_KEYS
-        if unknown:
-            raise GazetteerError(f"{where}: source #{i + 1} has unknown keys {sorted(unknown)}")
-        if not str(s.get("title", "")).strip():
-            raise GazetteerError(f"{where}: source #{i + 1} has no title")
-        consulted = str(s.get("consulted", ""))
-        if not _DATE.match(consulted):
-            raise GazetteerError(f"{where}: source #{i + 1} needs consulted = \"YYYY-MM-DD\"")
-        out.append({k: str(v) for k, v in s.items()})
-    return tuple(out)
-
-
-def _parse_place(raw: Any, index: int, path: Path, text: str) -> Place:
-    pid = raw.get("id") if isinstance(raw, dict) else None
-    where = _where(path, pid, index, text)
-    if not isinstance(raw, dict):
-        raise GazetteerError(f"{where}: [[place]] must be a table")
-    unknown = set(raw) - PLACE_KEYS
-    if unknown:
-        raise GazetteerError(f"{where}: unknown keys {sorted(unknown)}")
-    for k in REQUIRED_KEYS:
-        if k not in raw:
-            if k == "sources":
-                raise GazetteerError(f"{where}: no sources (need at least one {{title, url, consulted}})")
-            raise GazetteerError(f"{where}: missing key {k!r}")
-    if not isinstance(pid, str) or not re.fullmatch(r"[a-z0-9][a-z0-9\-]*", pid):
-        raise GazetteerError(f"{where}: id must be lower-case letters, digits and hyphens")
-    kind = raw["kind"]
-    if kind not in KINDS:
-        raise GazetteerError(f"{where}: unknown kind {kind!r} (one of {sorted(KINDS)})")
-    names = raw["names"]
-    if not isinstance(names, dict):
-        raise GazetteerError(f"{where}: names must be a table")
-    if not str(names.get("en", "")).strip():
-        raise GazetteerError(f"{where}: names.en (English name) is required")
-    bad = set(names) - NAME_KEYS
-    if bad:
-        raise GazetteerError(f"{where}: unknown name keys {sorted(bad)}")
-    try:
-        lat, lon = float(raw["lat"]), float(raw["lon"])
-    except (TypeError, ValueError):
-        raise GazetteerError(f"{_where(path, pid, index, text, 'lat')}: lat/lon must be numbers") from None
-    if isinstance(raw["lat"], bool) or not -90.0 <= lat <= 90.0:
-        raise GazetteerError(f"{_where(path, pid, index, text, 'lat')}: lat {raw['lat']!r} out of range [-90, 90]")
-    if isinstance(raw["lon"], bool) or not -180.0 <= lon <= 180.0:
-        raise GazetteerError(f"{_where(path, pid, index, text, 'lon')}: lon {raw['lon']!r} out of range [-180, 180]")
-    try:
-        sources = _check_sources(raw["sources"], where)
-    except GazetteerError as exc:  # name the line of `sources` (looked up only on an error)
-        raise GazetteerError(str(exc).replace(where, _where(path, pid, index, text, "sources"), 1)) from None
-    area = raw.get("area_km2")
-    if area is not None:
-        if not isinstance(area, (int, float)) or isinstance(area, bool) or area <= 0:
-            raise GazetteerError(f"{where}: area_km2 must be a positive number")
-        area = float(area)
-    aliases = raw.get("aliases", [])
-    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
-        raise GazetteerError(f"{where}: aliases must be a list of strings")
-    facts = raw.get("facts", {})
-    if not isinstance(facts, dict):
-        raise GazetteerError(f"{where}: facts must be a table")
-    if "sources" in facts:
-        _check_sources(facts["sources"], f"{where}: facts")
-    polygon = raw.get("polygon") or None
-    if polygon is not None and not isinstance(polygon, str):
-        raise GazetteerError(f"{where}: polygon must be a string id")
-    country = raw.get("country")
-    if country is not None and not (isinstance(country, str) and re.fullmatch(r"[A-Z]{2}", country)):
-        raise GazetteerError(f"{where}: country must be an ISO 3166 code like \"GE\"")
-    geonames = raw.get("geonames")
-    if geonames is not None and (not isinstance(geonames, int) or isinstance(geonames, bool) or geonames <= 0):
-        raise GazetteerError(f"{where}: geonames must be a GeoNames id (a positive integer)")
-    return Place(
-        id=pid, kind=kind, names={k: str(v) for k, v in names.items()},
-        lat=lat, lon=lon, sources=sources, area_km2=area, polygon=polygon,
-        aliases=tuple(aliases), facts=dict(facts), note=raw.get("note"),
-        origin=str(path), country=country, geonames=geonames,
-    )
-
-
-_TOML_AT = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)$")
-
-
-def _toml_line(exc: tomllib.TOMLDecodeError, text: str) -> int:
-    """The line tomllib names in its message ("(at line 3, column 5)"; the last line for
-    "(at end of document)")."""
-    found = _TOML_AT.search(str(exc))
-    return int(found.group(1)) if found and found.group(1) else max(1, len(text.splitlines()))
-
-
 def read_places(path: str | Path) -> list[Place]:
-    """Parse and validate one gazetteer TOML file (schema of gazetteer.toml)."""
+    """Parse and validate one gazetteer TOML file (schema :data:`PLACES`); a problem is a
+    GazetteerError ``file:line: entry 'id': …``."""
     path = Path(path)
     try:
-        text = files.decode_utf8(path.read_bytes())
-    except files.NotUTF8 as exc:
-        raise GazetteerError(f"{path}:{exc.line}: {exc}; save the file as UTF-8") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise GazetteerError(f"{path}:{_toml_line(e, text)}: invalid TOML: {_TOML_AT.sub('', str(e))}") from None
-    extra = set(data) - {"place"}
-    if extra:
-        raise GazetteerError(f"{path}: unknown top-level keys {sorted(extra)} (expected [[place]])")
-    raw = data.get("place", [])
-    if not isinstance(raw, list):
-        raise GazetteerError(f"{path}: 'place' must be an array of tables ([[place]])")
+        doc = tomlsrc.read(path)
+        tomlsrc.check(doc, PLACES)
+    except tomlsrc.TomlError as exc:
+        raise GazetteerError(f"{path}:{exc.line}: {exc.message}") from None
     places: list[Place] = []
     seen: dict[str, int] = {}
-    for i, r in enumerate(raw):
-        p = _parse_place(r, i, path, text)
-        if p.id in seen:
-            lines = [m.start() for m in re.finditer(
-                r'^\s*id\s*=\s*["\']' + re.escape(p.id) + r'["\']', text, re.M)]
-            ln = text.count("\n", 0, lines[-1]) + 1 if lines else None
-            loc = f"{path}:{ln}" if ln else str(path)
-            raise GazetteerError(f"{loc}: entry {p.id!r}: duplicate id (first defined as entry #{seen[p.id] + 1})")
-        seen[p.id] = i
-        places.append(p)
+    for i, raw in enumerate(doc.data.get("place", [])):
+        pid = raw.get("id")
+        try:
+            tomlsrc.check(doc, PLACE, ("place", i))
+        except tomlsrc.TomlError as exc:
+            entry = f"entry {pid!r}" if isinstance(pid, str) and pid else f"entry #{i + 1}"
+            raise GazetteerError(f"{path}:{exc.line}: {entry}: {exc.message}") from None
+        if pid in seen:
+            raise GazetteerError(f"{path}:{doc.line('place', i, 'id')}: entry {pid!r}: duplicate id (first defined "
+                                 f"as entry #{seen[pid] + 1})")
+        seen[pid] = i
+        places.append(Place(
+            id=pid, kind=raw["kind"], names=dict(raw["names"]), lat=float(raw["lat"]), lon=float(raw["lon"]),
+            sources=tuple({k: str(v) for k, v in src.items()} for src in raw["sources"]),
+            area_km2=float(raw["area_km2"]) if "area_km2" in raw else None, polygon=raw.get("polygon") or None,
+            aliases=tuple(raw.get("aliases", ())), facts=dict(raw.get("facts", {})), note=raw.get("note"),
+            origin=str(path), country=raw.get("country"), geonames=raw.get("geonames")))
     return places
 
 
@@ -515,9 +389,9 @@ def validate_layer(path: str | Path, checked: str | Path | None = None) -> int:
     path = Path(path)
     if path.suffix == ".toml":
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as e:
-            raise LayerError(f"{path}: invalid TOML: {e}") from None
+            data = tomlsrc.read(path).data
+        except tomlsrc.TomlError as e:
+            raise LayerError(f"{path}:{e.line}: {e.message}") from None
         n = 0
         for key, items in data.items():
             if not isinstance(items, list):

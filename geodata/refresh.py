@@ -15,7 +15,6 @@ import argparse
 import hashlib
 import json
 import lzma
-import os
 import re
 import sys
 import tempfile
@@ -26,6 +25,8 @@ import geopandas as gpd
 import numpy as np
 import pyogrio
 import shapely
+
+from . import files
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "base"
@@ -342,9 +343,7 @@ def write_layer(df, path):
         fgb = Path(tmp) / f"{Path(path).name.split('.')[0]}.fgb"
         pyogrio.write_dataframe(df, fgb, layer=fgb.stem, driver="FlatGeobuf", SPATIAL_INDEX="YES")
         raw = fgb.read_bytes()
-    tmp_path = Path(f"{path}.tmp")
-    tmp_path.write_bytes(lzma.compress(raw, format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC64, preset=9))
-    os.replace(tmp_path, path)
+    files.write_whole(path, lzma.compress(raw, format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC64, preset=9))
     return raw
 
 

@@ -1,5 +1,7 @@
 """What a map is asked to show, as resolved plain data: places already looked up in the
-gazetteer, layers named, roles named. The map renderer reads only this."""
+gazetteer, layers named, roles named. The map renderer reads only this. Each part carries
+``key``, the key path in the figure spec it was read from (``("label", 2, "place")``), so
+that what the renderer finds wrong with it names the spec's line."""
 
 from __future__ import annotations
 
@@ -9,6 +11,12 @@ from dataclasses import dataclass, field
 NAMING = ("dual", "japan", "russia")
 WATER = frozenset({"sea", "ocean", "gulf", "strait"})  # named in English only, in every convention
 CORNERS = ("upper left", "upper right", "lower left", "lower right")
+BASE_LAYERS = ("land", "countries", "borders", "admin1", "military_districts")  # drawn from geodata/base
+
+
+def wrap_lon(lon: float) -> float:
+    """A longitude in degrees, brought into [-180, 180)."""
+    return (lon + 180) % 360 - 180
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,7 @@ class LayerSpec:
     clip_to: str | None = None  # another base layer to clip to (e.g. hatch land only)
     legend: str | None = None
     continues: str | None = None  # words for an arrow where the layer's lines run off the frame
+    key: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,7 @@ class CountryLabel:
     country: str  # id in the countries layer, e.g. "country-russia"
     role: str = "country_label"
     required: bool = False
+    key: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,7 @@ class LabelSpec:
     area: bool = False  # add the island's area on a second line
     text: str | None = None  # only for descriptive labels; names come from the gazetteer
     required: bool = False  # the map fails rather than drop this label
+    key: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -68,6 +79,7 @@ class CalloutSpec:
     offset: tuple[float, float] = (12.0, 8.0)  # box position relative to the place, mm
     width: float = 38.0  # box width, mm
     role: str = "note"
+    key: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -76,6 +88,7 @@ class TextBoxSpec:
     at: str = "lower left"
     width: float = 50.0
     role: str = "note"
+    key: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -109,6 +122,7 @@ class MapSpec:
     north_arrow: str | None = None  # a corner, where the map's north is worth pointing out
     layer_files: dict[str, str] = field(default_factory=dict)  # annotation layer name -> GeoJSON path
     language: str = "en"  # the brief's language (BCP 47): a place's label is its name in it, where known
+    bbox_given: bool = False  # the extent is a bbox as written (not fitted): the frame must show it, or say so
 
 
 # generic terms that make two names of one place differ in form only ("Habomai Islands" and
@@ -141,6 +155,12 @@ def place_name(place, naming: str, kanji: bool, language: str = "en") -> str:
         text = f"{text} {names['ja_kanji']}"
     return text
 
+
+
+def area_text(km2: float) -> str:
+    """An area as printed under an island's name: whole square kilometres from 1 km² up, two
+    significant digits below (Itu Aba is "0.46 km²", never "0 km²")."""
+    return f"{km2:,.0f} km²" if km2 >= 1 else f"{km2:.2g} km²"
 
 
 def names_differ(place: Point) -> bool:

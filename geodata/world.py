@@ -13,8 +13,8 @@ checked on every open (see ``_index_damage``) and indexed again, with a warning,
 is damaged.
 
 Pure Python (json, sqlite3): no GIS imports. This module never imports ``report``: the
-caller passes the cache folder (``report.cache.root()``); without one it uses the same
-rule (``$BRIEF_CACHE`` or ``.cache/`` in the project). ``$BRIEF_WORLD_DATA`` names another
+caller passes the cache folder; without one it uses :func:`geodata.files.cache_root`
+(``$BRIEF_CACHE`` or ``.cache/`` in the project), as ``report.cache.root()`` does. ``$BRIEF_WORLD_DATA`` names another
 file in the package's format to index instead.
 
 Public API
@@ -42,7 +42,6 @@ import os
 import re
 import stat
 import sys
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -52,6 +51,7 @@ from typing import Any
 
 from . import files
 from .places import normalize
+from .spec import wrap_lon
 
 __all__ = ["WorldPlace", "WorldGazetteer", "WorldIndexError", "countries", "names_by_language",
            "LICENCE", "SCHEMA"]
@@ -60,7 +60,6 @@ LICENCE = "CC BY 4.0"
 SCHEMA = 1  # bump when the table layout or the name normalisation changes
 MAX_DATA_BYTES = 200_000_000  # the world data read at most (cities500.json is 80 MB)
 SEP = "\x1f"  # between alternate names in one column (never part of a GeoNames name)
-_PROJECT = Path(__file__).resolve().parent.parent
 
 
 class WorldIndexError(RuntimeError):
@@ -275,10 +274,6 @@ def _us_states() -> dict[str, str]:
     return {code: str(s["name"]) for code, s in data.items()}
 
 
-def default_cache_dir() -> Path:
-    return Path(os.environ.get("BRIEF_CACHE") or _PROJECT / ".cache")
-
-
 # ------------------------------------------------------------------ the index
 
 # Each name is indexed between two marker tokens, so that one FTS5 phrase query finds a
@@ -368,10 +363,7 @@ def build_index(source: Path, target: Path, version: str, progress=None) -> None
             raise WorldIndexError(f"{source}: place {gid!r}: {exc}; not GeoNames data") from None
     if progress:
         progress(f"indexing the world gazetteer ({source.name}) once into {target.parent}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    os.close(fd)
-    try:
+    with files.replacing(target) as tmp:
         db = sqlite3.connect(tmp)
         db.executescript(f"""
             PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA page_size = 4096;
@@ -401,11 +393,6 @@ def build_index(source: Path, target: Path, version: str, progress=None) -> None
         db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
         db.commit()
         db.close()
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 _TABLES = {"meta", "place", "fts"}
@@ -423,11 +410,7 @@ def _signature(path: Path) -> str:
 
 def _stamp_checked(path: Path) -> None:
     """Record that the index as it is now passed the whole check (see :func:`_index_damage`)."""
-    stamp = _checked_stamp(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{stamp.name}.", dir=path.parent)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(_signature(path))
-    os.replace(tmp, stamp)
+    files.write_whole(_checked_stamp(path), _signature(path).encode())
 
 
 def _index_damage(path: Path) -> str | None:
@@ -488,7 +471,7 @@ class WorldGazetteer:
         st = _check_source(src, "$BRIEF_WORLD_DATA" if env else "the GeoNames data")
         version = _package_version() if src.parent == _data_dir() else "(own data)"
         key = hashlib.sha256(f"{SCHEMA}|{version}|{src.name}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()
-        self.path = Path(cache_dir or default_cache_dir()) / "gazetteer" / f"world-{key[:16]}.sqlite"
+        self.path = Path(cache_dir or files.cache_root()) / "gazetteer" / f"world-{key[:16]}.sqlite"
         import sqlite3  # here, not at import: a build whose places are pinned never needs it
 
         damage = _index_damage(self.path) if os.path.lexists(self.path) else None
@@ -601,8 +584,7 @@ class WorldGazetteer:
 
 
 def _lon_gap(a: float, b: float) -> float:
-    d = abs(a - b) % 360.0
-    return min(d, 360.0 - d)
+    return abs(wrap_lon(a - b))
 
 
 def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:

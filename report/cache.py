@@ -8,21 +8,15 @@ makes it again."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from geodata import files
 
 from .errors import warn
 
-ROOT = Path(__file__).resolve().parent.parent
-
+root = files.cache_root  # () -> the folder: $BRIEF_CACHE, else .cache/ in the project
 write_atomically = files.write_entry  # (path, data): the entry with its stamp, put in place whole
-commit = files.commit_entry  # (tmp, path): a file finished beside the entry, put in place as it
-
-
-def root() -> Path:
-    return Path(os.environ.get("BRIEF_CACHE") or ROOT / ".cache")
+entry = files.making_entry  # (path, suffix): a file to write the entry into, put in place with its stamp
 
 
 def read(path: Path, remedy: str | None) -> bytes | None:

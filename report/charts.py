@@ -22,12 +22,14 @@ class Bar:
     value: float
     role: str = "bar"
     display: str | None = None  # the value as printed; default: value + unit
+    key: tuple = ()  # the key path of its label in the spec
 
 
 @dataclass(frozen=True)
 class Group:
     name: str
     bars: tuple[Bar, ...]
+    key: tuple = ()  # the key path of its name in the spec
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,8 @@ def render_chart(spec: ChartSpec, look: Look, out: Path) -> Report:
     for g in spec.groups:
         rows.append((g.name, None))
         rows.extend((b.label, b) for b in g.bars)
-    for label, _ in rows:
-        check_glyphs(label, look, "chart label")
+        for words, key in ((g.name, g.key), *((b.label, b.key) for b in g.bars)):
+            check_glyphs(words, look, "chart label", key)
     n = len(rows)
     bottom = 8.0 if spec.axis_label else 5.0  # mm for tick labels (and the axis label)
     ax = fig.add_axes((3.0 / W, bottom / H, 1 - 8.0 / W, 1 - (bottom + 1.0) / H))

@@ -24,10 +24,12 @@ import re
 from pathlib import Path
 
 import pikepdf
-from pikepdf import Array, Dictionary, Name, Stream, String
+from pikepdf import Array, Name, Stream, String
+
+from .pdfmech.content import Interpreter, Visitor
+from .pdfmech.objects import objgen
 
 FORBIDDEN = {0x0000, 0xFEFF, 0xFFFE}
-_SHOW = {"Tj", "TJ", "'", '"'}
 
 
 def normalise_file(path: Path) -> None:
@@ -39,81 +41,42 @@ def normalise_file(path: Path) -> None:
 
 def normalise(pdf: pikepdf.Pdf) -> bool:
     """Fix the Type 0 fonts of ``pdf`` in place; True if anything changed."""
-    streams = list(_content_streams(pdf))
-    fonts = {}                      # objgen -> font dict
-    for _, res in streams:
-        for f in _type0_fonts(res):
-            fonts[f.objgen] = f
-    if not fonts:
+    found = _Text()
+    Interpreter(pdf, found).walk_document()
+    if not found.fonts:
         return False
-    shift = {key for key in fonts if _uses_cid0(streams, key)}
-    for key in shift:
-        _shift_font(pdf, fonts[key])
-    for stream, res in streams:
-        if shift:
-            _shift_strings(stream, res, shift)
-    for key, font in fonts.items():
-        _rewrite_tounicode(pdf, font, 1 if key in shift else 0)
+    for key in found.cid0:
+        _shift_font(pdf, found.fonts[key])
+    if found.cid0:
+        Interpreter(pdf, _Text(shift=found.cid0)).walk_document()
+    for key, font in found.fonts.items():
+        _rewrite_tounicode(pdf, font, 1 if key in found.cid0 else 0)
     return True
 
 
-# --- finding fonts and text ----------------------------------------------------------
+class _Text(Visitor):
+    """The Type 0 fonts (Identity-H/V) the pages and their forms show text with, and those of
+    them that show CID 0; with ``shift``, a rewriting visitor that gives those fonts' strings
+    every CID one up."""
 
-def _content_streams(pdf):
-    """(content stream object, its resources) for every page and every Form XObject."""
-    seen = set()
-    todo = []
-    for page in pdf.pages:
-        res = page.obj.get("/Resources", Dictionary())
-        contents = page.obj.get("/Contents")
-        items = contents if isinstance(contents, Array) else [contents]
-        todo.extend((c, res) for c in items if isinstance(c, Stream))
-        todo.extend(_forms(res))
-    while todo:
-        stream, res = todo.pop()
-        if stream.objgen in seen and stream.objgen != (0, 0):
-            continue
-        seen.add(stream.objgen)
-        yield stream, res
-        if stream.get("/Subtype") == Name.Form:
-            todo.extend(_forms(stream.get("/Resources", Dictionary())))
+    walk_patterns = walk_charprocs = False
 
+    def __init__(self, shift: set = frozenset()):
+        self.shift, self.rewrites = shift, bool(shift)
+        self.fonts: dict = {}     # objgen -> font dictionary
+        self.cid0: set = set()    # objgen of the fonts that show CID 0
 
-def _forms(res):
-    xo = res.get("/XObject") if isinstance(res, Dictionary) else None
-    if not isinstance(xo, Dictionary):
-        return []
-    return [(x, x.get("/Resources", Dictionary())) for x in xo.values()
-            if isinstance(x, Stream) and x.get("/Subtype") == Name.Form]
-
-
-def _type0_fonts(res):
-    fd = res.get("/Font") if isinstance(res, Dictionary) else None
-    if not isinstance(fd, Dictionary):
-        return []
-    out = []
-    for f in fd.values():
-        if (isinstance(f, Dictionary) and f.is_indirect and f.get("/Subtype") == Name.Type0
-                and f.get("/Encoding") in (Name("/Identity-H"), Name("/Identity-V"))):
-            out.append(f)
-    return out
-
-
-def _shown(stream, res):
-    """Yield (font objgen or None, operands, operator, index) of text-showing operators."""
-    fonts = res.get("/Font", Dictionary()) if isinstance(res, Dictionary) else Dictionary()
-    current, stack = None, []
-    for i, (operands, op) in enumerate(pikepdf.parse_content_stream(stream)):
-        name = str(op)
-        if name == "q":
-            stack.append(current)
-        elif name == "Q":
-            current = stack.pop() if stack else None
-        elif name == "Tf" and operands:
-            f = fonts.get(str(operands[0]))
-            current = f.objgen if isinstance(f, Dictionary) and f.is_indirect else None
-        elif name in _SHOW:
-            yield current, operands, name, i
+    def text(self, st, frame, op, operands):
+        font, key = st.font, objgen(st.font)
+        if key is None or font.get("/Subtype") != Name.Type0 or \
+                font.get("/Encoding") not in (Name("/Identity-H"), Name("/Identity-V")):
+            return None
+        self.fonts.setdefault(key, font)
+        if key in self.shift:
+            return [_shifted(o) for o in operands], op
+        if any(b[i] == 0 and b[i + 1] == 0 for b in map(bytes, _strings(operands)) for i in range(0, len(b) - 1, 2)):
+            self.cid0.add(key)
+        return None
 
 
 def _strings(operands):
@@ -122,18 +85,6 @@ def _strings(operands):
             yield o
         elif isinstance(o, Array):
             yield from (x for x in o if isinstance(x, String))
-
-
-def _uses_cid0(streams, key) -> bool:
-    for stream, res in streams:
-        for font, operands, _, _ in _shown(stream, res):
-            if font != key:
-                continue
-            for s in _strings(operands):
-                b = bytes(s)
-                if any(b[i] == 0 and b[i + 1] == 0 for i in range(0, len(b) - 1, 2)):
-                    return True
-    return False
 
 
 # --- shifting CIDs by one --------------------------------------------------------------
@@ -148,23 +99,12 @@ def _shift_bytes(b: bytes) -> bytes:
     return bytes(out)
 
 
-def _shift_strings(stream, res, shift) -> None:
-    ops = list(pikepdf.parse_content_stream(stream))
-    changed = False
-    for font, operands, name, i in _shown(stream, res):
-        if font not in shift:
-            continue
-        new = []
-        for o in operands:
-            if isinstance(o, String):
-                o = String(_shift_bytes(bytes(o)))
-            elif isinstance(o, Array):
-                o = Array([String(_shift_bytes(bytes(x))) if isinstance(x, String) else x for x in o])
-            new.append(o)
-        ops[i] = pikepdf.ContentStreamInstruction(new, pikepdf.Operator(name))
-        changed = True
-    if changed:
-        stream.write(pikepdf.unparse_content_stream(ops))
+def _shifted(operand):
+    if isinstance(operand, String):
+        return String(_shift_bytes(bytes(operand)))
+    if isinstance(operand, Array):
+        return Array([_shifted(x) for x in operand])
+    return operand
 
 
 def _shift_font(pdf, font) -> None:

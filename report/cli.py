@@ -16,16 +16,19 @@ import signal
 import sys
 from pathlib import Path
 
+from .editions import EDITIONS
 from .errors import BriefError, Terminated, raise_terminated
 from .terminal import escaped_output, one_line
 
 SAMPLE = Path("briefs/japan-russia-2018")
-#: the editions, in build order (report.pdf.VARIANTS; named here so that building the parser
-#: imports neither ReportLab nor pikepdf: `brief --help` and usage errors stay instant)
-EDITIONS = ("print", "screen", "archive")
+#: the preflight's standards alone (report.preflight.STANDARDS; named here so that building the
+#: parser imports neither ReportLab nor pikepdf: `brief --help` and usage errors stay instant)
+STANDARDS = ("pdfa-2b", "pdfa-3b", "pdfua-1", "pdfx-1a")
 
 
 def _parser() -> argparse.ArgumentParser:
+    from .schema import PAGE_SIZES
+
     p = argparse.ArgumentParser(prog="brief", description="Typeset policy briefs as PDF editions.")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -48,8 +51,10 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="preflight a PDF against an edition's profile or a standard alone")
     c.add_argument("file", type=Path)
     c.add_argument("--profile", required=True,
-                   choices=["print", "screen", "archive", "pdfa-2b", "pdfa-3b", "pdfua-1", "pdfx-1a"],
+                   choices=[*EDITIONS, *STANDARDS],
                    help="an edition (its standard + house rules) or a standard alone (any PDF)")
+    c.add_argument("--page-size", choices=list(PAGE_SIZES), default="A4",
+                   help="the trimmed page size the house rules hold every page to: the style's (default A4)")
     c.add_argument("--json", action="store_true", help="results as a JSON list")
 
     pl = sub.add_parser("places", help="search the gazetteers: bundled, a brief's own and the world's")
@@ -98,7 +103,7 @@ def _run(argv: list[str]) -> int:
             return _check(args)
         if args.command == "archive":
             from .archive.cli import run_archive
-            return run_archive(args)
+            return run_archive(args, _pipeline_build)
     except BriefError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -160,11 +165,10 @@ def _check_out(out: Path) -> None:
 
 
 def _build(args) -> int:
-    from .pdf import VARIANTS
     from .pipeline import build
     from .style import STYLES_DIR
 
-    variants = list(VARIANTS) if args.variant == "all" else [args.variant]
+    variants = list(EDITIONS) if args.variant == "all" else [args.variant]
     _check_out(args.out)
     say = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
 
@@ -182,13 +186,21 @@ def _build(args) -> int:
     return 0
 
 
+def _pipeline_build(*args, **kwargs):
+    """:func:`report.pipeline.build`, imported when ``brief archive rebuild`` calls it."""
+    from .pipeline import build
+
+    return build(*args, **kwargs)
+
+
 def _check(args) -> int:
     from .preflight import check, format_text, to_json
+    from .style import MM, PAGE_SIZES
 
     if not args.file.is_file():
         raise BriefError("no such file", args.file)
     _bounded(args.file)
-    results = check(args.file, profile=args.profile)
+    results = check(args.file, profile=args.profile, page=tuple(v * MM for v in PAGE_SIZES[args.page_size]))
     print(to_json(results) if args.json else format_text(results))
     return 0 if all(r.ok for r in results) else 1
 

@@ -25,8 +25,9 @@ drawn stays what pdfplumber and friends measure; the text extracted through Actu
 
 ReportLab internals used: ``_getFragWords``, ``_handleBulletWidth``, ``FragLine``, ``ParaLines``
 and the frag-word classes of ``reportlab.platypus.paragraph``; ``shapeFragWord`` (as patched by
-:mod:`report.fonts`); the text object's ``_textOut`` and ``_formatText``; ``Paragraph.split``'s
-use of ``sFW`` and of ``self.frags`` for the part that goes on.
+:mod:`report.shims.reportlab`); ``Paragraph.split``'s use of ``sFW`` and of ``self.frags`` for the
+part that goes on. The text object's internals (``_textOut``, ``_formatText``, ``_code``) and a
+wrapped paragraph's line room are reached through :mod:`report.shims.reportlab`.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from itertools import accumulate
-from types import MethodType
 
 from reportlab.lib.enums import TA_JUSTIFY
 from reportlab.pdfbase.pdfmetrics import getAscentDescent, getFont, stringWidth
@@ -45,6 +45,7 @@ from reportlab.platypus.paragraph import (FragLine, Paragraph, ParaLines, _FK_BR
                                           _handleBulletWidth, _InjectedFrag, sameFrag)
 
 from . import linebreak as kp
+from .shims import reportlab as rl
 from .style import Composition
 
 SOFT_HYPHEN = "\u00ad"
@@ -199,16 +200,12 @@ class ComposedParagraph(Paragraph):
     def overfull(self) -> float:
         """How far (pt) the most overfull line of the last wrap sticks out of its column, beyond
         what its spaces may shrink (ReportLab's ``spaceShrinkage`` for lines it broke)."""
-        bl = getattr(self, "blPara", None)
+        lines = getattr(getattr(self, "blPara", None), "lines", ())
         worst = 0.0
         shrink = self.style.spaceShrinkage * self.style.fontSize * 0.3
-        for ln in getattr(bl, "lines", ()):
-            if hasattr(ln, "_brief_overfull"):
-                worst = max(worst, ln._brief_overfull)
-                continue
-            extra = ln[0] if isinstance(ln, tuple) else getattr(ln, "extraSpace", 0)
-            words = len(ln[1]) if isinstance(ln, tuple) else getattr(ln, "wordCount", len(getattr(ln, "words", ())))
-            worst = max(worst, -extra - shrink * max(words - 1, 0))
+        for ln, (extra, words) in zip(lines, rl.line_room(self)):
+            own = getattr(ln, "_brief_overfull", None)
+            worst = max(worst, own if own is not None else -extra - shrink * max(words - 1, 0))
         return worst
 
     # -- drawing
@@ -233,7 +230,7 @@ class ComposedParagraph(Paragraph):
         plan = getattr(self, "_brief_plan", None)
         if plan:
             tx._brief_plan, tx._brief_next = plan, 0
-            tx._textOut = MethodType(_planned_text_out, tx)
+            rl.on_text_out(tx, _planned_text_out)
         return tx
 
 
@@ -679,20 +676,18 @@ def _reportlab_break(frags, nxt) -> tuple[str, bool]:
 
 def _unshaped(f) -> str | None:
     """The characters a (possibly shaped) frag's text stands for; None if a glyph has no known text."""
-    from .fonts import _glyph_text
-
     text = str(f.text)
     if not any(0xE000 <= ord(ch) <= 0xF8FF for ch in text):
         return text
     font = getFont(f.fontName)
-    private = {cp: name for name, cp in getattr(font, "_TTFont__hbUnis", {}).items()}
+    private = rl.shaped_glyph_names(font)
     out = []
     for ch in text:
         if 0xE000 <= ord(ch) <= 0xF8FF:
             name = private.get(ord(ch))
             if name is None:
                 return None
-            out.append(_glyph_text(name))
+            out.append(rl.glyph_text(name))
         else:
             out.append(ch)
     return "".join(out)
@@ -739,14 +734,14 @@ def _planned_text_out(self, text, TStar=0):
             # the span holds the frag's last word only: a reader that shows ActualText keeps
             # the other words' glyph positions
             cut = text.rstrip(" ").rfind(" ") + 1
-            head = self._formatText(text[:cut]) + " " if cut else ""
-            code = f"{head}/Span <</ActualText {_pdf_text(actual)}>> BDC {self._formatText(text[cut:])} EMC"
+            head = rl.format_text(self, text[:cut]) + " " if cut else ""
+            code = f"{head}/Span <</ActualText {_pdf_text(actual)}>> BDC {rl.format_text(self, text[cut:])} EMC"
         else:
-            code = self._formatText(text) if text else ""
+            code = rl.format_text(self, text) if text else ""
         code = f"{pre}{code}{post}"
     else:
-        code = self._formatText(text) if text else ""
-    self._code.append(f"{code}{' T*' if TStar else ''}")
+        code = rl.format_text(self, text) if text else ""
+    rl.text_operators(self).append(f"{code}{' T*' if TStar else ''}")
 
 
 def _pdf_text(s: str) -> str:

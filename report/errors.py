@@ -60,14 +60,6 @@ def several(problems: list[BriefError], summary: str = "") -> BriefError:
     return error
 
 
-def line_of(text: str, needle: str, start_line: int = 1) -> int | None:
-    """1-based line of the first line in ``text`` that starts with ``needle`` (after indent)."""
-    for i, line in enumerate(text.splitlines()):
-        if line.lstrip().startswith(needle):
-            return start_line + i
-    return None
-
-
 def warn(message: str, path: Path | str | None = None, line: int | None = None) -> None:
     """A problem the build works around: one line on stderr, ``warning: file:line: message``."""
     print(f"warning: {BriefError(message, path, line)}", file=sys.stderr, flush=True)

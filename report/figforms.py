@@ -1,8 +1,9 @@
 """Work on a figure that depends only on the figure: done once per figure key, kept in the
 build cache beside the rendered figure, reused by every build and every use.
 
-- :func:`print_pdf`: the figure with every colour mapped to the palette's CMYK, for the
-  print edition (what :mod:`report.pdf.cmyk` would do to it inside each document).
+- :func:`copy_of`: the figure as an edition stamps it (``Edition.figures``): the rendered PDF
+  ("rgb"), or :func:`print_pdf`, the figure with every colour mapped to the palette's CMYK
+  ("cmyk", what :mod:`report.pdf.cmyk` would do to it inside each document).
 - :func:`trusted`: each figure checked on its own by a profile's content rules (colour,
   ink, glyphs, line widths, type sizes, images), so that the edition's preflight does not
   walk it again: the digests of the figures that passed. A figure that fails is a build
@@ -25,8 +26,9 @@ from .figures import Figure
 from .style import Style
 
 _HERE = Path(__file__).resolve().parent
-_CMYK_CODE = [_HERE / "figforms.py", _HERE / "pdf" / "cmyk.py"]
-_CHECK_CODE = [_HERE / "figforms.py", *sorted((_HERE / "preflight").glob("*.py"))]
+_MECH_CODE = sorted((_HERE / "pdfmech").glob("*.py"))
+_CMYK_CODE = [_HERE / "figforms.py", _HERE / "pdf" / "cmyk.py", *_MECH_CODE]
+_CHECK_CODE = [_HERE / "figforms.py", *sorted((_HERE / "preflight").glob("*.py")), *_MECH_CODE]
 _digests: dict[tuple, str] = {}
 
 
@@ -66,16 +68,25 @@ def print_pdf(fig: Figure, style: Style) -> Path:
     return out
 
 
-def trusted(figures: dict[str, Figure], profile: str, pdf_of) -> frozenset:
+def copy_of(fig: Figure, style: Style, flavour: str) -> Path:
+    """The figure PDF an edition whose figures are ``flavour`` ("rgb" or "cmyk") stamps."""
+    if flavour == "rgb":
+        return fig.pdf
+    if flavour == "cmyk":
+        return print_pdf(fig, style)
+    raise ValueError(f"no {flavour!r} copy of a figure (rgb or cmyk)")
+
+
+def trusted(figures: dict[str, Figure], profile: str, pdfs: dict[str, Path]) -> frozenset:
     """Digests of the figures that pass ``profile``'s content rules on their own.
 
-    ``pdf_of(fig)`` is the figure PDF as the edition stamps it (:func:`print_pdf` for print)."""
+    ``pdfs``: each figure's PDF (by id) as the edition stamps it (:func:`copy_of`)."""
     from .preflight import check_form
 
     code = _code_digest(_CHECK_CODE)[:12]
     out = set()
-    for fig in figures.values():
-        path = pdf_of(fig)
+    for fid, fig in figures.items():
+        path = pdfs[fid]
         memo = path.with_name(f"{path.stem}.{profile}-{code}.json")
         data = cache.read(memo, "checking the figure again")
         if data is not None:
@@ -89,32 +100,3 @@ def trusted(figures: dict[str, Figure], profile: str, pdf_of) -> frozenset:
                              + "; ".join(found["failures"][:3]), fig.spec_path)
         out.add(found["digest"])
     return frozenset(out)
-
-
-def stamp(pdf, figures: dict[str, Figure], pdf_of) -> set:
-    """Put ``pdf_of(fig)`` in place of each figure's form in ``pdf`` (one form per figure,
-    however often it is used): the object ids of the forms put in."""
-    import pikepdf
-
-    from .compose import form_name
-
-    by_name = {form_name(fid): fig for fid, fig in figures.items()}
-    forms, sources = {}, []
-    try:
-        for page in pdf.pages:
-            xo = page.obj.get("/Resources", {}).get("/XObject")
-            if not isinstance(xo, pikepdf.Dictionary):
-                continue
-            for name in list(xo.keys()):
-                fig = by_name.get(name)
-                if fig is None:
-                    continue
-                if name not in forms:
-                    src = pikepdf.open(pdf_of(fig))
-                    sources.append(src)
-                    forms[name] = pdf.copy_foreign(src.pages[0].as_form_xobject())
-                xo[name] = forms[name]
-    finally:
-        for src in sources:
-            src.close()
-    return {f.objgen for f in forms.values()}

@@ -12,22 +12,24 @@ import functools
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from geodata.look import FigureError, Look, ProjectionError
+from geodata.look import FigureError, Look
 
 from . import cache
 from . import workers as workers_
-from .errors import BriefError, line_of, several
+from .errors import BriefError, several
 from .figspec import FigureDef, with_width
 from .model import Brief
 from .style import MM, Style
 
 ROOT = Path(__file__).resolve().parent.parent
-CODE = [ROOT / "geodata" / n for n in ("maps.py", "labels.py", "scalebar.py", "look.py", "base.py", "spec.py")] + [
-    ROOT / "report" / "charts.py", ROOT / "report" / "figures.py", ROOT / "report" / "cidfonts.py"]
+CODE = [ROOT / "geodata" / n for n in ("maps.py", "labels.py", "scalebar.py", "graticule.py", "georef.py", "symbols.py",
+                                       "look.py", "base.py", "spec.py", "shims/matplotlib.py")] + [
+    ROOT / "report" / "charts.py", ROOT / "report" / "figures.py", ROOT / "report" / "cidfonts.py",
+    ROOT / "report" / "pdfmech" / "content.py", ROOT / "report" / "pdfmech" / "objects.py",  # cidfonts' walk
+    ROOT / "report" / "pdfmech" / "viewports.py"]
 DATA = [ROOT / "geodata" / "MANIFEST.json"]
 DATA_ROLES = ("gazetteer", "places", "layer", "bundled-layer")  # inputs a figure may draw from
 
@@ -60,9 +62,7 @@ def look_from(style: Style) -> Look:
 def widths(style: Style) -> tuple[float, float, float]:
     """(column width, full width, column height) in mm."""
     p = style.page
-    full = p.width - p.margin_inner - p.margin_outer
-    column = (full - p.gutter * (p.columns - 1)) / p.columns
-    return column, full, p.height - p.margin_top - p.margin_bottom
+    return p.column, p.full, p.height - p.margin_top - p.margin_bottom
 
 
 def prepare(brief: Brief, style: Style, cache_dir: Path | None = None,
@@ -81,7 +81,7 @@ def prepare(brief: Brief, style: Style, cache_dir: Path | None = None,
     for fid, fig in brief.figures.items():
         if fig.height_mm > height - 20:
             raise BriefError(f"figure is {fig.height_mm:g} mm tall; its column holds at most "
-                             f"{height - 20:g} mm with a caption", fig.path, _line(fig, "height"))
+                             f"{height - 20:g} mm with a caption", fig.path, fig.doc.line("height"))
         fig = with_width(fig, column if fig.size == "column" else full)
         key = _key(fig, look, code_and_data)
         pdf = cache_dir / f"{fid}-{key[:20]}.pdf"
@@ -117,9 +117,9 @@ def _render_all(jobs, look: Look, progress, warn) -> None:
             progress(f"figure {fig.id}: {'rendered' if rendered else 'rendered by another build'}")
 
 
-def _render_job(job: tuple[FigureDef, str], look: Look) -> tuple[tuple[str, str | None] | None, list[str], bool]:
+def _render_job(job: tuple[FigureDef, str], look: Look) -> tuple[tuple[str, tuple] | None, list[str], bool]:
     """Render into a temporary file and rename it into the cache: (error or None, warnings,
-    whether this process rendered it); an error is (message, the spec key it concerns or None).
+    whether this process rendered it); an error is (message, the key path in the spec it concerns).
 
     A lock per figure key: builds that share the cache and need the same figure at the same
     time render it once; the others wait for it and take the cached file."""
@@ -156,66 +156,60 @@ def _clear_scraps(out: Path, locked: bool = False) -> None:
             scrap.unlink(missing_ok=True)
 
 
-def _render_locked(fig: FigureDef, out: Path, look: Look) -> tuple[tuple[str, str | None] | None, list[str]]:
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".pdf", dir=out.parent)
-    os.close(fd)
+def _render_locked(fig: FigureDef, out: Path, look: Look) -> tuple[tuple[str, tuple] | None, list[str]]:
+    sidecar = None  # a map's report, beside its PDF
     try:
-        if fig.kind == "map":
-            from geodata.maps import render_map
+        with cache.entry(out, suffix=".pdf") as tmp:
+            sidecar = tmp.with_suffix(".json")
+            if fig.kind == "map":
+                from geodata.maps import render_map
 
-            report = render_map(fig.spec, look, Path(tmp))
-            Path(tmp).with_suffix(".json").replace(out.with_suffix(".json"))
-        else:
-            from .charts import render_chart
+                report = render_map(fig.spec, look, tmp)
+                sidecar.replace(out.with_suffix(".json"))
+                _georeference(tmp, report.georef)
+            else:
+                from .charts import render_chart
 
-            report = render_chart(fig.spec, look, Path(tmp))
-        from .cidfonts import normalise_file
+                report = render_chart(fig.spec, look, tmp)
+            from .cidfonts import normalise_file
 
-        normalise_file(Path(tmp))
-        cache.commit(Path(tmp), out)
+            normalise_file(tmp)
         return None, list(report.warnings)
     except FigureError as exc:
-        return (str(exc), "projection" if isinstance(exc, ProjectionError) else None), []
+        return (str(exc), exc.key), []
     except Exception as exc:  # a GEOS or PROJ failure is the spec's problem: one line, not a traceback
         origin = type(exc).__module__.split(".")[0]
         if origin not in ("shapely", "pyproj"):
             raise
         detail = (str(exc).strip().splitlines() or ["no detail given"])[0]
         if origin == "pyproj":
-            return (f"the map's projection cannot be computed ({detail}); check the projection", "projection"), []
-        return (f"the map's geometry cannot be computed ({detail}); check extent and projection", None), []
+            return (f"the map's projection cannot be computed ({detail}); check the projection", ("projection",)), []
+        return (f"the map's geometry cannot be computed ({detail}); check extent and projection", ("extent",)), []
     finally:
-        for leftover in (Path(tmp), Path(tmp).with_suffix(".json")):
-            if leftover.exists():
-                leftover.unlink()
+        if sidecar is not None:
+            sidecar.unlink(missing_ok=True)
 
 
-def _raise_for(fig: FigureDef, error: tuple[str, str | None] | None) -> None:
+def _georeference(path: Path, georef: dict | None) -> None:
+    """Make a map's one-page PDF a GeoPDF: its frame a geospatial viewport, from what the map
+    engine measured (:func:`geodata.georef.frame_georef`); composition carries it onto the page."""
+    if not georef:
+        return
+    import pikepdf
+
+    from .pdfmech import viewports
+
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        bbox = [v * 72 / 25.4 for v in georef["frame_mm"]]
+        viewports.add(pdf.pages[0], viewports.geo_viewport(
+            pdf, bbox, georef["name"], georef["wkt"], georef["corners"], georef["geographic"], georef["epsg"]))
+        pdf.save(path, deterministic_id=True)
+
+
+def _raise_for(fig: FigureDef, error: tuple[str, tuple] | None) -> None:
     if error:
         message, key = error
-        line = line_of(fig.text, key) if key else None
-        raise BriefError(message, fig.path, line or _line_for_error(fig, message))
-
-
-def _line_for_error(fig: FigureDef, error: str) -> int | None:
-    """The line of what the error names first: a place as the spec wrote it ("Truong Sa"),
-    else the first word of the error the spec quotes."""
-    written = error.split('"')[1] if error.count('"') >= 2 else ""
-    if written and (line := _line(fig, f'"{written}"')):
-        return line
-    for word in error.replace("'", " ").split():
-        if len(word) > 3:
-            line = _line(fig, f'"{word}"')
-            if line:
-                return line
-    return None
-
-
-def _line(fig: FigureDef, needle: str) -> int | None:
-    for i, line in enumerate(fig.text.splitlines(), 1):
-        if needle in line:
-            return i
-    return None
+        raise BriefError(message, fig.path, fig.doc.line(*key))
 
 
 def _role_problems(fig: FigureDef, look: Look, style_path: Path) -> list[BriefError]:

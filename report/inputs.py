@@ -65,10 +65,21 @@ def bundled(geodata_dir: Path | None = None) -> tuple[Path, Path]:
     return Path(geodata_dir) / "gazetteer.toml", Path(geodata_dir) / "layers"
 
 
+def bundled_viewpoints(geodata_dir: Path | None = None) -> Path:
+    """The viewpoint conventions: ``geodata_dir``'s ``viewpoints.toml`` (an archive edition's
+    attached copy) where it has one, else the installed file."""
+    from geodata import places
+
+    own = Path(geodata_dir) / "viewpoints.toml" if geodata_dir is not None else None
+    return own if own is not None and own.is_file() else places.BUNDLED_VIEWPOINTS
+
+
 def bundled_input(path: Path, role: str) -> Input:
-    """A file of the bundled geodata as an input: ``geodata/gazetteer.toml``, ``geodata/layers/x``."""
+    """A file of the bundled geodata as an input: ``geodata/gazetteer.toml``,
+    ``geodata/viewpoints.toml``, ``geodata/layers/x``."""
     path = Path(path)
-    name = "geodata/gazetteer.toml" if role == "gazetteer" else f"geodata/layers/{path.name}"
+    name = {"gazetteer": "geodata/gazetteer.toml", "viewpoints": "geodata/viewpoints.toml"}.get(
+        role, f"geodata/layers/{path.name}")
     return Input(name=name, path=path, role=role)
 
 

@@ -1,9 +1,9 @@
 """Stage 3, layout: brief model + style (+ rendered figures) → an A4 PDF, via ReportLab.
 
 The layout knows pages, columns and type; it does not know print shops or archives
-(that is the finishing stage). It draws every colour from the style's palette, in
-the colour model the caller asks for (``rgb`` or ``cmyk``), and returns the PDF
-bytes with the places where figures were set, so later stages can check them.
+(that is the finishing stage). It draws every colour from the style's palette, in RGB
+(the print edition's finisher maps each to the palette's CMYK, so the page is typeset once),
+and returns the PDF bytes with the places where figures were set, so later stages can check them.
 
 Text from the brief is always escaped before it reaches ReportLab's paragraph
 markup: a ``<font>`` or ``&`` in the source prints literally.
@@ -15,7 +15,7 @@ import io
 from dataclasses import dataclass, field, replace
 from html import escape as _html_escape
 
-from reportlab.lib.colors import CMYKColor, Color
+from reportlab.lib.colors import Color
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
@@ -25,14 +25,13 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, P
 from . import fonts, hyphenation
 from .columns import Columns
 from .composer import ComposedParagraph, Setting
-from .subset_tags import install_unique_subset_tags
 from .tagging import ARTIFACT, FOOTER, Element, MarkedFlowable, Tags, TaggingCanvas, marked, text_of
 from .errors import BriefError, warn
 from .figures import Figure
+from .shims import reportlab as rl
 from .model import Brief, BulletList, FigureRef, Heading, Paragraph as ParagraphBlock, PullQuote, Run
 from .style import MM, Style, TextStyle
 
-install_unique_subset_tags()
 ALIGN = {"left": TA_LEFT, "right": TA_RIGHT, "centre": TA_CENTER, "justify": TA_JUSTIFY}
 TITLE_ROLES = ("kicker", "title", "standfirst", "author", "author_role")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -59,6 +58,7 @@ class Laid:
     placements: list[Placement] = field(default_factory=list)
     outline: list[tuple[str, int]] = field(default_factory=list)  # (title, level) in reading order
     tags: Tags | None = None  # the logical structure and the marked content of each page
+    figure_forms: tuple[str, ...] = ()  # the page resource names of the figures' forms (set by compose)
 
 
 def escape(text: str) -> str:
@@ -81,18 +81,13 @@ def human_date(iso: str) -> str:
 
 
 class Palette:
-    """Style colour roles as ReportLab colours in one colour model."""
+    """Style colour roles as ReportLab (RGB) colours."""
 
-    def __init__(self, style: Style, model: str):
-        if model not in ("rgb", "cmyk"):
-            raise ValueError(f"colour model must be rgb or cmyk, not {model}")
-        self.style, self.model = style, model
+    def __init__(self, style: Style):
+        self.style = style
 
-    def __call__(self, role: str):
-        c = self.style.colour(role)
-        if self.model == "cmyk":
-            return CMYKColor(*(v / 100 for v in c.cmyk))
-        return Color(*(v / 255 for v in c.rgb))
+    def __call__(self, role: str) -> Color:
+        return Color(*(v / 255 for v in self.style.colour(role).rgb))
 
 
 class _Typesetter:
@@ -108,9 +103,7 @@ class _Typesetter:
         self.settings = {hy: Setting(style.composition, hyphenator if hy else None) for hy in (False, True)}
         self._styles: dict[tuple, ParagraphStyle] = {}
         self.outline: list[tuple[str, str, int]] = []  # (title, key, level)
-        page = style.page
-        full = page.width - page.margin_inner - page.margin_outer
-        self.measure = {"full": full * MM, "column": (full - page.gutter * (page.columns - 1)) / page.columns * MM}
+        self.measure = {"full": style.page.full * MM, "column": style.page.column * MM}
 
     def pstyle(self, role: str, **over) -> ParagraphStyle:
         key = (role, tuple(sorted(over.items())))
@@ -165,8 +158,7 @@ class _Typesetter:
                 if tag is not None:
                     tag.links.setdefault(run.href, f"{run.text.strip()} ({run.href})")
                 colour = self.style.colour("accent").hex if "accent" in self.style.colours else "#000000"
-                s = f"<a href={quoteattr(run.href)} color={quoteattr(colour)}>{s}</a>" if self.palette.model == "rgb" \
-                    else f"<a href={quoteattr(run.href)}>{s}</a>"
+                s = f"<a href={quoteattr(run.href)} color={quoteattr(colour)}>{s}</a>"
             out.append(s)
         return "".join(out)
 
@@ -322,15 +314,15 @@ class _FloatingDoc(BaseDocTemplate):
 
     def handle_flowable(self, flowables):
         frame = getattr(self, "frame", None)
-        if frame is not None and frame._atTop and len(flowables) > 1 and _is_float(flowables[1]) \
+        if frame is not None and rl.frame_room(frame)[0] and len(flowables) > 1 and _is_float(flowables[1]) \
                 and flowables[1].deferred and isinstance(flowables[0], Columns):
             flowables[0], flowables[1] = flowables[1], flowables[0]  # the float goes first on the new page
         if frame is not None and len(flowables) > 2 and isinstance(flowables[0], Columns) \
                 and _is_float(flowables[1]) and isinstance(flowables[2], Columns):
             text, fig, after = flowables[0], flowables[1], flowables[2]
-            avail = frame._y - frame._y1p
-            _, h = text.wrap(frame._aW, avail)
-            _, fh = fig.wrap(frame._aW, avail)
+            _, avail, width = rl.frame_room(frame)
+            _, h = text.wrap(width, avail)
+            _, fh = fig.wrap(width, avail)
             if h <= avail and h + text.getSpaceAfter() + fig.getSpaceBefore() + fh > avail:
                 fig.deferred = True
                 flowables[0:3] = [text.joined(after), fig]
@@ -357,13 +349,12 @@ def _footer_canvas(style: Style, ts: _Typesetter, brief: Brief, palette: Palette
             self._states: list[dict] = []
 
         def showPage(self):
-            self._states.append(dict(self.__dict__))
-            self._startPage()
+            self._states.append(rl.hold_page(self))
 
         def save(self):
             total = len(self._states)
             for n, state in enumerate(self._states, 1):
-                self.__dict__.update(state)
+                rl.resume_page(self, state)
                 with marked(self, FOOTER):
                     self.saveState()
                     self.setFont(font, t.size)
@@ -379,11 +370,10 @@ def _footer_canvas(style: Style, ts: _Typesetter, brief: Brief, palette: Palette
     return FooterCanvas
 
 
-def layout(brief: Brief, style: Style, figures: dict[str, Figure] | None = None,
-           colour: str = "rgb") -> Laid:
+def layout(brief: Brief, style: Style, figures: dict[str, Figure] | None = None) -> Laid:
     """Typeset the brief; return the PDF bytes and what was placed where."""
     figures = figures or {}
-    palette = Palette(style, colour)
+    palette = Palette(style)
     ts = _Typesetter(brief, style, palette)
     page = style.page
     width, height = page.width * MM, page.height * MM

@@ -44,6 +44,8 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from geodata.files import fsync_dir, umask
+
 from . import faults
 from .errors import BriefError
 
@@ -77,7 +79,7 @@ def _publish(folder: Path, files: dict[str, bytes], about: dict[str, dict]) -> l
         old_entries = read_manifest(folder).get("files", {}) if keep else {}
         stage = Path(tempfile.mkdtemp(prefix=f".{folder.name}.stage-", dir=parent))
         try:
-            os.chmod(stage, 0o777 & ~_umask())
+            os.chmod(stage, 0o777 & ~umask())
             entries = {}
             for name in keep:
                 _link_or_copy(folder / name, stage / name)
@@ -89,14 +91,14 @@ def _publish(folder: Path, files: dict[str, bytes], about: dict[str, dict]) -> l
                                  "bytes": len(data)}
             manifest = {"format": FORMAT, "files": dict(sorted(entries.items()))}
             _write(stage / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True).encode() + b"\n")
-            _fsync_dir(stage)
+            fsync_dir(stage)
             faults.point("staged")
             _swap(stage, folder)
             faults.point("swapped")
         finally:
             if stage.exists():
                 shutil.rmtree(stage)
-        _fsync_dir(parent)
+        fsync_dir(parent)
     return removed
 
 
@@ -209,21 +211,6 @@ def _kept(folder: Path, files: dict[str, bytes]) -> list[str]:
     return keep
 
 
-def write_file(path: Path, data: bytes) -> None:
-    """One file put in place whole (a temporary beside it, fsynced, renamed over it), with the
-    mode an ordinary write gives: for a file kept in the user's folder, such as a lock."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        _write(tmp, data)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    _fsync_dir(path.parent)
-
-
 def _link_or_copy(src: Path, dst: Path) -> None:
     try:
         os.link(src, dst)
@@ -270,18 +257,3 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(b))
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

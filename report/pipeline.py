@@ -13,23 +13,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-from . import __version__
+from . import TOOL
 from . import workers as workers_
 from .errors import BriefError
 from .compose import compose, form_name
-from .figforms import trusted
+from .editions import EDITIONS
+from .figforms import copy_of, trusted
 from .figures import prepare
 from .layout import layout
 from .model import Brief
 from .output import publish
 from .preflight import PROFILES, check
-from .pdf import VARIANTS, FinishInput
-from .pdf.common import build_epoch
+from .pdf.common import FinishInput, build_epoch
 from .provenance import gather
 from .source import load_brief
 from .style import STYLES_DIR, Style, load_style
 
-TOOL = f"brief {__version__}"
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,7 @@ def load(brief_dir: Path, styles_dir: Path = STYLES_DIR, geodata_dir: Path | Non
     return brief, style
 
 
-def build(brief_dir: Path, out_dir: Path, variants: Sequence[str] = ("screen",),
+def build(brief_dir: Path, out_dir: Path, variants: Sequence[str],
           progress: Callable[[str], None] | None = None,
           styles_dir: Path = STYLES_DIR, pad_to: int = 1, geodata_dir: Path | None = None) -> list[Built]:
     """Build the requested editions of one brief into ``out_dir/<slug>/``; ``geodata_dir``
@@ -58,9 +57,9 @@ def build(brief_dir: Path, out_dir: Path, variants: Sequence[str] = ("screen",),
     def say(msg: str) -> None:
         report(f"{time.perf_counter() - started:6.2f} s  {msg}")
 
-    unknown = [v for v in variants if v not in VARIANTS]
+    unknown = [v for v in variants if v not in EDITIONS]
     if unknown:
-        raise BriefError(f"unknown variant(s) {', '.join(unknown)} (known: {', '.join(VARIANTS)})")
+        raise BriefError(f"unknown variant(s) {', '.join(unknown)} (known: {', '.join(EDITIONS)})")
     brief, style = load(Path(brief_dir), Path(styles_dir), geodata_dir)
     say(f"source: {brief.path} ({len(brief.blocks)} blocks), style {style.name}")
     epoch = build_epoch(brief)
@@ -71,17 +70,17 @@ def build(brief_dir: Path, out_dir: Path, variants: Sequence[str] = ("screen",),
     files: dict[Path, bytes] = {}
     built: list[Built] = []
     with _gc_paused():
-        laid_by_colour = {}
-        for name in variants:
-            colour = VARIANTS[name].colour
-            if colour not in laid_by_colour:
-                laid_by_colour[colour] = compose(layout(brief, style, figures, colour=colour), figures)
-                say(f"layout ({colour}): {laid_by_colour[colour].pages} pages")
-        jobs = [(name, laid_by_colour[VARIANTS[name].colour]) for name in variants]
+        laid = layout(brief, style, figures)
+        stamped = {}  # figure copy -> (the layout with those figures stamped, their PDFs by id)
+        for flavour in dict.fromkeys(EDITIONS[name].figures for name in variants):
+            pdfs = {fid: copy_of(fig, style, flavour) for fid, fig in figures.items()}
+            stamped[flavour] = compose(laid, pdfs), pdfs
+        say(f"layout ({' and '.join(stamped)} figures): {laid.pages} pages")
+        jobs = [(name, *stamped[EDITIONS[name].figures]) for name in variants]
         edition = functools.partial(_edition, brief=brief, style=style, epoch=epoch, pad_to=pad_to,
                                     figures=figures, out_dir=Path(out_dir), provenance=sources)
-        outcomes = _in_parallel(edition, jobs, cost=lambda job: _validator_runs(VARIANTS[job[0]].profile))
-    for (name, laid), outcome in zip(jobs, outcomes):
+        outcomes = _in_parallel(edition, jobs, cost=lambda job: _validator_runs(job[0]))
+    for (name, *_), outcome in zip(jobs, outcomes):
         if outcome[0] == "error":
             raise BriefError(*outcome[1:])
         _, path, pdf, rules, pages = outcome
@@ -105,14 +104,14 @@ def build(brief_dir: Path, out_dir: Path, variants: Sequence[str] = ("screen",),
 def _edition(job, *, brief, style, epoch, pad_to, figures, out_dir, provenance):
     """Finish one edition and check it: ("ok", path, bytes, rules passed, pages) or ("error", ...).
     The page count is the finished file's (the print edition may be padded), read from its bytes."""
-    name, laid = job
-    variant = VARIANTS[name]
-    path = out_dir / brief.meta.slug / f"{brief.meta.slug}-{name}.pdf"
+    name, laid, pdfs = job
+    edition = EDITIONS[name]
+    path = out_dir / brief.meta.slug / edition.file_name(brief.meta.slug)
     try:
-        pdf = variant.finish(FinishInput(laid=laid, brief=brief, style=style, epoch=epoch, tool=TOOL,
-                                         extra={"pad_to": pad_to}, figures=figures, provenance=provenance))
-        checked = trusted(figures, variant.profile, lambda fig: variant.figure_pdf(fig, style))
-        results = check(pdf, profile=variant.profile, trusted=checked)
+        pdf = edition.finish(FinishInput(edition=edition, laid=laid, brief=brief, style=style, epoch=epoch,
+                                         tool=TOOL, pad_to=pad_to, provenance=provenance))
+        checked = trusted(figures, name, pdfs)
+        results = check(pdf, profile=name, trusted=checked, page=style.page.points)
     except BriefError as exc:
         return ("error", exc.message, exc.path, exc.line)
     failures = [r for r in results if not r.ok]

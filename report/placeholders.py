@@ -8,9 +8,9 @@ In TOML only values count: the scaffold's comments mention the marker too.
 
 from __future__ import annotations
 
-import tomllib
-from collections import Counter
 from pathlib import Path
+
+from geodata import tomlsrc
 
 from .errors import BriefError
 
@@ -30,50 +30,34 @@ def in_markdown(text: str, path: Path, start_line: int = 1) -> list[BriefError]:
 
 
 def in_toml(text: str, path: Path, start_line: int = 1) -> list[BriefError]:
-    """One error per placeholder in the string values of TOML ``text`` (comments aside); a
-    text that is not TOML has none (its reader reports what is wrong with it)."""
+    """One error per placeholder in the string values of TOML ``text`` (whose first line is
+    ``start_line``; comments aside), on the line of its key or array entry; a text that is
+    not TOML has none (its reader reports what is wrong with it)."""
     if MARKER not in text:  # the usual case: no need to parse it again
         return []
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
+        doc = tomlsrc.parse(text, start_line)
+    except tomlsrc.TomlError:
         return []
-    lines = text.splitlines()
-    taken: Counter = Counter()  # (line index, fragment) -> placeholders already placed there
     found = []
-    for value in _strings(data):
+    for keys, value in _strings(doc.data):
         at = value.find(MARKER)
         while at >= 0:
-            fragment = value[at:].split("\n")[0]
-            line = _locate(lines, fragment, taken)
-            found.append(_error(fragment, path, None if line is None else start_line + line))
+            found.append(_error(value[at:].split("\n")[0], path, doc.line(*keys)))
             at = value.find(MARKER, at + len(MARKER))
     return sorted(found, key=lambda e: e.line or 0)
 
 
-def _strings(data):
+def _strings(data, keys: tuple = ()):
+    """(key path, string) of every string value in parsed TOML."""
     if isinstance(data, str):
-        yield data
+        yield keys, data
     elif isinstance(data, dict):
-        for value in data.values():
-            yield from _strings(value)
+        for key, value in data.items():
+            yield from _strings(value, keys + (key,))
     elif isinstance(data, list):
-        for value in data:
-            yield from _strings(value)
-
-
-def _locate(lines: list[str], fragment: str, taken: Counter) -> int | None:
-    """The index of the line holding this placeholder: the first line, not a comment, that
-    holds the fragment more often than placeholders were placed there already (a value
-    written with escapes: the first line with the marker)."""
-    for needle in (fragment, MARKER):
-        for i, line in enumerate(lines):
-            if line.lstrip().startswith("#"):
-                continue
-            if line.count(needle) > taken[(i, needle)]:
-                taken[(i, needle)] += 1
-                return i
-    return None
+        for i, value in enumerate(data):
+            yield from _strings(value, keys + (i,))
 
 
 def _error(fragment: str, path: Path, line: int | None) -> BriefError:

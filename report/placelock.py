@@ -47,7 +47,6 @@ from . import cache
 from .errors import BriefError
 from .inputs import brief_input, written_input
 from .model import Brief, Input
-from .output import write_file
 
 LOCK_NAME = "places.lock.json"
 ABOUT = ("Written by `brief build`: the place each figure reference resolved to, pinned so that later "
@@ -204,7 +203,7 @@ def write_lock(path: Path, data: bytes) -> None:
     """Put ``data`` in place as the lock: a temporary file beside it, renamed over it."""
     writable(path)
     try:
-        write_file(path, data)
+        files.write_whole(path, data, durable=True)
     except OSError as exc:
         raise BriefError(f"cannot write the place lock: {exc.strerror}", path) from None
 

@@ -20,8 +20,9 @@ import secrets
 import shutil
 from pathlib import Path
 
+from geodata.files import write_whole
+
 from .errors import BriefError
-from .output import write_file
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 SLUG_RULE = "use lower-case letters, digits and hyphens, starting with a letter or digit"
@@ -133,7 +134,7 @@ def new_brief(slug: str, directory: Path, today: dt.date | None = None) -> Path:
         stage = home.parent / f".{slug}.new-{secrets.token_hex(4)}"
         os.mkdir(stage)
         for name, text in files.items():
-            write_file(stage / name, text.encode("utf-8"))
+            write_whole(stage / name, text.encode("utf-8"), durable=True)
         if os.path.lexists(home):  # made meanwhile: rename would replace an empty folder
             raise taken
         try:

@@ -1,14 +1,13 @@
-"""Types, ranges and limits of what a brief's files and the environment may say.
+"""What every input a brief is built from may say: the front matter, figure specs and house
+styles (``places.toml`` has its schema in ``geodata/places.py``), and the environment.
 
-One schema per input kind, checked where the input is read, before any drawing code sees
-it: the front matter (:data:`FRONT_MATTER`, from ``report/source.py``), figure specs
-(:data:`MAP`, :data:`CHART`, from ``report/figspec.py``) and the environment
-(:func:`source_date_epoch`). House styles keep their schema in ``report/style.py``, the one
-reader of style TOML; places and layers theirs in ``geodata/places.py``.
-
-A schema says only what a key's value must be; whether a key is known at all is the
-reader's business, so a key added to a reader needs no change here until it wants a range.
-Every failure is a :class:`BriefError` naming the file and the line of the key.
+One schema per input kind, in the language of :mod:`geodata.tomlsrc`: the type, range and
+limit of each key, which keys are required and that no other key is there. The schema is
+held against the input where it is read (:func:`check`), before any drawing code sees it;
+the readers (``report/source.py``, ``report/figspec.py``, ``report/style.py``) only convert
+what passed, and check only what needs more than the input (a font file, a place, a layer).
+Every failure is a :class:`BriefError` naming the file and the line of the key; the required
+keys one table lacks are reported together.
 
 The limits (:data:`LIMITS`) keep a build bounded in time and memory whatever it is given;
 README.md lists them.
@@ -20,11 +19,15 @@ import datetime as dt
 import math
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from .errors import BriefError
+from geodata import tomlsrc
+from geodata.spec import BASE_LAYERS, CORNERS, NAMING
+from geodata.symbols import SHAPES
+from geodata.tomlsrc import Bool, Either, Never, Num, Seq, Str, Table, Tables, Tagged, Toml
+
+from .errors import BriefError, several
 
 LIMITS = {
     "body_bytes": 1_000_000,  # brief.md, front matter included
@@ -38,292 +41,144 @@ LIMITS = {
 }
 
 
-# --- the schema language ---------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Str:
-    max_len: int = 2_000
-    choices: tuple[str, ...] = ()
-    nonempty: bool = False
+# --- reading and checking ------------------------------------------------------------------
 
-    def check(self, value) -> str | None:
-        if not isinstance(value, str):
-            return "must be a string" if not self.choices else self._choices()
-        if self.choices and value not in self.choices:
-            return self._choices()
-        if self.nonempty and not value.strip():
-            return "must not be empty"
-        if len(value) > self.max_len:
-            return f"is {len(value):,} characters long; at most {self.max_len:,} are allowed"
-        return None
-
-    def _choices(self) -> str:
-        return "must be one of " + ", ".join(f'"{c}"' for c in self.choices)
+def read(path: Path, what: str) -> Toml:
+    """The TOML file at ``path`` with the line of each key; a byte that is not UTF-8, or a
+    syntax error (``what: …``: "malformed style: …"), is a BriefError naming its line."""
+    try:
+        return tomlsrc.read(path, what)
+    except tomlsrc.TomlError as exc:
+        raise BriefError(exc.message, path, exc.line) from None
 
 
-@dataclass(frozen=True)
-class Num:
-    lo: float | None = None  # inclusive
-    hi: float | None = None  # inclusive
-    gt: float | None = None  # exclusive lower bound
-    unit: str = ""
-
-    def check(self, value) -> str | None:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return f"must be a number{self._range()}"
-        if not math.isfinite(value):
-            return f"must be a finite number{self._range()}, not {value}"
-        if ((self.lo is not None and value < self.lo) or (self.hi is not None and value > self.hi)
-                or (self.gt is not None and value <= self.gt)):
-            return f"is {value:g}; it must be{self._range()}"
-        return None
-
-    def _range(self) -> str:
-        unit = f" {self.unit}" if self.unit else ""
-        if self.gt is not None and self.hi is not None:
-            return f" above {self.gt:g} and at most {self.hi:g}{unit}"
-        if self.lo is not None and self.hi is not None:
-            return f" from {self.lo:g} to {self.hi:g}{unit}"
-        if self.gt is not None:
-            return f" above {self.gt:g}{unit}"
-        if self.lo is not None:
-            return f" of at least {self.lo:g}{unit}"
-        return ""
+def parse(text: str, path: Path, what: str, start: int = 1, end: int | None = None) -> Toml:
+    """:func:`read` for a text that starts on line ``start`` of ``path`` (front matter);
+    ``end`` is the line where a key it lacks belongs."""
+    try:
+        return tomlsrc.parse(text, start, end, what)
+    except tomlsrc.TomlError as exc:
+        raise BriefError(exc.message, path, exc.line) from None
 
 
-@dataclass(frozen=True)
-class Bool:
-    def check(self, value) -> str | None:
-        return None if isinstance(value, bool) else "must be true or false"
-
-
-@dataclass(frozen=True)
-class Date:
-    """A TOML date (``date = 2018-05-01`` without quotes)."""
-
-    def check(self, value) -> str | None:
-        ok = isinstance(value, dt.date) and not isinstance(value, dt.datetime)
-        return None if ok else "must be a date"
-
-
-@dataclass(frozen=True)
-class Seq:
-    """A list whose items all follow ``item``; ``lo``..``hi`` items."""
-
-    item: Any
-    lo: int = 0
-    hi: int = 1_000
-    what: str = "a list"
-
-    def check(self, value) -> str | None:
-        if not isinstance(value, list):
-            return f"must be {self.what}"
-        if not self.lo <= len(value) <= self.hi:
-            n = f"{self.lo}" if self.lo == self.hi else f"{self.lo} to {self.hi}"
-            return f"must be {self.what} of {n} items, not {len(value)}"
-        return None
-
-
-@dataclass(frozen=True)
-class Either:
-    """One of several schemas (tried in order); the message is ``what``."""
-
-    options: tuple
-    what: str
-
-    def check(self, value) -> str | None:
-        return None if any(o.check(value) is None for o in self.options) else self.what
-
-    def pick(self, value):
-        return next(o for o in self.options if o.check(value) is None)
-
-
-@dataclass(frozen=True)
-class Table:
-    """A table; ``fields`` gives the schema of each key it may hold. Keys it does not list
-    are left to the reader."""
-
-    fields: dict = field(default_factory=dict)
-    required: tuple[str, ...] = ()
-
-    def check(self, value) -> str | None:
-        return None if isinstance(value, dict) else "must be a table"
-
-
-@dataclass(frozen=True)
-class Tables:
-    """An array of tables (``[[key]]``), at most ``hi`` of them."""
-
-    table: Table
-    hi: int = 1_000
-    limit: str = ""  # the LIMITS key that sets ``hi``, for the message
-
-    def check(self, value) -> str | None:
-        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            return "must be an array of tables ([[…]] entries)"
-        if len(value) > self.hi:
-            return f"has {len(value):,} entries; at most {self.hi:,} are allowed"
-        return None
-
-
-def validate(data: dict, schema: Table, path: Path, text: str, start_line: int = 1) -> None:
-    """Check ``data`` (parsed from ``text``) against ``schema``; the first problem is a
-    BriefError at the line of its key."""
-    lines = key_lines(text)
-
-    def fail(keys: tuple, msg: str, at: tuple | None = None) -> BriefError:
-        return BriefError(f"{_dotted(keys)} {msg}", path, _line(lines, keys if at is None else at, start_line))
-
-    _walk(data, schema, (), fail)
-
-
-def _walk(value, schema, keys: tuple, fail) -> None:
-    problem = schema.check(value)
-    if problem:
-        # too many [[entries]]: point at the first one beyond the limit
-        over = isinstance(schema, Tables) and isinstance(value, list) and len(value) > schema.hi
-        raise fail(keys, problem, keys + (schema.hi,) if over else None)
-    if isinstance(schema, Either):
-        _walk(value, schema.pick(value), keys, fail)
-    elif isinstance(schema, Table):
-        for key in schema.required:
-            if key not in value:
-                raise fail(keys, f"lacks '{key}'") if keys else fail((key,), "is required")
-        for key, sub in schema.fields.items():
-            if key in value:
-                _walk(value[key], sub, keys + (key,), fail)
-    elif isinstance(schema, Tables):
-        for i, item in enumerate(value):
-            _walk(item, schema.table, keys + (i,), fail)
-    elif isinstance(schema, Seq):
-        for i, item in enumerate(value):
-            problem = schema.item.check(item)
-            if problem:
-                raise fail(keys, f"item {i + 1} {problem}")
-            if isinstance(schema.item, (Table, Seq, Tables, Either)):
-                _walk(item, schema.item, keys + (i,), fail)
-
-
-def _dotted(keys: tuple) -> str:
-    out = ""
-    for k in keys:
-        out += f"[{k + 1}]" if isinstance(k, int) else (f".{k}" if out else k)
-    return f"'{out}'" if out else "the file"
-
-
-# --- lines of keys in a TOML text ---------------------------------------------------------
-
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\[\]]+?)\s*\]\]?")
-_KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+(?:\s*\.\s*[A-Za-z0-9_\-]+)*|\"[^\"]*\")\s*=")
-
-
-def key_lines(text: str) -> dict[tuple, int]:
-    """The line of every table header and key in a TOML text, by its path; an entry of an
-    array of tables is numbered from 0 (``("group", 1, "bar", 0, "value")``)."""
-    out: dict[tuple, int] = {}
-    arrays: dict[tuple, int] = {}
-    table: tuple = ()
-    depth = 0  # open brackets of a multi-line array: its lines are not keys
-    for n, raw in enumerate(text.splitlines(), 1):
-        line = raw.split("#", 1)[0] if '"' not in raw and "'" not in raw else raw
-        if depth == 0 and (m := _HEADER.match(line)):
-            names = [p.strip().strip('"') for p in m.group(2).split(".")]
-            table = ()
-            for i, name in enumerate(names):
-                table += (name,)
-                if i == len(names) - 1 and m.group(1) == "[[":
-                    arrays[table] = arrays.get(table, -1) + 1
-                    table += (arrays[table],)
-                elif table in arrays:
-                    table += (arrays[table],)
-            out.setdefault(table, n)
-            continue
-        if depth == 0 and (m := _KEY.match(line)):
-            key = tuple(p.strip().strip('"') for p in m.group(1).split("."))
-            out.setdefault(table + key, n)
-        depth = max(0, depth + line.count("[") - line.count("]"))
-    return out
-
-
-def _line(lines: dict[tuple, int], keys: tuple, start_line: int) -> int | None:
-    for k in range(len(keys), -1, -1):
-        if keys[:k] in lines:
-            return lines[keys[:k]] + start_line - 1
-    return None
+def check(doc: Toml, schema, path: Path) -> None:
+    """Hold ``doc`` against ``schema``: the first problem is a BriefError at the line of its
+    key; the required keys a table lacks are one error listing each."""
+    try:
+        tomlsrc.check(doc, schema)
+    except tomlsrc.TomlError as exc:
+        if exc.problems:
+            raise several([BriefError(p.message, path, p.line) for p in exc.problems], exc.summary) from None
+        raise BriefError(exc.message, path, exc.line) from None
 
 
 # --- front matter --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DateText:
+    """A date: a TOML date, or a string YYYY, YYYY-MM or YYYY-MM-DD that is a real date."""
+
+    def check(self, value) -> str | None:
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return None
+        if not isinstance(value, str) or not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
+            return f"must be a date: YYYY, YYYY-MM or YYYY-MM-DD, not {str(value)[:40]!r}"
+        parts = value.split("-")
+        year, month, day = (int(p) for p in parts + ["01"] * (3 - len(parts)))
+        try:
+            dt.date(year, month, day)
+        except ValueError as exc:
+            return f"'{value}' is not a real date ({exc})"
+        return None if year >= 1000 else f"'{value}' must be a year from 1000 on"
+
 
 _SHORT = Str(max_len=LIMITS["title_chars"], nonempty=True)
 _LONG = Str(max_len=2_000, nonempty=True)
 
 FRONT_MATTER = Table({
-    "series": _SHORT, "number": Either((_SHORT, Num(lo=0)), "must be a string"),
-    "kicker": _SHORT, "title": _SHORT, "standfirst": _LONG, "subject": Str(max_len=2_000),
-    "publisher": _SHORT, "rights": _SHORT, "style": Str(max_len=100, nonempty=True),
-    "language": Str(max_len=35, nonempty=True),
-    "date": Either((Str(max_len=10), Date()), "must be a date: YYYY, YYYY-MM or YYYY-MM-DD"),
-    "keywords": Seq(_SHORT, lo=0, hi=50, what="a list of strings"),
+    "series": _SHORT, "date": DateText(),
+    "language": Str(max_len=35, pattern=r"[a-z]{2,3}(-[A-Z]{2})?", what="a tag like 'en' or 'en-GB'"),
+    "kicker": _SHORT, "title": _SHORT, "standfirst": _LONG,
     "authors": Tables(Table({"name": _SHORT, "role": Str(max_len=LIMITS["title_chars"])}, required=("name",)),
                       hi=50),
-})
-
-
-def check_date(date: str) -> str | None:
-    """Why ``date`` (YYYY, YYYY-MM or YYYY-MM-DD) is not a real date, or None."""
-    parts = date.split("-")
-    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", date):
-        return f"date '{date}' must be YYYY, YYYY-MM or YYYY-MM-DD"
-    year, month, day = (int(p) for p in parts + ["01"] * (3 - len(parts)))
-    try:
-        dt.date(year, month, day)
-    except ValueError as exc:
-        return f"date '{date}' is not a real date ({exc})"
-    if year < 1000:
-        return f"date '{date}' must be a year from 1000 on"
-    return None
+    "keywords": Seq(_SHORT, lo=0, hi=50, what="a list of strings"),
+    "publisher": _SHORT, "rights": _SHORT, "style": Str(max_len=100, nonempty=True),
+    "number": Either((_SHORT, Num(lo=0)), "must be a string"), "subject": Str(max_len=2_000),
+}, required=("series", "date", "language", "kicker", "title", "standfirst", "authors", "keywords", "publisher",
+             "rights", "style"),
+    say={"unknown": "unknown front-matter field '{key}' (known: {known})",
+         "lacks": "front matter lacks the required field '{key}'", "empty": "the required field '{key}' is empty",
+         "several": "{n} required fields lack, all listed here; `brief new` writes a complete front matter"})
 
 
 # --- figure specs --------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class BBox:
+    """[west, south, east, north] in degrees; west > east crosses 180°."""
+
+    def check(self, value) -> str | None:
+        ok = (isinstance(value, list) and len(value) == 4
+              and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value)
+              and -90 <= value[1] < value[3] <= 90 and all(-180 <= v <= 180 for v in value[::2])
+              and value[0] != value[2])
+        return None if ok else "must be [west, south, east, north] in degrees (west > east crosses 180°)"
+
+
 _TEXT = Str(max_len=2_000)
 _ROLE = Str(max_len=60)
-_CORNER = Str(choices=("upper left", "upper right", "lower left", "lower right"))
+_PLACE = Str(max_len=200, nonempty=True)
+_CORNER = Str(choices=CORNERS)
 _MM2 = Seq(Num(lo=-300, hi=300, unit="mm"), lo=2, hi=2, what="[x, y] in millimetres")
-_BBOX = Seq(Num(lo=-180, hi=180), lo=4, hi=4, what="[west, south, east, north] in degrees")
 _IDS = Seq(Str(max_len=200), hi=500, what="a list of ids")
 _WIDTH = Num(lo=5, hi=400, unit="mm")
+_COUNTRY = Str(pattern="[A-Za-z]{2}", what="an ISO 3166 country code like \"GE\"")
 
 COMMON = {
     "kind": Str(choices=("map", "chart")), "title": Str(max_len=LIMITS["title_chars"]),
     "caption": _TEXT, "source": _TEXT, "size": Str(choices=("column", "full")),
-    "height": Num(gt=10, hi=400, unit="mm"), "alt": _TEXT,
+    "height": Num(gt=10, hi=400, unit="mm"), "alt": Str(max_len=2_000, nonempty=True),
 }
+_FIGURE = ("title", "caption", "source", "size", "height")
+_SAY = {"lacks": "figure spec lacks '{key}'"}
 
 MAP = Table({
     **COMMON,
-    "naming": Str(max_len=30), "kanji": Bool(),
+    "viewpoint": Str(max_len=30), "naming": Str(choices=NAMING), "kanji": Bool(),
     "projection": Either((Str(max_len=500, nonempty=True), Num(lo=1, hi=999_999)),
                          "must be \"auto\", an EPSG code (\"EPSG:3857\") or a PROJ string (\"+proj=…\")"),
     "graticule": Num(lo=0.1, hi=90, unit="degrees"),
-    "legend": Str(max_len=30),
+    "legend": Str(choices=(*CORNERS, "none")),
     "north_arrow": Either((Bool(), _CORNER), "must be true, false or a corner"),
     "scalebar": Table({"km": Num(gt=0, hi=20_000, unit="km"), "at": _CORNER}),
-    "extent": Table({"bbox": _BBOX, "fit": Seq(Str(max_len=200), lo=1, hi=500, what="a list of place ids"),
-                     "margin": Num(lo=0, hi=5000, unit="km")}),
+    "extent": Table({"bbox": BBox(), "fit": Seq(_PLACE, lo=1, hi=500, what="a list of places"),
+                     "margin": Num(lo=0, hi=5000, unit="km")}, one_of=("bbox", "fit"),
+                    say={"one_of": "[extent] needs either bbox = [w, s, e, n] or fit = [places]"}),
     "layer": Tables(Table({"layer": Str(max_len=200, nonempty=True), "role": _ROLE, "features": _IDS,
-                           "exclude": _IDS, "clip_to": Str(max_len=60), "legend": _TEXT},
-                          required=("layer",)), hi=50),
-    "label": Tables(Table({"place": Str(max_len=200), "role": _ROLE, "marker": Bool(), "area": Bool(),
-                           "required": Bool(), "country": Str(max_len=2)}), hi=300),
-    "country": Tables(Table({"id": Str(max_len=200), "role": _ROLE, "required": Bool()}), hi=300),
-    "callout": Tables(Table({"place": Str(max_len=200), "note": _TEXT, "source": _TEXT, "offset": _MM2,
-                             "width": _WIDTH, "role": _ROLE}), hi=50),
-    "textbox": Tables(Table({"text": _TEXT, "source": _TEXT, "at": _CORNER, "width": _WIDTH, "role": _ROLE}),
+                           "exclude": _IDS, "clip_to": Str(choices=BASE_LAYERS), "legend": _TEXT,
+                           "continues": Str(max_len=200, nonempty=True)}, required=("layer",)), hi=50),
+    "label": Tables(Table({"place": _PLACE, "country": _COUNTRY, "role": _ROLE, "marker": Bool(), "area": Bool(),
+                           "required": Bool(),
+                           "at": Never("a label takes no 'at': its anchor comes from the gazetteer (a water or area "
+                                       "name's label point belongs there, with its source)")},
+                          required=("place",)), hi=300),
+    "country": Tables(Table({"id": Str(pattern="country-.+", what='"country-…" (see `brief places --countries`)'),
+                             "role": _ROLE, "required": Bool()}, required=("id",)), hi=300),
+    "callout": Tables(Table({"place": _PLACE, "country": _COUNTRY, "note": _TEXT, "source": _TEXT, "offset": _MM2,
+                             "width": _WIDTH, "role": _ROLE}, required=("place", "note", "source"),
+                            say={"lacks:source": "every callout needs a source",
+                                 "lacks:note": "a callout needs a note"}), hi=50),
+    "textbox": Tables(Table({"text": _TEXT, "source": _TEXT, "at": _CORNER, "width": _WIDTH, "role": _ROLE},
+                            required=("text", "source"), say={"lacks:source": "every text box needs a source"}),
                       hi=20),
-    "inset": Table({"bbox": _BBOX, "at": _CORNER, "width": _WIDTH,
-                    "countries": Seq(Seq(Str(max_len=200), lo=2, hi=2, what="[country id, label]"), hi=50)}),
-})
+    "inset": Table({"bbox": BBox(), "at": _CORNER, "width": _WIDTH,
+                    "countries": Seq(Seq(Str(max_len=200), lo=2, hi=2, what="[country id, label]"), hi=50)},
+                   required=("bbox",)),
+}, required=(*_FIGURE, "alt", "extent"),
+    say={**_SAY, "lacks:alt": "a map needs alt = \"…\": a sentence or two saying what it shows, for readers who "
+                              "cannot see it",
+         "lacks:extent": "[extent] needs either bbox = [w, s, e, n] or fit = [places]"})
 
 CHART = Table({
     **COMMON,
@@ -333,39 +188,47 @@ CHART = Table({
         "name": Str(max_len=LIMITS["title_chars"]), "source": _TEXT,
         "bar": Tables(Table({"label": Str(max_len=LIMITS["title_chars"]), "value": Num(), "role": _ROLE,
                              "display": Str(max_len=60)}, required=("value",)), hi=LIMITS["bars"]),
-    }), hi=LIMITS["bars"]),
-})
+    }, required=("source",), say={"lacks:source": "{where} needs a source"}), hi=LIMITS["bars"]),
+}, required=(*_FIGURE, "group"),
+    say={**_SAY, "lacks:group": "a chart needs at least one [[group]] with [[group.bar]] entries"})
+
+FIGURE = Tagged("kind", {"map": MAP, "chart": CHART})
 
 
-def check_chart(data: dict, path: Path, text: str) -> None:
+def check_chart(doc: Toml, path: Path) -> None:
     """What a chart's values must satisfy together: at most ``bars`` bars, a row height the
-    chart can hold, positive values on a log scale, and a ``max`` no bar exceeds."""
-    lines = key_lines(text)
-    groups = data.get("group", [])
+    chart can hold, values from zero on a linear scale and above it on a log scale, and a
+    ``max`` no bar exceeds."""
+    data = doc.data
+    groups = data["group"]
     bars = [(gi, bi, b) for gi, g in enumerate(groups) for bi, b in enumerate(g.get("bar", []))]
     if len(bars) > LIMITS["bars"]:
         raise BriefError(f"the chart has {len(bars)} bars; at most {LIMITS['bars']} are allowed",
-                         path, lines.get(("kind",)))
+                         path, doc.line("kind"))
     rows = len(groups) + len(bars)
     need = 9 + rows * LIMITS["chart_row_mm"]
-    if rows and isinstance(data.get("height"), (int, float)) and data["height"] < need:
+    if data["height"] < need:
         raise BriefError(f"{rows} rows (groups and bars) need a height of at least {need:g} mm, "
-                         f"not {data['height']:g}", path, lines.get(("height",)))
+                         f"not {data['height']:g}", path, doc.line("height"))
+    log = data.get("scale") == "log"
     for gi, bi, b in bars:
-        where = lines.get(("group", gi, "bar", bi, "value"))
-        if data.get("scale") == "log" and b["value"] <= 0:
+        where = doc.line("group", gi, "bar", bi, "value")
+        if log and b["value"] <= 0:
             raise BriefError(f"bar '{b.get('label', '')}' has value {b['value']:g}; a log scale needs "
                              "values above 0", path, where)
+        if not log and b["value"] < 0:
+            raise BriefError(f"bar '{b.get('label', '')}' has value {b['value']:g}; bars start at zero, so a "
+                             "negative value needs another chart", path, where)
         if "max" in data and b["value"] > data["max"]:
             raise BriefError(f"bar '{b.get('label', '')}' has value {b['value']:g}, above the chart's "
                              f"max = {data['max']:g}", path, where)
-    if data.get("scale") == "log" and "max" in data and bars and data["max"] <= min(b["value"] for *_, b in bars):
-        raise BriefError("max must be above the smallest value on a log scale", path, lines.get(("max",)))
+    if log and "max" in data and bars and data["max"] <= min(b["value"] for *_, b in bars):
+        raise BriefError("max must be above the smallest value on a log scale", path, doc.line("max"))
 
 
-def check_graticule(step: float | None, bbox: tuple[float, float, float, float], path: Path,
-                    text: str) -> None:
+def check_graticule(doc: Toml, bbox: tuple[float, float, float, float], path: Path) -> None:
     """A graticule of at most ``graticule_lines`` lines across the map's extent."""
+    step = doc.data.get("graticule")
     if step is None:
         return
     west, south, east, north = bbox
@@ -373,7 +236,72 @@ def check_graticule(step: float | None, bbox: tuple[float, float, float, float],
     lines = span / step + (north - south) / step
     if lines > LIMITS["graticule_lines"]:
         raise BriefError(f"a graticule every {step:g}° draws {lines:,.0f} lines across this map; at most "
-                         f"{LIMITS['graticule_lines']} are allowed", path, key_lines(text).get(("graticule",)))
+                         f"{LIMITS['graticule_lines']} are allowed", path, doc.line("graticule"))
+
+
+# --- house styles --------------------------------------------------------------------------
+
+PAGE_SIZES = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}  # the page sizes a style may name, mm
+FACES = ("regular", "italic", "bold", "bolditalic")
+TEXT_ROLES = ("kicker", "title", "standfirst", "author", "author_role", "body", "heading",
+              "pullquote", "list_item", "notes_heading", "note", "caption", "footer")
+LABELS = ("notes", "sources", "map", "figure", "page")
+
+
+@dataclass(frozen=True)
+class Cmyk:
+    """Four percentages of ink, at most 300 % together."""
+
+    def check(self, value) -> str | None:
+        if (not isinstance(value, list) or len(value) != 4
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 100 for v in value)):
+            return "must be four percentages 0..100: [c, m, y, k]"
+        return None if sum(value) <= 300 else f"has a total ink of {sum(value):g} %; at most 300 % is allowed"
+
+
+def _mm(hi: float = 1000.0) -> Num:
+    return Num(lo=0, hi=hi)
+
+
+_NAME = Str(max_len=200, nonempty=True)
+_COLOUR = Table({"cmyk": Cmyk(), "rgb": Str(pattern="#[0-9a-fA-F]{6}", what="'#rrggbb'")},
+                required=("cmyk", "rgb"))
+_TEXT_STYLE = Table({
+    "font": _NAME, "style": Str(choices=FACES), "size": Num(lo=0.5, hi=144), "leading": Num(lo=1, hi=200),
+    "colour": _NAME, "align": Str(choices=("left", "right", "centre", "justify")), "first_line_indent": _mm(),
+    "indent": _mm(), "space_before": _mm(), "space_after": _mm(), "transform": Str(choices=("none", "uppercase")),
+    "hyphenate": Bool(), "rule": _mm(20),
+}, required=("font",))
+_ROLE_STYLE = Table({
+    "fill": _NAME, "edge": _NAME, "width": _mm(20), "dash": Seq(Num(lo=0, hi=100), hi=20, what="a list of lengths"),
+    "hatch": Str(max_len=20), "hatch_colour": _NAME, "colour": _NAME, "size": Num(lo=0.5, hi=144),
+    "weight": Str(max_len=30), "style": Str(max_len=30), "knockout": Bool(), "tracking": _mm(), "divides": Bool(),
+    "symbol": Str(choices=tuple(SHAPES)),   # the marker a feature finer than the base data is drawn with
+})
+PAGE_KEYS = ("size", "margin_top", "margin_bottom", "margin_inner", "margin_outer", "columns", "gutter",
+             "footer_offset", "title_rule", "column_rule")
+
+STYLE = Table({
+    "page": Table({"size": Str(choices=tuple(PAGE_SIZES)), "margin_top": _mm(), "margin_bottom": _mm(),
+                   "margin_inner": _mm(), "margin_outer": _mm(), "columns": Num(lo=1, hi=3, whole=True),
+                   "gutter": _mm(), "footer_offset": _mm(), "title_rule": _mm(20), "column_rule": _mm(20)},
+                  required=PAGE_KEYS),
+    "fonts": Table(other=Table({face: _NAME for face in FACES}, required=("regular",))),
+    "colours": Table(other=_COLOUR, required=("text", "paper"), say={"lacks": "style lacks the colour role '{key}'"}),
+    "text": Table({role: _TEXT_STYLE for role in TEXT_ROLES}, required=TEXT_ROLES,
+                  say={"unknown": "unknown text role '{key}' (known: {known})",
+                       "lacks": "style lacks the text role '{key}'"}),
+    "labels": Table({key: Str(max_len=100) for key in LABELS}, required=LABELS),
+    "figure": Table({"font": _NAME, "cjk_font": _NAME, "simplify_mm": _mm(5), "frame_width": _mm(5),
+                     "margin": _mm(), "roles": Table(other=_ROLE_STYLE)}, required=("font",)),
+    # how justified paragraphs are broken into lines (report.composer; TeX's names and units)
+    "composition": Table({
+        "pretolerance": Num(lo=-1, hi=10_000), "tolerance": Num(lo=1, hi=10_000),
+        "hyphen_penalty": Num(lo=0, hi=10_000), "double_hyphen_demerits": Num(lo=0, hi=10_000_000),
+        "max_hyphens": Num(lo=1, hi=10, whole=True), "hyphenate_capitals": Bool(),
+        "space_stretch": Num(lo=0, hi=2, unit="spaces"), "space_shrink": Num(lo=0, hi=0.9, unit="spaces"),
+        "expansion": Num(lo=0, hi=5, unit="per cent"), "protrusion": Bool()}),
+}, required=("page", "fonts", "colours", "text", "labels"))
 
 
 # --- the environment -----------------------------------------------------------------------

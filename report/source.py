@@ -11,7 +11,6 @@ import datetime as dt
 import os
 import re
 from dataclasses import replace
-import tomllib
 from pathlib import Path
 
 from geodata import files
@@ -19,7 +18,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from . import placeholders, schema, typography
-from .errors import BriefError, line_of, several, warn
+from .errors import BriefError, several, warn
 from .hyphenation import check_language
 from .inputs import brief_input, unique
 from .model import (
@@ -28,12 +27,8 @@ from .model import (
 )
 
 FENCE = "+++"
-REQUIRED = ("series", "date", "language", "kicker", "title", "standfirst", "authors",
-            "keywords", "publisher", "rights", "style")
-OPTIONAL = ("number", "subject")
 FIGURE_SCHEME = "figure:"
 SOURCES_HEADINGS = {"sources", "references", "lähteet", "källor", "quellen"}
-_LANG = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")
 _FIGURE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
@@ -131,76 +126,27 @@ def _split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
 
 
 def _parse_meta(front: str, path: Path, slug: str) -> Meta:
-    try:
-        data = tomllib.loads(front)
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        line = int(m.group(1)) + 1 if m else 1
-        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        raise BriefError(f"malformed front matter: {msg}", path, line) from None
-
-    def where(key: str) -> int:
-        return line_of(front, key, start_line=2) or 1
-
-    for key in data:
-        if key not in REQUIRED and key not in OPTIONAL:
-            known = ", ".join(REQUIRED + OPTIONAL)
-            raise BriefError(f"unknown front-matter field '{key}' (known: {known})", path, where(key))
-    missing = [key for key in REQUIRED if key not in data or data[key] in ("", [], None)]
-    if missing:
-        end = len(front.splitlines()) + 2  # the closing '+++': where a missing field goes
-
-        def problem(key: str) -> tuple[int, str]:
-            return (where(key), f"the required field '{key}' is empty") if key in data else \
-                (end, f"front matter lacks the required field '{key}'")
-
-        raise several([BriefError(msg, path, line) for line, msg in map(problem, missing)],
-                      f"{len(missing)} required fields lack, all listed here; `brief new` writes a complete "
-                      "front matter")
-    schema.validate(data, schema.FRONT_MATTER, path, front, start_line=2)
-
-    def string(key: str) -> str:
-        value = data[key]
-        if isinstance(value, dt.date):
-            value = value.isoformat()
-        if not isinstance(value, (str, int)):
-            raise BriefError(f"'{key}' must be a string", path, where(key))
-        return str(value).strip()
-
-    date = string("date")
-    if bad_date := schema.check_date(date):
-        raise BriefError(bad_date, path, where("date"))
-    language = string("language")
-    if not _LANG.match(language):
-        raise BriefError(f"language '{language}' must be a tag like 'en' or 'en-GB'", path, where("language"))
-    check_language(language, path, where("language"))
-
-    authors_raw = data["authors"]
-    if not isinstance(authors_raw, list):
-        raise BriefError("authors must be a list of tables with name and role", path, where("authors"))
-    authors = []
-    for a in authors_raw:
-        if not isinstance(a, dict) or not str(a.get("name", "")).strip() or set(a) - {"name", "role"}:
-            raise BriefError("each author needs a name (and optionally a role), nothing else",
-                             path, where("[[authors]]") or where("authors"))
-        authors.append(Author(typography.plain(str(a["name"]).strip(), language),
-                              typography.plain(str(a.get("role", "")).strip(), language)))
-    keywords = data["keywords"]
-    if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
-        raise BriefError("keywords must be a list of strings", path, where("keywords"))
-
-    lines = {key: where("[[authors]]" if key == "authors" else key) for key in data}
+    """The front matter, checked by :data:`report.schema.FRONT_MATTER` (a field it lacks
+    belongs on the closing ``+++`` line)."""
+    doc = schema.parse(front, path, "malformed front matter", start=2, end=len(front.splitlines()) + 2)
+    schema.check(doc, schema.FRONT_MATTER, path)
+    data = doc.data
+    language = data["language"]
+    check_language(language, path, doc.line("language"))
 
     def text(key: str) -> str:  # a string the reader sees: typographic quotes and dashes
-        return typography.plain(string(key), language)
+        return typography.plain(str(data[key]).strip(), language)
 
+    date = data["date"]
     return Meta(
-        lines=lines,
+        lines={key: doc.line(key) for key in data},
         slug=slug, title=text("title"), kicker=text("kicker"), standfirst=text("standfirst"),
-        authors=tuple(authors), date=date, language=language, series=text("series"),
-        publisher=text("publisher"), rights=text("rights"), style=string("style"),
-        keywords=tuple(keywords),
-        number=string("number") if "number" in data else None,
+        authors=tuple(Author(typography.plain(a["name"].strip(), language),
+                             typography.plain(a.get("role", "").strip(), language)) for a in data["authors"]),
+        date=date.isoformat() if isinstance(date, dt.date) else date.strip(), language=language,
+        series=text("series"), publisher=text("publisher"), rights=text("rights"), style=data["style"].strip(),
+        keywords=tuple(data["keywords"]),
+        number=str(data["number"]).strip() if "number" in data else None,
         subject=text("subject") if "subject" in data else "",
     )
 

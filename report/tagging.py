@@ -11,9 +11,9 @@ of a ``Link`` child holding the link's annotations (:func:`marked_inline`). Figu
 their MCID here and are marked by the compose stage, which stamps them. The finishing stage
 turns the tree into the PDF's structure tree (:mod:`report.pdf.tagged`).
 
-This module knows ReportLab through the canvas's ``_code`` (the page's content operators)
-and ``_annotationrefs`` (the page's annotations so far), a text object's ``_code``, and the
-``_linkRecord`` hook its paragraphs call where a link's words start and end.
+The page's operators are written with the canvas's ``addLiteral``; what this module needs
+of ReportLab's internals (the page's annotations so far, a text object's operators, the hook
+its paragraphs call where a link's words start and end) it asks :mod:`report.shims.reportlab`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+
+from .shims import reportlab as rl
 
 
 @dataclass(frozen=True)
@@ -134,20 +136,20 @@ def marked(canv, tag):
         yield
         return
     if isinstance(tag, Artifact):
-        canv._code.append(tag.begin())
+        canv.addLiteral(tag.begin())
         try:
             yield
         finally:
-            canv._code.append("EMC")
+            canv.addLiteral("EMC")
         return
     n = tags.mcid(canv.getPageNumber() - 1, tag)
-    canv._code.append(f"/{tag.role} <</MCID {n}>> BDC")
+    canv.addLiteral(f"/{tag.role} <</MCID {n}>> BDC")
     tags._drawing.append(tag)
     try:
         yield
     finally:
         tags._drawing.pop()
-        canv._code.append("EMC")
+        canv.addLiteral("EMC")
 
 
 @contextmanager
@@ -223,30 +225,31 @@ class TaggingCanvas:
 
     def _tag_link(self, href: str) -> None:
         if self.tags is not None:
-            self.tags.link(self.getPageNumber() - 1, len(self._annotationrefs) - 1, href)
+            self.tags.link(self.getPageNumber() - 1, rl.page_annotations(self) - 1, href)
 
     def beginText(self, *args, **kw):
         tx = super().beginText(*args, **kw)
         if self.tags is not None and self.tags._inline is not None:
-            tx._code.insert(1, _Mark(element=self.tags._label))  # after BT
+            rl.text_operators(tx).insert(1, _Mark(element=self.tags._label))  # after BT
             self.tags._label = None
-            tx._linkRecord = lambda key, what: self._link_words(tx, key, what)
+            rl.on_link_words(tx, lambda key, what: self._link_words(tx, key, what))
         return tx
 
     def _link_words(self, tx, key, what: str) -> None:
         """Called by ReportLab's paragraph as a link's words start on a line (just after it
         wrote the first of them) and end (before the words after them)."""
+        code = rl.text_operators(tx)
         if what == "start":
-            tx._code.insert(len(tx._code) - 1, _Mark(key))
+            code.insert(len(code) - 1, _Mark(key))
             self.tags._line_keys.append(key)
         else:
-            tx._code.append(_Mark())
+            code.append(_Mark())
 
     def drawText(self, tx):
         """Resolve the marks of a text object in the order its content is read: each stretch
         that shows text becomes marked content of the paragraph or of a Link element."""
         tags = self.tags
-        code = tx._code
+        code = rl.text_operators(tx)
         marks = [i for i, c in enumerate(code) if isinstance(c, _Mark)]
         if tags is None or tags._inline is None or not marks:
             return super().drawText(tx)
@@ -265,7 +268,7 @@ class TaggingCanvas:
             out.extend(stretch)
         if is_open:
             out.append("EMC")
-        tx._code = out
+        rl.set_text_operators(tx, out)
         super().drawText(tx)
 
     def _link_element(self, key) -> Element:

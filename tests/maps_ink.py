@@ -1,5 +1,6 @@
 """Measurements on rendered figure PDFs: how close each text's glyphs come to foreign ink
-(:func:`glyph_ink_conflicts`), and the filled paths of a page (:func:`filled_paths`).
+(:func:`glyph_ink_conflicts`), the filled paths of a page (:func:`filled_paths`), the scale
+bar (:func:`scale_bar`) and the GeoPDF viewports (:func:`geo_frames`), read from the PDF alone.
 
 The page is rasterised twice without anti-aliasing (so every fill keeps its exact colour): as it
 is, and with its text objects removed. Glyph pixels are those the text changes; ink pixels are
@@ -91,3 +92,69 @@ def filled_paths(pdf: Path) -> list[tuple[tuple[float, ...] | None, list[float]]
             elif name in ("S", "n"):
                 xs = []
     return out
+
+
+def scale_bar(pdf: Path) -> tuple[float, float, float, float]:
+    """(x0, y0, x1, y1) in points of the scale bar on page 1: the run of abutting rectangles,
+    filled and outlined, 1.1 mm tall, that the bar is drawn as."""
+    rects, pts = [], []
+    with pikepdf.open(pdf) as doc:
+        for operands, op in pikepdf.parse_content_stream(doc.pages[0]):
+            name = str(op)
+            if name in ("m", "l"):
+                pts.append((float(operands[0]), float(operands[1])))
+            elif name in ("B", "B*"):
+                xs, ys = {round(p[0], 4) for p in pts}, {round(p[1], 4) for p in pts}
+                if len(xs) == 2 and len(ys) == 2 and abs(max(ys) - min(ys) - 1.1 * 72 / 25.4) < 0.05:
+                    rects.append((min(xs), min(ys), max(xs), max(ys)))
+                pts = []
+            elif name in ("f", "f*", "S", "n", "s"):
+                pts = []
+    for r in rects:
+        run = [r]
+        while nxt := next((o for o in rects if abs(o[0] - run[-1][2]) < 0.01 and abs(o[1] - r[1]) < 0.01), None):
+            run.append(nxt)
+        if len(run) > 1:
+            return run[0][0], r[1], run[-1][2], r[3]
+    raise AssertionError(f"no scale bar in {pdf}")
+
+
+class GeoFrame:
+    """A page's geospatial viewport (GeoPDF, ISO 32000-2 12.10), read as a GIS reads it: the
+    GPTS (lat, lon) projected with the GCS's WKT and fitted, by least squares, to the LPTS in
+    the unit square of the viewport's BBox."""
+
+    def __init__(self, viewport):
+        from pyproj import CRS, Transformer
+
+        self.name = str(viewport.get("/Name", ""))
+        self.bbox = tuple(float(v) for v in viewport.BBox)
+        measure = viewport.Measure
+        assert str(measure.Subtype) == "/GEO", measure.Subtype
+        self.crs = CRS.from_wkt(str(measure.GCS.WKT))
+        lat, lon = (np.array([float(v) for v in measure.GPTS][i::2]) for i in (0, 1))
+        u, v = (np.array([float(v) for v in measure.LPTS][i::2]) for i in (0, 1))
+        self._fwd = Transformer.from_crs("EPSG:4326", self.crs, always_xy=True)
+        self._inv = Transformer.from_crs(self.crs, "EPSG:4326", always_xy=True)
+        X, Y = self._fwd.transform(lon, lat)
+        x0, y0, x1, y1 = self.bbox
+        page = np.column_stack([x0 + u * (x1 - x0), y0 + v * (y1 - y0), np.ones(len(u))])
+        self.affine, *_ = np.linalg.lstsq(page, np.column_stack([X, Y]), rcond=None)  # [px py 1] @ A = [X Y]
+        self.residual = float(np.abs(page @ self.affine - np.column_stack([X, Y])).max())
+
+    def page_of(self, lon, lat):
+        """(x, y) page points of lon/lat."""
+        X, Y = self._fwd.transform(lon, lat)
+        xy = (np.column_stack([np.atleast_1d(X), np.atleast_1d(Y)]) - self.affine[2]) @ np.linalg.inv(self.affine[:2])
+        return xy[:, 0], xy[:, 1]
+
+    def lonlat_of(self, x, y):
+        """(lon, lat) of page points."""
+        XY = np.column_stack([np.atleast_1d(x), np.atleast_1d(y), np.ones(np.size(x))]) @ self.affine
+        return self._inv.transform(XY[:, 0], XY[:, 1])
+
+
+def geo_frames(pdf: Path) -> dict[int, list[GeoFrame]]:
+    """The geospatial viewports of every page, by page index."""
+    with pikepdf.open(pdf) as doc:
+        return {i: [GeoFrame(v) for v in page.obj.get("/VP", [])] for i, page in enumerate(doc.pages)}

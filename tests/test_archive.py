@@ -20,7 +20,7 @@ from conftest import ROOT, SAMPLE, run_brief
 from report.archive.core import Archive, decide
 from report.archive.edition import read_edition
 from report.errors import BriefError
-from report.pdf.streamends import unambiguous_stream_ends
+from report.pdfmech.save import unambiguous_stream_ends
 
 SLUG = "japan-russia-2018"
 
@@ -299,6 +299,20 @@ def test_rebuild_from_the_archive_file_alone_is_identical(sample_build, archive,
     for variant in ("print", "screen", "archive"):
         assert f"{variant}: identical" in proc.stdout
     assert "inputs: all" in proc.stdout and "MANIFEST.json match" in proc.stdout
+
+
+def test_rebuild_of_a_saddle_stitched_edition_is_identical(archive, tmp_path):
+    """The sample's 3 pages padded to 4 by --saddle-stitch: the rebuild pads the edition whose
+    page count it did not reach, and only that one."""
+    proc = run_brief("build", SAMPLE, "--out", tmp_path / "stitched", "--saddle-stitch", "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert archive_cmd(archive, "add", tmp_path / "stitched" / SLUG).returncode == 0
+    proc = archive_cmd(archive, "rebuild", f"{SLUG}@1")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    pages = {f["variant"]: f["pages"] for f in listed(archive)[0]["files"]}
+    assert pages == {"print": 4, "screen": 3, "archive": 3}
+    for variant in ("print", "screen", "archive"):
+        assert f"{variant}: identical" in proc.stdout
 
 
 def test_decide_edition_numbers():

@@ -383,10 +383,10 @@ from geodata import places
 places.BUNDLED_GAZETTEER = Path(sys.argv[1])  # the installed gazetteer, as changed since the build
 from report.archive.core import Archive
 from report.archive.rebuild import rebuild
-from report.pipeline import load
+from report.pipeline import build, load
 brief, _ = load(Path(sys.argv[3]))
 kunashir = [lab.place.lat for lab in brief.figures["islands"].spec.labels if lab.place.id == "kunashir"]
-out = rebuild(Archive(sys.argv[2]), sys.argv[4])
+out = rebuild(Archive(sys.argv[2]), sys.argv[4], build)
 print(json.dumps({"identical": out.identical, "notes": out.notes, "kunashir_now": kunashir}))
 """
 
@@ -411,6 +411,42 @@ def test_rebuild_after_the_bundled_gazetteer_changed_is_identical_and_names_the_
     assert out["identical"] == {"print": True, "screen": True, "archive": True}, out["notes"]
     [note] = [n for n in out["notes"] if n.startswith("geodata/gazetteer.toml")]
     assert "differs" in note and "kunashir" in note and "iturup" not in note and "attached copy" in note
+
+
+REBUILD_WITH_VIEWPOINTS = """
+import json, sys
+from pathlib import Path
+from geodata import places
+places.BUNDLED_VIEWPOINTS = Path(sys.argv[1])  # the installed conventions, as changed since the build
+from report.archive.core import Archive
+from report.archive.rebuild import rebuild
+from report.pipeline import build, load
+brief, _ = load(Path(sys.argv[3]))
+legends = [layer.legend for layer in brief.figures["islands"].spec.layers]
+out = rebuild(Archive(sys.argv[2]), sys.argv[4], build)
+print(json.dumps({"identical": out.identical, "notes": out.notes, "legends_now": legends}))
+"""
+
+
+def test_rebuild_reads_the_attached_viewpoint_conventions_not_the_installed_ones(sample_build, archive, tmp_path):
+    """geodata/viewpoints.toml is a source of the edition: the rebuild draws Map 1 with the copy the
+    archive file carries, however the installed conventions have changed since."""
+    from geodata import places
+
+    assert archive_cmd(archive, "add", sample_build).returncode == 0
+    changed = tmp_path / "viewpoints.toml"
+    text = places.BUNDLED_VIEWPOINTS.read_text(encoding="utf-8")
+    assert 'legend = "Islands in dispute"' in text
+    changed.write_text(text.replace('legend = "Islands in dispute"', 'legend = "Contested islands"'),
+                       encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-c", REBUILD_WITH_VIEWPOINTS, str(changed), str(archive), str(SAMPLE),
+                           f"{SLUG}@1"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert "Contested islands" in out["legends_now"]  # a build from the installed files would say so
+    assert out["identical"] == {"print": True, "screen": True, "archive": True}, out["notes"]
+    [note] = [n for n in out["notes"] if n.startswith("geodata/viewpoints.toml")]
+    assert "differs" in note and "attached copy" in note
 
 
 def test_a_version_1_catalogue_is_sealed_by_its_next_add(sample_build, other_build, archive):

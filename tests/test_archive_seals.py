@@ -446,7 +446,7 @@ def test_a_migration_that_fails_before_its_commit_leaves_no_record_files(archive
     _chmod_tree(archive / "records", writable=True)
     shutil.rmtree(archive / "records")
     _sql(archive, "PRAGMA user_version = 2")
-    _full_store(monkeypatch, archive, only="catalogue.he")  # the record files are written, the head file not
+    _full_store(monkeypatch, archive, only=".catalogue.head")  # the record files are written, the head file not
     incoming, _ = editions(1)[0]
     with pytest.raises(BriefError, match="no space left on the device that holds the archive; nothing was added"):
         Archive(archive).add(incoming)

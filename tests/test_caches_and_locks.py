@@ -326,7 +326,8 @@ PLACE = ('[[place]]\nid = "cape-x"\nkind = "cape"\nnames = { en = "Cape X" }\nla
 @pytest.mark.parametrize("change,line,words", [
     (lambda t: t.replace("Cape X", "Caf\xe9").encode("latin-1"), 4, "not valid UTF-8 (byte 0xe9); save the file as UTF-8"),
     (lambda t: t.replace("lat = 60.0", "lat = = 60.0").encode(), 5, "invalid TOML: Invalid value"),
-    (lambda t: t.replace("lon = 25.0", "lon = nan").encode(), 6, "entry 'cape-x': lon nan out of range"),
+    (lambda t: t.replace("lon = 25.0", "lon = nan").encode(), 6,
+     "entry 'cape-x': 'lon' must be a finite number from -180 to 180, not nan"),
 ])
 def test_a_bad_places_file_is_one_error_naming_its_line(change, line, words, site):
     (site.brief / "places.toml").write_bytes(change(PLACE))

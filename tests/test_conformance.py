@@ -13,7 +13,7 @@ from pikepdf import Array, Dictionary, Name, Stream, String
 
 from conftest import SAMPLE, run_brief
 from report.cidfonts import forbidden_value, normalise, tounicode_entries
-from report.pdf.common import save
+from report.pdfmech.save import save
 
 VARIANTS = ("print", "screen", "archive")
 
@@ -144,9 +144,9 @@ def test_a_validator_failure_stops_the_build_on_one_line(tmp_path, monkeypatch):
     the validator's rule id."""
     from report import pipeline
     from report.errors import BriefError
-    from report.pdf import VARIANTS as V
+    from report.pdf import pdfa
 
-    original = V["archive"].finish
+    original = pdfa.finish
 
     def without_pdfaid(inp):
         import io
@@ -157,8 +157,7 @@ def test_a_validator_failure_stops_the_build_on_one_line(tmp_path, monkeypatch):
         pdf.save(buf)
         return buf.getvalue()
 
-    import dataclasses
-    monkeypatch.setitem(V, "archive", dataclasses.replace(V["archive"], finish=without_pdfaid))
+    monkeypatch.setattr(pdfa, "finish", without_pdfaid)
     with pytest.raises(BriefError) as err:
         pipeline.build(SAMPLE, tmp_path, ["archive"])
     msg = str(err.value)
@@ -175,7 +174,7 @@ def test_standards_profiles_ignore_house_rules(sample_build, tmp_path):
         out.write_bytes(save(pdf))   # the project's writer: a plain save may end a stream in CR
     house = run_brief("check", out, "--profile", "archive")
     std = run_brief("check", out, "--profile", "pdfa-3b", "--json")
-    assert house.returncode == 1 and "boxes.a4" in house.stdout
+    assert house.returncode == 1 and "boxes.page" in house.stdout
     assert std.returncode == 0, std.stdout
     import json
     assert all(r["clause"].startswith("ISO 19005-3") for r in json.loads(std.stdout))

@@ -12,6 +12,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 from decimal import Decimal
 
 import pikepdf
@@ -21,9 +22,10 @@ from pikepdf import Array, Dictionary, Name, Stream
 from conftest import ROOT, SAMPLE, run_brief
 from report.errors import BriefError
 from report.layout import layout
-from report.pdf import VARIANTS, FinishInput, pdfa, pdfx
+from report.editions import EDITIONS
+from report.pdf import pdfa, pdfx
 from report.pdf.cmyk import to_palette_cmyk
-from report.pdf.common import build_epoch
+from report.pdf.common import FinishInput, build_epoch
 from report.pipeline import TOOL, load
 
 MM = 72 / 25.4
@@ -72,14 +74,14 @@ def streams(pdf):
 
 @pytest.fixture(scope="module")
 def sample():
-    """The small test brief (no figures of its own), laid out in CMYK for print."""
+    """The small test brief (no figures of its own), laid out."""
     brief, style = load(ROOT / "tests" / "briefs" / "arctic-notes")
-    return brief, style, layout(brief, style, colour="cmyk")
+    return brief, style, layout(brief, style)
 
 
-def finish_input(brief, style, laid, **extra):
-    return FinishInput(laid=laid, brief=brief, style=style, epoch=build_epoch(brief), tool=TOOL,
-                       extra=extra)
+def finish_input(brief, style, laid, edition="print", pad_to=1):
+    return FinishInput(edition=EDITIONS[edition], laid=laid, brief=brief, style=style, epoch=build_epoch(brief),
+                       tool=TOOL, pad_to=pad_to)
 
 
 def figure_pdf(face="#00467f", alpha=None) -> bytes:
@@ -290,6 +292,36 @@ def test_an_off_palette_colour_is_an_error_only_where_it_paints(sample):
     assert b"0 0 0 1 k" in convert(b"0 0 0 RG 0.1019607843 g /M0 Do", marker=b"0 0 5 5 re f")
     with pytest.raises(BriefError, match="#000000"):
         convert(b"0 0 0 RG 0.1019607843 g /M0 Do", marker=b"0 0 m 5 5 l S")
+    # the same marker drawn again, now with a colour outside the palette: judged again
+    with pytest.raises(BriefError, match="#000000"):
+        convert(b"0.1019607843 G /M0 Do 0 0 0 RG /M0 Do", marker=b"0 0 m 5 5 l S")
+
+
+def test_a_form_painting_in_its_callers_colour_space_is_converted_in_that_space(sample):
+    """A form that sets colours with ``sc`` in the space its caller selected (valid PDF) is
+    converted as drawn: its operands become CMYK, as the caller's space does."""
+    _, style, _ = sample
+    pdf = pikepdf.new()
+    page = pdf.add_blank_page()
+    form = pdf.make_stream(b"0 0.2745 0.498 sc 0 0 5 5 re f", Type=Name.XObject, Subtype=Name.Form,
+                           BBox=[0, 0, 10, 10])
+    page.obj.Resources.XObject = Dictionary(M0=form)
+    page.obj.Contents = pdf.make_stream(b"/DeviceRGB cs /M0 Do")
+    to_palette_cmyk(pdf, style)
+    assert pikepdf.unparse_content_stream(pikepdf.parse_content_stream(page)) == b"/DeviceCMYK cs\n/M0 Do"
+    assert b"1 0.6 0 0.3 sc" in form.read_bytes()
+
+
+def test_an_indexed_rgb_inline_image_is_refused_for_print(sample):
+    """An inline image whose colour space is named in the resources is judged by the space
+    it names: an Indexed space over RGB cannot be printed in the palette's CMYK."""
+    _, style, _ = sample
+    pdf = pikepdf.new()
+    page = pdf.add_blank_page()
+    page.obj.Resources.ColorSpace = Dictionary(CS0=Array([Name.Indexed, Name.DeviceRGB, 0, b"\x00\x46\x7f"]))
+    page.obj.Contents = pdf.make_stream(b"q 10 0 0 10 0 0 cm BI /W 1 /H 1 /CS /CS0 /BPC 8 ID \x00 EI Q")
+    with pytest.raises(BriefError, match="RGB inline image in page 1"):
+        to_palette_cmyk(pdf, style)
 
 
 def test_an_opacity_nothing_is_painted_with_becomes_1_and_one_that_is_painted_is_refused(sample):
@@ -429,6 +461,7 @@ def test_archive_carries_its_sources_byte_for_byte(sample_build):
         "styles/house.toml": style.path,
         "geodata/MANIFEST.json": geodata / "MANIFEST.json",
         "geodata/gazetteer.toml": geodata / "gazetteer.toml",
+        "geodata/viewpoints.toml": geodata / "viewpoints.toml",
     }
     extra = [*brief.figure_specs.values(), *SAMPLE.glob("places.toml"), *SAMPLE.glob("places.lock.json")]
     want |= {f"briefs/{SLUG}/{p.relative_to(SAMPLE).as_posix()}": p for p in extra}
@@ -495,9 +528,9 @@ def test_archive_attaches_exactly_the_files_the_build_used(tmp_path, brief_copy)
     assert {i.name: i.role for i in brief.inputs} == {
         f"briefs/{slug}/brief.md": "brief", f"briefs/{slug}/figures/route.toml": "figure",
         f"briefs/{slug}/places.toml": "places", f"briefs/{slug}/layers/route.geojson": "layer",
-        "geodata/gazetteer.toml": "gazetteer"}
+        "geodata/gazetteer.toml": "gazetteer", "geodata/viewpoints.toml": "viewpoints"}
     text_only = dataclasses.replace(brief, blocks=tuple(b for b in brief.blocks if type(b).__name__ != "FigureRef"))
-    out = pdfa.finish(finish_input(text_only, style, layout(text_only, style)))
+    out = pdfa.finish(finish_input(text_only, style, layout(text_only, style), "archive"))
     path = tmp_path / "archive.pdf"
     path.write_bytes(out)
     with pikepdf.open(path) as pdf:
@@ -584,15 +617,26 @@ def test_extract_sources_refuses_names_that_leave_the_folder(sample_build, tmp_p
 
 # ---- all editions --------------------------------------------------------------------------
 
-def test_variants_are_registered_in_order():
-    assert list(VARIANTS) == ["print", "screen", "archive"]
-    assert VARIANTS["print"].profile == "print" and VARIANTS["archive"].profile == "archive"
+def test_a_new_row_in_the_table_is_one_more_edition(sample_build, tmp_path):
+    """A row naming an existing finisher: built into its own file, checked by its own profile
+    (its standards' rules and its house rules), the finisher's bytes."""
+    code = ("import dataclasses, sys; from pathlib import Path; from report import editions; "
+            "editions.EDITIONS['proof'] = dataclasses.replace(editions.EDITIONS['screen'], name='proof', "
+            "house=('boxes.page',)); "
+            "from report.pipeline import build; from report.preflight import PROFILES; "
+            "[b] = build(Path(sys.argv[1]), Path(sys.argv[2]), ['proof']); "
+            "print(b.path.name, len(PROFILES['proof']))")
+    proc = subprocess.run([sys.executable, "-c", code, str(SAMPLE), str(tmp_path)], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-800:]
+    assert proc.stdout.split() == [f"{SLUG}-proof.pdf", "2"]  # validator.pdfua-1 + boxes.page
+    assert (tmp_path / SLUG / f"{SLUG}-proof.pdf").read_bytes() == edition(sample_build, "screen").read_bytes()
 
 
 def test_rebuilds_are_byte_identical_in_another_folder_and_cwd(sample_build, tmp_path):
     proc = run_brief("build", SAMPLE, "--out", tmp_path / "elsewhere", "-q", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    for variant in VARIANTS:
+    for variant in EDITIONS:
         again = tmp_path / "elsewhere" / SLUG / f"{SLUG}-{variant}.pdf"
         assert again.read_bytes() == edition(sample_build, variant).read_bytes(), \
             f"{variant} differs between builds (XObject names: {_xobject_names(again)} vs " \
@@ -609,7 +653,7 @@ def test_source_date_epoch_sets_every_date(tmp_path):
     env = dict(os.environ, SOURCE_DATE_EPOCH="1536883200")  # 2018-09-14T00:00:00Z
     proc = run_brief("build", SAMPLE, "--out", tmp_path, "-q", env=env)
     assert proc.returncode == 0, proc.stderr
-    for variant in VARIANTS:
+    for variant in EDITIONS:
         with pikepdf.open(tmp_path / SLUG / f"{SLUG}-{variant}.pdf") as pdf:
             assert str(pdf.trailer.Info.CreationDate).startswith("D:20180914000000")
             assert pdf.open_metadata()["xmp:CreateDate"].startswith("2018-09-14T00:00:00")

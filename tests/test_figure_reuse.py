@@ -67,10 +67,9 @@ def test_a_warm_build_neither_converts_nor_checks_an_unchanged_figure(twice, mon
     from report.pdf import cmyk
 
     checked, converted = [], []
-    real_check_form, real_content = preflight.check_form, cmyk._Converter.content
+    real_check_form = preflight.check_form
     monkeypatch.setattr(preflight, "check_form", lambda *a, **k: checked.append(a) or real_check_form(*a, **k))
-    monkeypatch.setattr(cmyk._Converter, "content",
-                        lambda self, owner, res, where: converted.append(where) or real_content(self, owner, res, where))
+    monkeypatch.setattr(cmyk._Converter, "begin", lambda self, frame: converted.append(frame.trail))
     built = pipeline.build(brief, tmp / "warm", ["print"])
     assert checked == []
     assert converted and all(re.fullmatch(r"page \d+", w) for w in converted), converted
@@ -81,7 +80,7 @@ def test_a_trusted_figure_changed_in_the_document_is_walked_again(twice):
     """Trust is by the form's content: an edited copy of a checked figure is checked."""
     tmp, _, env = twice
     from report.preflight import check
-    from report.preflight.content import form_digest
+    from report.pdfmech.content import form_digest
 
     path = tmp / "dist" / SLUG / f"{SLUG}-print.pdf"
     with pikepdf.open(path) as pdf:
@@ -117,8 +116,8 @@ def test_builds_started_together_render_each_figure_once(tmp_path):
 
 
 def test_the_cli_parser_imports_neither_reportlab_nor_pikepdf():
-    code = ("import sys, report.cli as c; c._parser(); from report.pdf import VARIANTS; "
-            "print(tuple(VARIANTS) == c.EDITIONS)")
+    code = ("import sys, report.cli as c; c._parser(); from report.preflight import STANDARDS; "
+            "print(tuple(STANDARDS) == c.STANDARDS)")
     probe = ("import sys, report.cli as c; c._parser(); "
              "print(sorted(m for m in ('reportlab', 'pikepdf', 'page') if m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,

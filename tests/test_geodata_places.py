@@ -145,7 +145,7 @@ def test_place_without_sources_rejected_naming_file(tmp_path):
     with pytest.raises(GazetteerError) as ei:
         Gazetteer.load(brief)
     msg = str(ei.value)
-    assert str(f) in msg and "nowhere" in msg and "sources" in msg and ":3:" in msg  # line of id = "nowhere"
+    assert str(f) in msg and "nowhere" in msg and "sources" in msg and ":2:" in msg  # the entry's [[place]], which lacks it
 
 
 @pytest.mark.parametrize("body,needle", [

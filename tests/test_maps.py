@@ -19,21 +19,31 @@ from conftest import ROOT, SAMPLE, pdf_text, run_brief
 
 NORTH_PACIFIC = ROOT / "tests" / "briefs" / "north-pacific"
 BERING_STRAIT = ROOT / "tests" / "briefs" / "bering-strait"
+TASMAN = ROOT / "tests" / "briefs" / "tasman-sea"  # south of the equator, framed by a bbox
 PT_PER_MM = 72 / 25.4
 
 
 @pytest.fixture(scope="session")
 def rendered(tmp_path_factory):
-    """Every figure of the sample and of the two test briefs, rendered into a fresh cache."""
+    """Every figure of the sample and of the test briefs with maps, rendered into a fresh cache."""
     from report.figures import prepare
     from report.pipeline import load
 
     cache = tmp_path_factory.mktemp("figure-cache")
     out = {}
-    for brief_dir in (SAMPLE, NORTH_PACIFIC, BERING_STRAIT):
+    for brief_dir in (SAMPLE, NORTH_PACIFIC, BERING_STRAIT, TASMAN):
         brief, style = load(brief_dir)
         out.update(prepare(brief, style, cache_dir=cache))
     return out
+
+
+@pytest.fixture(scope="session")
+def map_specs():
+    """The resolved spec of every map of those briefs, by figure id."""
+    from report.pipeline import load
+
+    return {fid: fig.spec for d in (SAMPLE, NORTH_PACIFIC, BERING_STRAIT, TASMAN)
+            for fid, fig in load(d)[0].figures.items() if fig.kind == "map"}
 
 
 def maps(rendered):
@@ -112,7 +122,7 @@ def test_ink_measure_finds_a_label_set_over_a_line(tmp_path):
 def test_every_label_is_placed_by_the_engine_not_by_hand():
     """No figure spec of the sample or the test briefs sets a label's position."""
     for spec in [*SAMPLE.glob("figures/*.toml"), *NORTH_PACIFIC.glob("figures/*.toml"),
-                 *BERING_STRAIT.glob("figures/*.toml")]:
+                 *BERING_STRAIT.glob("figures/*.toml"), *TASMAN.glob("figures/*.toml")]:
         import tomllib
 
         data = tomllib.loads(spec.read_text())
@@ -225,34 +235,127 @@ def test_graticule_labels_sit_outside_the_frame(rendered):
 
 # --- truth --------------------------------------------------------------------------------
 
-def test_scale_bar_is_true_where_it_is_drawn(rendered):
-    """Measured geodesically along the bar itself: its length on the ground is what it says, at
-    the latitude it names where the scale varies; without a given length it is a round number
-    near a fifth of the frame."""
-    from pyproj import CRS, Geod, Transformer
+def _subject(frame, spec):
+    """The places a map labels or calls out that lie in its frame (the GeoPDF viewport), as
+    (lon, lat), and their centre: mean latitude, circular mean longitude."""
+    x0, y0, x1, y1 = frame.bbox
+    places = []
+    for p in [lab.place for lab in spec.labels] + [c.place for c in spec.callouts]:
+        x, y = frame.page_of(p.lon, p.lat)
+        if x0 <= x[0] <= x1 and y0 <= y[0] <= y1:
+            places.append((p.lon, p.lat))
+    lon = math.degrees(math.atan2(sum(math.sin(math.radians(p[0])) for p in places),
+                                  sum(math.cos(math.radians(p[0])) for p in places)))
+    return places, (lon, sum(p[1] for p in places) / len(places))
+
+
+def _ground_km(frame, lon, lat, length_pt):
+    """Kilometres on the ground of a horizontal line ``length_pt`` long on the page, centred on
+    lon/lat (geodesic, WGS 84)."""
+    from pyproj import Geod
+
+    x, y = frame.page_of(lon, lat)
+    (lon_a, lon_b), (lat_a, lat_b) = frame.lonlat_of([x[0] - length_pt / 2, x[0] + length_pt / 2], [y[0], y[0]])
+    return Geod(ellps="WGS84").inv(lon_a, lat_a, lon_b, lat_b)[2] / 1000
+
+
+def test_scale_bar_is_true_at_the_subject_latitude(rendered, map_specs):
+    """Measured from each figure PDF alone: the bar's drawn length, read through the map's own
+    GeoPDF georeferencing, is the distance its last number states (within 2 %) on the ground at
+    the latitude of the map's subject (the places it labels in its frame), or at the whole
+    latitude the bar names, which must be the subject's. The bar is numbered at its ends and
+    middle; where the scale differs by more than 5 % between the subject's places, the bar
+    says so."""
+    from maps_ink import geo_frames, scale_bar
 
     for fid, fig in maps(rendered).items():
-        rep = report_of(fig)
-        bar = rep["scalebar"]
-        crs = CRS.from_wkt(rep["crs"])
-        inv = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-        fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-        mx, my = bar["middle"]
-        lon, lat = inv.transform(mx, my)
-        if " at " in bar["label"]:
-            named = float(re.search(r"at (\d+)°([NS])", bar["label"]).group(1))
-            assert abs(named - abs(lat)) <= 0.5, (fid, bar["label"], lat)
-            mx, my = fwd.transform(lon, math.copysign(named, lat))
-        half = bar["length_units"] / 2
-        (lon_a, lon_b), (lat_a, lat_b) = inv.transform([mx - half, mx + half], [my, my])
-        _, _, metres = Geod(ellps="WGS84").inv(lon_a, lat_a, lon_b, lat_b)
-        assert abs(metres / 1000 / bar["km"] - 1) < 0.01, (fid, metres / 1000, bar["km"])
-        x0, y0, x1, y1 = rep["view"]
-        frame_mm = rep["frame"][2] - rep["frame"][0]
-        assert abs(bar["length_mm"] - bar["length_units"] / (x1 - x0) * frame_mm) < 0.01
-        if fid in ("islands", "vostok", "yamal", "strait"):  # length chosen by the engine
-            assert 0.12 <= bar["length_mm"] / frame_mm <= 0.3, (fid, bar["length_mm"], frame_mm)
-            assert re.fullmatch(r"(1|2|2\.5|5)(0*) km.*", bar["label"].replace(",", "")), bar["label"]
+        [frame] = geo_frames(fig.pdf)[0]
+        places, (lon, lat) = _subject(frame, map_specs[fid])
+        texts = [t.strip() for t, _ in text_boxes(fig.pdf)]
+        ends = next(i for i, t in enumerate(texts) if re.fullmatch(r"[\d,.]+ km", t))
+        km = float(texts[ends].split()[0].replace(",", ""))
+        assert texts[ends - 2:ends] == ["0", f"{km / 2:,g}"], (fid, texts[ends - 2:ends + 1])  # 0 – 100 – 200 km
+        note = " ".join(t for t in texts if t.startswith(("at ", "varies ")))
+        named = re.search(r"at (\d+)°\s?([NS])", note)
+        if named:
+            at = float(named.group(1)) * (1 if named.group(2) == "N" else -1)
+            assert abs(at - lat) <= 1.5, (fid, note, lat)
+            lat = at
+        x0, _, x1, _ = scale_bar(fig.pdf)
+        ground = _ground_km(frame, lon, lat, x1 - x0)
+        assert abs(ground / km - 1) <= 0.02, (fid, km, ground, lat)
+        # the scale over the subject's places, measured the same way along 10 mm
+        scales = [_ground_km(frame, p[0], p[1], 10 * PT_PER_MM) for p in places]
+        if max(scales) / min(scales) > 1.05:
+            assert re.search(r"varies \d+ %", note), (fid, note, max(scales) / min(scales))
+        frame_mm = (frame.bbox[2] - frame.bbox[0]) / PT_PER_MM
+        if map_specs[fid].scalebar_km is None:  # the longest round length up to a fifth of the frame
+            assert 0.1 <= (x1 - x0) / PT_PER_MM / frame_mm <= 0.2, (fid, x1 - x0, frame_mm)
+            assert re.fullmatch(r"(1|2|2\.5|5)(0*)", f"{km:g}"), km
+
+
+def test_scale_bar_measure_finds_a_bar_too_long(rendered, map_specs, tmp_path):
+    """The measure itself: the sample's Map 2 with its bar stretched by a tenth fails it."""
+    from maps_ink import geo_frames, scale_bar
+
+    fig = rendered["yamal"]
+    x0, _, x1, _ = scale_bar(fig.pdf)
+    [frame] = geo_frames(fig.pdf)[0]
+    _, (lon, lat) = _subject(frame, map_specs["yamal"])
+    assert abs(_ground_km(frame, lon, 70, (x1 - x0) * 1.1) / 1000 - 1) > 0.05
+
+
+def test_graticule_labels_name_the_line_that_meets_their_side(rendered):
+    """Read through each map's GeoPDF georeferencing: every degree label stands where its own
+    meridian or parallel meets the side of the frame it is set on (within 0.3 mm along that
+    side); a side carries meridians or parallels, never both (no "95°E" on a latitude side);
+    and a line that meets a side of its family away from the corners is labelled there unless
+    a label would crowd another (Map 1: every whole degree from 143°E to 151°E, top and bottom)."""
+    import numpy as np
+    import shapely
+    from shapely.geometry import LineString
+
+    from maps_ink import geo_frames
+
+    for fid, fig in maps(rendered).items():
+        [frame] = geo_frames(fig.pdf)[0]
+        x0, y0, x1, y1 = frame.bbox
+        found = {}
+        for text, (l, b, r, t) in text_boxes(fig.pdf):
+            m = re.fullmatch(r"(\d+(?:\.\d+)?)°([NSEW]?)", text.strip())
+            if not m:
+                continue
+            value, hemi = float(m.group(1)), m.group(2)
+            family = "lat" if hemi in "NS" and hemi else "lon"
+            value = -value if hemi in ("S", "W") else value
+            cx, cy = (l + r) / 2, (b + t) / 2
+            side = min((("bottom", y0 - cy), ("top", cy - y1), ("left", x0 - cx), ("right", cx - x1)),
+                       key=lambda s: -s[1])[0]
+            found.setdefault(side, set()).add(family)
+            # the line, on the page, and where it meets that side
+            if family == "lon":
+                lats = np.linspace(-89.9, 89.9, 3600)
+                lons = np.full_like(lats, value)
+            else:
+                lons = np.linspace(-180, 180, 7200)
+                lats = np.full_like(lons, value)
+            px, py = frame.page_of(lons, lats)
+            ok = np.isfinite(px) & np.isfinite(py) & (np.abs(px - cx) < 2000) & (np.abs(py - cy) < 2000)
+            line = LineString(np.column_stack([px[ok], py[ok]]))
+            edge = {"bottom": [(x0, y0), (x1, y0)], "top": [(x0, y1), (x1, y1)],
+                    "left": [(x0, y0), (x0, y1)], "right": [(x1, y0), (x1, y1)]}[side]
+            hits = [p for p in shapely.get_parts(line.intersection(LineString(edge))) if p.geom_type == "Point"]
+            along = cx if side in ("bottom", "top") else cy
+            assert hits, (fid, text, side, "its line does not meet that side")
+            gap = min(abs((p.x if side in ("bottom", "top") else p.y) - along) for p in hits) / PT_PER_MM
+            assert gap <= 0.3, (fid, text, side, gap)
+        for side, families in found.items():
+            assert len(families) == 1, (fid, side, "carries meridians and parallels")
+        if fid == "islands":
+            for side in ("top", "bottom"):
+                texts = {t.strip() for t, (l, b, r, tt) in text_boxes(fig.pdf)
+                         if (tt < y0 if side == "bottom" else b > y1) and t.strip().endswith("°E")}
+                assert {f"{v}°E" for v in range(143, 152)} <= texts, (side, sorted(texts))
 
 
 def test_dispute_map_names_both_conventions_and_areas(rendered):
@@ -270,6 +373,29 @@ def test_naming_switch_gives_japanese_names_with_kanji(rendered):
     with pikepdf.open(rendered["kurils-ja"].pdf) as pdf:
         fonts = {str(f.get("/BaseFont")) for p in pdf.pages for _, f in p.Resources.Font.items()}
     assert any("IPAexGothic" in f for f in fonts), fonts
+
+
+def test_seas_and_countries_are_letter_spaced_yet_one_word(rendered):
+    """Seas (spaced italic, 0.12 em of 7 pt) and countries (spaced capitals, 0.18 em of 8 pt) get
+    PDF character spacing inside their own text object, reset after it; the label stays one
+    text object that reads as written (geodata/shims/matplotlib.py)."""
+    with pikepdf.open(rendered["vostok"].pdf) as pdf:
+        ops = [(str(op), operands) for operands, op in pikepdf.parse_content_stream(pdf.pages[0])]
+    spacing, inside, spaced = 0.0, False, set()
+    for op, operands in ops:
+        if op == "BT":
+            assert spacing == 0, "the spacing of a label was left set for the next one"
+            inside = True
+        elif op == "ET":
+            inside = False
+        elif op == "Tc":
+            spacing = float(operands[0])
+            assert inside or spacing == 0
+        elif op in ("Tj", "TJ") and spacing:
+            spaced.add(round(spacing, 3))
+    assert spaced == {0.84, 1.44}
+    texts = [t for t, _ in text_boxes(rendered["vostok"].pdf)]
+    assert "Sea of Okhotsk" in texts and "Sea of Japan" in texts
 
 
 def _land_fill_x(pdf: Path, rgb: tuple[int, int, int]) -> list[float]:
@@ -511,17 +637,20 @@ def test_no_body_text_is_drawn_under_a_figure(sample_build):
     assert not hidden, "".join(hidden)
 
 
-@pytest.mark.parametrize("viewpoint,names,legend,absent", [
+@pytest.mark.parametrize("viewpoint,names,legend,absent,lines", [
     ("neutral", ["Iturup (Etorofu)"], ["Islands in dispute", "Japan's claim: 1855 boundary",
-                                       "Limit of Russian administration"], []),
-    ("japan", ["Etorofu", "Kunashiri"], ["Border under the 1855 Treaty of Shimoda", "Limit of Russian occupation",
-                                         "Northern Territories, occupied by Russia"], ["Islands in dispute"]),
-    ("russia", ["Iturup", "Kunashir"], ["State border of Russia"],
-     ["Islands in dispute", "Japan's claim: 1855 boundary", "(Etorofu)"]),
+                                       "Limit of Russian administration"], [], "Both lines are schematic."),
+    # Japan's maps: the four islands as Japan's land, the border between Etorofu and Uruppu, nothing else
+    ("japan", ["Etorofu", "Kunashiri", "Bastion on Etorofu"], ["Border of Japan (1855 Treaty of Shimoda)"],
+     ["Islands in dispute", "occupied", "occupation", "Iturup", "Kunashir "], "The border is schematic."),
+    # Russia's maps: the state border south of Kunashir, the Lesser Kuril Ridge, no claim
+    ("russia", ["Iturup", "Kunashir", "Lesser Kuril Ridge", "Bastion on Iturup"], ["State border of Russia"],
+     ["Islands in dispute", "Japan's claim: 1855 boundary", "(Etorofu)", "Habomai"], "The border is schematic."),
 ])
-def test_viewpoint_drives_names_caption_legend_and_symbols(tmp_path, viewpoint, names, legend, absent):
-    """One switch: the names, the caption's sentence on names, the legend's words and the symbols
-    (claim line or border, hatched or not) all follow the chosen government's own maps."""
+def test_viewpoint_drives_names_caption_legend_and_symbols(tmp_path, viewpoint, names, legend, absent, lines):
+    """One switch: the names (labels and callouts), the caption's sentences on names and lines, the
+    alternative text, the legend's words and the symbols (claim line or border, hatched or not) all
+    follow the chosen government's own maps (geodata/viewpoints.toml)."""
     from geodata.maps import render_map
     from report.figures import look_from, widths
     from report.figspec import viewpoints, with_width
@@ -533,14 +662,19 @@ def test_viewpoint_drives_names_caption_legend_and_symbols(tmp_path, viewpoint, 
     spec.write_text(spec.read_text().replace('viewpoint = "neutral"', f'viewpoint = "{viewpoint}"'))
     b, style = load(brief)
     fig = b.figures["islands"]
-    assert fig.caption.endswith(viewpoints()[viewpoint]["sentence"]), fig.caption
-    assert "Names are given" not in fig.caption[: -len(viewpoints()[viewpoint]["sentence"])]
+    sentence = viewpoints().sentence(viewpoint, fig.spec.naming).replace("'", "\u2019")
+    assert fig.caption.endswith(f"{lines} {sentence}"), fig.caption
+    head = fig.caption[: -len(f"{lines} {sentence}")]
+    assert "Names are given" not in head and "schematic" not in head and "both lines" not in head.lower()
     roles = {layer.role for layer in fig.spec.layers}
-    assert ("disputed" in roles) == (viewpoint != "russia")
+    assert ("disputed" in roles) == (viewpoint == "neutral")
     assert ("claim_line" in roles) == (viewpoint == "neutral")
+    assert ("administration_line" in roles) == (viewpoint == "neutral")
+    for words in absent:
+        assert words not in fig.alt, (viewpoint, words, fig.alt)
     column, full, _ = widths(style)
     render_map(with_width(fig, full).spec, look_from(style), tmp_path / "m.pdf")
-    text = " ".join(t for t, _ in text_boxes(tmp_path / "m.pdf"))
+    text = " ".join(" ".join(t.split()) for t, _ in text_boxes(tmp_path / "m.pdf"))
     for words in names + legend:
         assert words in text, (viewpoint, words)
     for words in absent:

@@ -391,7 +391,7 @@ BROKEN = {
     "structure.trailer": m_trailer,
     "structure.encryption": m_encrypt,
     "boxes.print": m_no_bleed,
-    "boxes.a4": m_letter,
+    "boxes.page": m_letter,
     "fonts.embedded": m_unembed,
     "fonts.no_type3": m_type3,
     "fonts.glyphs": m_glyph,
@@ -418,6 +418,7 @@ BROKEN = {
     "actions.external": m_gotor,
     "images.resolution": m_append(b"q 200 0 0 200 0 0 cm /Im1 Do Q\n"),
     "graphics.line_width": m_append(b"q 0.1 w 0 0 m 10 10 l S Q\n"),
+    "graphics.hairline": m_append(b"q 0 w 0 0 m 10 10 l S Q\n"),
     "graphics.type_size": m_small_type,
 }
 # rules that cannot fail alone, by what their broken variant also breaks
@@ -488,7 +489,7 @@ def test_hairline_allowed_on_screen_but_not_print(valid, tmp_path):
     hair = b"q 0 w 0 0 m 10 10 l S Q\n"
     artifact = b"/Artifact BMC " + hair + b"EMC\n"  # the screen edition is tagged
     assert _failed(run(m_append(artifact)(valid["screen"]), "screen", tmp_path)) == set()
-    assert _failed(run(m_append(hair)(valid["print"]), "print", tmp_path)) == {"graphics.line_width"}
+    assert _failed(run(m_append(hair)(valid["print"]), "print", tmp_path)) == {"graphics.hairline"}
 
 
 def test_garbage_file_is_structure_failure_not_traceback(tmp_path):

@@ -23,8 +23,8 @@ from conftest import ROOT
 from report.errors import BriefError
 from report.figspec import load_figure, load_resolver
 from report.pipeline import build
-from report.schema import CHART, MAP
-from report.source import OPTIONAL, REQUIRED, load_brief
+from report.schema import CHART, FRONT_MATTER, MAP
+from report.source import load_brief
 
 BASE = ROOT / "tests" / "briefs" / "arctic-notes"
 GOOD_FRONT = {
@@ -86,7 +86,7 @@ def front_matter(draw) -> dict:
     """The good front matter with none, one or two fields changed to anything (or left out)."""
     data = {**GOOD_FRONT, "authors": [{"name": "Ada Example", "role": "Fellow"}]}
     for _ in range(draw(st.sampled_from([0, 0, 0, 1, 1, 2]))):
-        key = draw(st.sampled_from([*REQUIRED, *OPTIONAL, "extra"]))
+        key = draw(st.sampled_from([*FRONT_MATTER.fields, "extra"]))
         if draw(st.integers(0, 5)) == 0:
             data.pop(key, None)
         elif key == "authors":

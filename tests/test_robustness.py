@@ -260,9 +260,9 @@ def test_figure_text_is_never_mathtext():
 # --- styles ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("old,new,words", [
-    ("gutter = ", "gutter = nan", "'gutter' must be a number"),
-    ("margin_top = ", "margin_top = -20", "'margin_top' must be a number"),
-    ("leading = ", "leading = -2", "'leading' must be a number"),
+    ("gutter = ", "gutter = nan", "'page.gutter' must be a finite number"),
+    ("margin_top = ", "margin_top = -20", "'page.margin_top' is -20"),
+    ("leading = ", "leading = -2", "'text.kicker.leading' is -2"),
     ("margin_inner = ", "margin_inner = 150", "leave a column"),
 ])
 def test_bad_style_value_names_style_line(old, new, words, brief_copy, dist, capsys, tmp_path):

@@ -84,7 +84,8 @@ import sys
 sys.path.insert(0, {str(Path(__file__).parent)!r})
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-import report.fonts
+from report.shims import reportlab as shim
+shim.install()
 TTFont._TTFont__addPrivate = TTFont._TTFont__addPrivate.__wrapped__   # undo the fix
 from test_shaping_widths import _typeset
 pdfmetrics.registerFont(TTFont("unfixed", {str(next(f for f in FACES if f.stem == "SourceSansPro-Bold"))!r}))

@@ -19,7 +19,7 @@ import zlib
 import pikepdf
 import pytest
 
-from report.pdf.common import save
+from report.pdfmech.save import save
 from report.preflight import check
 
 

@@ -24,4 +24,3 @@ Layout of an archive folder::
 from pathlib import Path
 
 DEFAULT_DIR = Path("archive")
-VARIANTS = ("print", "screen", "archive")

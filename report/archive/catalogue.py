@@ -24,10 +24,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from geodata.files import fsync_dir
+
 from .. import faults
 from ..errors import BriefError
 from .edition import BriefMeta, FileRecord
-from .store import fsync_dir
 
 NAME = "catalogue.sqlite"
 APPLICATION_ID = 0x42524946  # "BRIF"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sqlite3
 import sys
 from pathlib import Path
 
@@ -48,10 +47,14 @@ def one_line(text: str) -> str:
     return text
 
 
-def add_archive_parser(sub) -> None:
-    from .catalogue import edition_number, parse_id
+def _catalogue():
+    from . import catalogue  # only once an archive command's arguments are read: `brief build` never needs it
 
-    edition_ref = usage(lambda text: parse_id(text) and text)
+    return catalogue
+
+
+def add_archive_parser(sub) -> None:
+    edition_ref = usage(lambda text: _catalogue().parse_id(text) and text)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--archive", type=Path, default=DEFAULT_DIR,
                         help=f"the archive folder (default: ./{DEFAULT_DIR})")
@@ -59,7 +62,7 @@ def add_archive_parser(sub) -> None:
     cmds = a.add_subparsers(dest="archive_command", required=True, parser_class=OneLineParser)
     add = cmds.add_parser("add", parents=[common], help="store an edition folder (dist/<slug>/)")
     add.add_argument("folder", type=Path)
-    add.add_argument("--edition", type=usage(edition_number), default=None,
+    add.add_argument("--edition", type=usage(lambda text: _catalogue().edition_number(text)), default=None,
                      help="edition number (default: the next one)")
     add.add_argument("--note", type=one_line, default="", help="what this edition corrects (required from edition 2)")
     ls = cmds.add_parser("list", parents=[common], help="list the archived editions")
@@ -83,14 +86,19 @@ def add_archive_parser(sub) -> None:
     reb.add_argument("id", type=edition_ref)
 
 
-def run_archive(args) -> int:
+def run_archive(args, build) -> int:
     """Run one ``brief archive`` command; a SQLite error becomes one line (an OSError is
-    named by :func:`report.cli.main`)."""
+    named by :func:`report.cli.main`). ``build`` is :func:`report.pipeline.build`, for
+    ``rebuild``: the CLI passes it, as the archive sits below the pipeline."""
+    import sqlite3
+
     from .catalogue import storage_error
     from .core import Archive
 
     archive = Archive(args.archive)
     try:
+        if args.archive_command == "rebuild":
+            return _rebuild(archive, args, build)
         return COMMANDS[args.archive_command](archive, args)
     except sqlite3.Error as exc:
         raise storage_error(exc, archive.root, "nothing was changed") from None
@@ -184,10 +192,10 @@ def _export(archive, args) -> int:
     return 0
 
 
-def _rebuild(archive, args) -> int:
+def _rebuild(archive, args, build) -> int:
     from .rebuild import rebuild
 
-    out = rebuild(archive, args.id, say=lambda msg: print(msg, file=sys.stderr))
+    out = rebuild(archive, args.id, build, say=lambda msg: print(msg, file=sys.stderr))
     for note in out.notes:
         print(note)
     ed = archive.editions(args.id)[0]
@@ -200,5 +208,4 @@ def _rebuild(archive, args) -> int:
     return 0 if out.ok else 1
 
 
-COMMANDS = {"add": _add, "list": _list, "show": _show, "verify": _verify, "head": _head, "export": _export,
-            "rebuild": _rebuild}
+COMMANDS = {"add": _add, "list": _list, "show": _show, "verify": _verify, "head": _head, "export": _export}

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import faults
+from ..editions import EDITIONS
 from ..errors import BriefError
-from . import VARIANTS
 from . import seal
 from .catalogue import GENESIS, NAME as CATALOGUE, SCHEMA_VERSION, Catalogue, Edition, edition_id, storage_error
 from .edition import Incoming
@@ -80,7 +80,7 @@ def decide(existing: dict[int, dict[str, str]], shas: dict[str, str], brief_id: 
     elif edition in existing:
         if existing[edition] == shas:
             return edition, False
-        changed = ", ".join(v for v in VARIANTS if existing[edition].get(v) != shas.get(v))
+        changed = ", ".join(v for v in EDITIONS if existing[edition].get(v) != shas.get(v))
         raise BriefError(f"{edition_id(brief_id, edition)} is already archived with other files "
                          f"({changed} differ); editions never change: add the correction as edition "
                          f"{following} with --note saying what changed")
@@ -103,8 +103,8 @@ class Archive:
         return Catalogue.open(self.root, create=create, readonly=readonly)
 
     def add(self, incoming: Incoming, edition: int | None = None, note: str = "") -> Added:
-        if set(incoming.files) != set(VARIANTS):
-            raise BriefError(f"an edition needs all of {', '.join(VARIANTS)}")
+        if set(incoming.files) != set(EDITIONS):
+            raise BriefError(f"an edition needs all of {', '.join(EDITIONS)}")
         try:
             return self._add(incoming, edition, note)
         except (sqlite3.Error, OSError) as exc:
@@ -130,7 +130,7 @@ class Archive:
                 states = {v: self.store.put(data, rec.sha256) for v, (rec, data) in incoming.files.items()}
                 faults.point("add-stored")
                 if new:
-                    cat.insert(incoming.meta, number, note.strip(), [incoming.files[v][0] for v in VARIANTS], now())
+                    cat.insert(incoming.meta, number, note.strip(), [incoming.files[v][0] for v in EDITIONS], now())
                 migrating = cat.version < SCHEMA_VERSION
                 if migrating:
                     cat.migrate(sealing=checked.unsealed)

@@ -38,11 +38,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..editions import BUILD_RECORD, EDITIONS, carrier, claimed
 from ..errors import BriefError
-from . import VARIANTS
 
 TOOL = re.compile(r"^brief \d+(\.\d+)*\S*$")
-BUILD_RECORD = "brief-build.json"
 
 
 @dataclass(frozen=True)
@@ -92,7 +91,7 @@ def read_edition(folder: Path) -> Incoming:
     if not folder.is_dir():
         raise BriefError("not an edition folder: give the folder 'brief build' wrote (dist/<slug>/)", folder)
     slug = folder.resolve().name
-    paths = {v: folder / f"{slug}-{v}.pdf" for v in VARIANTS}
+    paths = {e.name: folder / e.file_name(slug) for e in EDITIONS.values()}
     missing = [p.name for p in paths.values() if not p.is_file()]
     if missing:
         raise BriefError(f"not a complete edition: missing {', '.join(missing)} "
@@ -114,6 +113,7 @@ def read_edition(folder: Path) -> Incoming:
 
 
 def _record(slug: str, paths: dict[str, Path], opened: dict) -> Incoming:
+    sources = carrier().name
     tools, titles = set(), set()
     for variant, (_, pdf) in opened.items():
         info = pdf.docinfo
@@ -124,22 +124,22 @@ def _record(slug: str, paths: dict[str, Path], opened: dict) -> Incoming:
         tools.add(creator)
         titles.add(_title(pdf))
     if len(tools) > 1 or len(titles) > 1:
-        raise BriefError(f"the three files are not one edition (tools {sorted(tools)}, titles {sorted(titles)})",
-                         paths["archive"].parent)
+        raise BriefError(f"the files are not one edition (tools {sorted(tools)}, titles {sorted(titles)})",
+                         paths[sources].parent)
     tool = tools.pop()
     build = _same_build(paths, opened)
     _preflight(paths, opened)
-    record, front = _build_record(slug, paths["archive"], opened["archive"][1], tool, build)
-    meta = _front_matter(front, paths["archive"], slug)
+    record, front = _build_record(slug, paths[sources], opened[sources][1], tool, build)
+    meta = _front_matter(front, paths[sources], slug)
     brief = BriefMeta(brief_id=slug, series=meta.series, number=meta.number, title=titles.pop(),
                       authors=tuple(a.name for a in meta.authors), date=meta.date)
     incoming = Incoming(brief)
     shash = source_hash(record["sources"])
     for variant, (data, pdf) in opened.items():
-        standard = _standard(pdf)
-        want = {"print": "PDF/X", "archive": "PDF/A", "screen": "PDF/UA"}[variant]
-        if not standard.startswith(want):
-            raise BriefError(f"the {variant} file claims {standard!r}, expected {want}", paths[variant])
+        standard = claimed(pdf.open_metadata(), pdf.docinfo)
+        want = EDITIONS[variant].claim
+        if standard != want:
+            raise BriefError(f"the {variant} file claims {standard!r}, expected {want!r}", paths[variant])
         rec = FileRecord(variant=variant, sha256=hashlib.sha256(data).hexdigest(), bytes=len(data),
                          pages=len(pdf.pages), standard=standard, source_hash=shash, tool=tool,
                          build_epoch=str(record.get("build_epoch", "")))
@@ -155,28 +155,12 @@ def _title(pdf) -> str:
     return title
 
 
-def _standard(pdf) -> str:
-    """The PDF standards the file claims: PDF/X from Info or XMP, PDF/A and PDF/UA from XMP,
-    else 'none'."""
-    xmp = pdf.open_metadata()
-    part, conf = xmp.get("pdfaid:part"), xmp.get("pdfaid:conformance")
-    ua = xmp.get("pdfuaid:part")
-    ua = f"PDF/UA-{ua}" if ua else ""
-    if part:
-        return f"PDF/A-{part}{(conf or '').lower()}" + (f" + {ua}" if ua else "")
-    if ua:
-        return ua
-    pdfx = pdf.docinfo.get("/GTS_PDFXConformance") or pdf.docinfo.get("/GTS_PDFXVersion") \
-        or xmp.get("pdfx:GTS_PDFXConformance") or xmp.get("pdfx:GTS_PDFXVersion")
-    return str(pdfx) if pdfx else "none"
-
-
 def _same_build(paths: dict[str, Path], opened: dict) -> str:
     """The build id all three files carry, checked against the folder's ``edition.json``."""
     from ..output import MANIFEST, read_manifest
     from ..provenance import URN
 
-    folder = paths["archive"].parent
+    folder = next(iter(paths.values())).parent
     listed = read_manifest(folder).get("files", {})
     if not listed:
         raise BriefError(f"no {MANIFEST}: not a folder that brief build wrote whole (files copied one by one, "
@@ -197,19 +181,37 @@ def _same_build(paths: dict[str, Path], opened: dict) -> str:
         odd = next(v for v in ids if list(ids.values()).count(ids[v]) == 1)
         raise BriefError(f"the files come from different builds ({detail}): a torn edition; build it again",
                          paths[odd])
-    return ids["archive"]
+    return ids[carrier().name]
 
 
 def _preflight(paths: dict[str, Path], opened: dict) -> None:
-    """Each file must pass its variant's own preflight profile (as the build ran it)."""
-    from ..pdf import VARIANTS as FINISHERS
+    """Each file must pass its variant's own preflight profile (as the build ran it: held to
+    the page size of the style the archive file carries)."""
     from ..preflight import check
 
+    page = _page_size(opened[carrier().name][1])  # the style travels with the sources
     for variant, (data, _) in opened.items():
-        failed = [r for r in check(data, profile=FINISHERS[variant].profile) if not r.ok]
+        failed = [r for r in check(data, profile=variant, page=page) if not r.ok]
         if failed:
             detail = "; ".join(f"{r.rule} ({r.where}): {r.message}" for r in failed[:3])
             raise BriefError(f"fails the {variant} preflight: {detail}", paths[variant])
+
+
+def _page_size(pdf) -> tuple[float, float] | None:
+    """The page size, in points, of the house style attached to the archive file (None, so
+    A4, if it carries none that says one)."""
+    from geodata import tomlsrc
+
+    from ..style import MM, PAGE_SIZES
+
+    for name, data in _sources(pdf).items():
+        if name.startswith("styles/") and name.endswith(".toml"):
+            try:
+                size = tomlsrc.parse(data.decode("utf-8")).data.get("page", {}).get("size")
+            except (tomlsrc.TomlError, UnicodeDecodeError, AttributeError):
+                return None
+            return tuple(v * MM for v in PAGE_SIZES[size]) if isinstance(size, str) and size in PAGE_SIZES else None
+    return None
 
 
 def _build_record(slug: str, path: Path, pdf, tool: str, build: str) -> tuple[dict, str]:

@@ -2,16 +2,17 @@
 
 The sources attached to the stored archive file are written into a temporary folder laid
 out like the project (``briefs/<slug>/…``, ``styles/…``, ``geodata/gazetteer.toml``,
-``geodata/layers/…``, ``geodata/MANIFEST.json``) and built there with the current code at
-the recorded build epoch, with the attached style, gazetteer and annotation layers, so a
-change to the installed ones does not change the rebuild. The report names each attached
+``geodata/viewpoints.toml``, ``geodata/layers/…``, ``geodata/MANIFEST.json``) and built there with
+the current code at the recorded build epoch, with the attached style, gazetteer, viewpoint
+conventions and annotation layers, so a change to the installed ones does not change the
+rebuild. The report names each attached
 input whose installed counterpart differs (for the gazetteer: which entries the edition
 uses changed), and each base layer (``geodata/base/*``, not attached: fonts and base layers
 come from the installed project) whose SHA-256 differs from the attached ``MANIFEST.json``,
-and a different tool version, since each can explain a difference. A print edition built with ``--saddle-stitch`` (its page
-count a multiple of 4) is retried with that padding. The build runs with
-``SOURCE_DATE_EPOCH`` set to the recorded epoch (which gives the same bytes as a build that
-took its epoch from the brief's date).
+and a different tool version, since each can explain a difference. An edition built with
+``--saddle-stitch`` (its page count a multiple of 4, and not the rebuild's) is built again
+with that padding. The build runs with ``SOURCE_DATE_EPOCH`` set to the recorded epoch
+(which gives the same bytes as a build that took its epoch from the brief's date).
 """
 
 from __future__ import annotations
@@ -26,10 +27,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..editions import BUILD_RECORD, EDITIONS, carrier
 from ..errors import BriefError
-from . import VARIANTS
 from .core import Archive
-from .edition import BUILD_RECORD
 
 
 @dataclass
@@ -62,26 +62,29 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def rebuild(archive: Archive, wanted: str, say=lambda _msg: None) -> Outcome:
+def rebuild(archive: Archive, wanted: str, build, say=lambda _msg: None) -> Outcome:
+    """Rebuild ``wanted`` with ``build`` (:func:`report.pipeline.build`, which the CLI passes:
+    the archive sits below the pipeline and never imports it)."""
     import pikepdf
 
+    from .. import TOOL
     from ..pdf.pdfa import extract_sources
-    from ..pipeline import TOOL, build
 
     ed = archive.editions(wanted)[0]
     out = Outcome(ed.id)
     stored = {v: archive.store.path(f.sha256) for v, f in ed.files.items()}
-    if archive.store.check(ed.files["archive"].sha256) != "ok":
-        raise BriefError(f"the stored archive file of {ed.id} is missing or altered; cannot rebuild from it",
-                         stored["archive"])
-    with pikepdf.open(stored["archive"]) as pdf:
+    sources = carrier().name
+    if archive.store.check(ed.files[sources].sha256) != "ok":
+        raise BriefError(f"the stored {sources} file of {ed.id} is missing or altered; cannot rebuild from it",
+                         stored[sources])
+    with pikepdf.open(stored[sources]) as pdf:
         record = json.loads(pdf.attachments[BUILD_RECORD].get_file().read_bytes())
     epoch = int(dt.datetime.fromisoformat(record["build_epoch"]).timestamp())
     if record["tool"] != TOOL:
         out.notes.append(f"tool: built by {record['tool']}, rebuilding with {TOOL}")
     with tempfile.TemporaryDirectory(prefix="brief-rebuild-") as tmp:
         work = Path(tmp)
-        names = extract_sources(stored["archive"], work)
+        names = extract_sources(stored[sources], work)
         say(f"sources: {len(names)} files extracted from {ed.id}'s archive file into {work}")
         out.notes += compare_inputs(work, record)
         brief_dir = work / "briefs" / ed.meta.brief_id
@@ -105,7 +108,8 @@ def compare_inputs(work: Path, record: dict) -> list[str]:
     from ..provenance import geodata_manifest
     from ..style import STYLES_DIR
 
-    installed = {"geodata/gazetteer.toml": places.BUNDLED_GAZETTEER, "geodata/MANIFEST.json": geodata_manifest()}
+    installed = {"geodata/gazetteer.toml": places.BUNDLED_GAZETTEER,
+                 "geodata/viewpoints.toml": places.BUNDLED_VIEWPOINTS, "geodata/MANIFEST.json": geodata_manifest()}
     notes, same = [], 0
     for name in sorted(record["sources"]):
         if name.startswith("styles/"):
@@ -166,15 +170,14 @@ def _base_layers(attached_manifest: Path, geodata_dir: Path) -> list[str]:
 
 
 def _build_and_compare(ed, work: Path, brief_dir: Path, build, out: Outcome, geodata_dir: Path | None) -> None:
-    built = {b.variant: b.path for b in build(brief_dir, work / "dist", list(VARIANTS), styles_dir=work / "styles",
-                                              geodata_dir=geodata_dir)}
-    if not _same(built["print"], ed.files["print"].sha256) and ed.files["print"].pages % 4 == 0:
-        built["print"] = build(brief_dir, work / "padded", ["print"], styles_dir=work / "styles", pad_to=4,
-                               geodata_dir=geodata_dir)[0].path
-    for variant in VARIANTS:
-        out.rebuilt[variant] = (_sha(built[variant]), built[variant].stat().st_size)
+    """Build every edition; one whose stored file has a page count that is a multiple of 4 and
+    that the rebuild gives another page count is built again with --saddle-stitch's padding."""
+    built = {b.variant: b for b in build(brief_dir, work / "dist", list(EDITIONS), styles_dir=work / "styles",
+                                         geodata_dir=geodata_dir)}
+    padded = [v for v, b in built.items() if ed.files[v].pages % 4 == 0 and b.pages != ed.files[v].pages]
+    if padded:
+        built.update((b.variant, b) for b in build(brief_dir, work / "padded", padded, styles_dir=work / "styles",
+                                                   pad_to=4, geodata_dir=geodata_dir))
+    for variant in EDITIONS:
+        out.rebuilt[variant] = (_sha(built[variant].path), built[variant].size)
         out.identical[variant] = out.rebuilt[variant][0] == ed.files[variant].sha256
-
-
-def _same(path: Path, sha256: str) -> bool:
-    return _sha(path) == sha256

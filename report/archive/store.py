@@ -18,6 +18,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from geodata.files import fsync_dir, write_whole
+
 from .. import faults
 
 CHUNK = 1 << 20
@@ -33,35 +35,12 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def write_atomic(final: Path, data: bytes, tmpdir: Path, mode: int = 0o444, fault: str = "") -> None:
-    """Write ``data`` to ``final`` whole or not at all: a temporary file in ``tmpdir`` (on the
-    same file system), fsynced, renamed, the folder fsynced. ``fault``: the ``BRIEF_FAULT``
-    point (report/faults.py) between the written temporary file and the rename."""
-    tmpdir.mkdir(parents=True, exist_ok=True)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f"{final.name[:12]}.", suffix=".tmp", dir=tmpdir)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        if fault:
-            faults.point(fault)
-        os.replace(tmp, final)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    fsync_dir(final.parent)
+    """Write ``data`` to ``final`` whole or not at all (:func:`geodata.files.write_whole`): a
+    temporary file in ``tmpdir``, synced, renamed, the folder synced. ``fault``: the
+    ``BRIEF_FAULT`` point (report/faults.py) between the written temporary file and the rename."""
+    write_whole(final, data, tmpdir=tmpdir, mode=mode, durable=True,
+                before=(lambda: faults.point(fault)) if fault else None)
 
 
 class Store:

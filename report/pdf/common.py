@@ -1,31 +1,37 @@
 """What every edition shares: dates from the build epoch, Info + XMP from the brief's
-metadata, and a deterministic save (document ID derived from the content)."""
+metadata. (The deterministic save is :func:`report.pdfmech.save.save`.)"""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pikepdf
 
-from ..layout import Laid
-from ..model import Brief
 from ..provenance import URN, Provenance, gather
 from ..schema import source_date_epoch
-from ..style import Style
-from .streamends import unambiguous_stream_ends
+
+if TYPE_CHECKING:
+    from ..editions import Edition
+    from ..layout import Laid
+    from ..model import Brief
+    from ..style import Style
+
+if TYPE_CHECKING:  # finishing carries the laid-out document, never runs the layout (ReportLab)
+    from ..layout import Laid
 
 
 @dataclass(frozen=True)
 class FinishInput:
-    laid: Laid
+    edition: Edition  # the row being finished: its XMP claims, its name
+    laid: Laid  # laid out, its figures stamped in the edition's copy (Edition.figures)
     brief: Brief
     style: Style
     epoch: dt.datetime
     tool: str
-    extra: dict = field(default_factory=dict)
-    figures: dict = field(default_factory=dict)  # figure id -> report.figures.Figure
+    pad_to: int = 1  # print: blank pages added up to a multiple of it (4 for saddle stitching)
     provenance: Provenance | None = None  # the files the build used and its build id
 
     def sources(self) -> Provenance:
@@ -54,12 +60,12 @@ def iso_date(when: dt.datetime) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
-def set_metadata(pdf: pikepdf.Pdf, fin: FinishInput, extra_xmp: dict[str, object] | None = None,
-                 extra_info: dict[str, object] | None = None) -> None:
-    """Write Info and XMP from the brief so that they agree, with the build epoch as dates.
+def set_metadata(pdf: pikepdf.Pdf, fin: FinishInput, extra_info: dict[str, object] | None = None) -> None:
+    """Write Info and XMP from the brief so that they agree, with the build epoch as dates,
+    and the XMP properties that claim the edition's standards (``Edition.xmp``).
 
-    ``extra_info`` values are pikepdf objects or str (written as PDF strings); each edition
-    that adds an Info key also adds its XMP twin through ``extra_xmp``."""
+    ``extra_info`` values are pikepdf objects or str (written as PDF strings); an edition
+    that adds an Info key claims its XMP twin in ``Edition.xmp``."""
     meta = fin.brief.meta
     authors = [a.name for a in meta.authors]
     subject = meta.subject or meta.standfirst
@@ -88,21 +94,7 @@ def set_metadata(pdf: pikepdf.Pdf, fin: FinishInput, extra_xmp: dict[str, object
         xmp["xmp:ModifyDate"] = iso
         xmp["xmp:MetadataDate"] = iso
         xmp["xmpMM:DocumentID"] = URN + fin.sources().build_id  # one id for all editions of a build
-        for key, value in (extra_xmp or {}).items():
+        for key, value in fin.edition.xmp.items():
             xmp[key] = value
     pdf.Root.Lang = pikepdf.String(meta.language)
 
-
-def save(pdf: pikepdf.Pdf, *, version: str | None = None, object_streams: bool = True) -> bytes:
-    """Serialise deterministically: same content, same bytes, same /ID.
-
-    The input's /ID is dropped first: QPDF keeps the first element of an existing /ID, and
-    ReportLab's depends on the environment (SOURCE_DATE_EPOCH), not on the content."""
-    if "/ID" in pdf.trailer:
-        del pdf.trailer.ID
-    out = io.BytesIO()
-    pdf.save(out, deterministic_id=True, compress_streams=True,
-             object_stream_mode=pikepdf.ObjectStreamMode.generate if object_streams
-             else pikepdf.ObjectStreamMode.disable,
-             min_version=version or "", force_version=version or "", linearize=False)
-    return unambiguous_stream_ends(out.getvalue())

@@ -1,7 +1,7 @@
 """Print imposition of single pages: page boxes, bleed and crop marks.
 
-Each A4 page becomes a larger sheet: MediaBox = trim + 3 mm bleed + a slug for the marks;
-TrimBox = the A4 page, BleedBox = trim + 3 mm. The laid-out page is shifted into place
+Each page becomes a larger sheet: MediaBox = trim + 3 mm bleed + a slug for the marks;
+TrimBox = the page as laid out (the style's size), BleedBox = trim + 3 mm. The laid-out page is shifted into place
 (``q 1 0 0 1 dx dy cm … Q``) and clipped to the bleed, so nothing can reach the marks.
 Crop marks are eight 0.25 pt strokes, two per corner, on the trim lines extended, starting
 2 mm outside the bleed; they are drawn in the registration colour (Separation /All with a
@@ -13,9 +13,9 @@ from __future__ import annotations
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
-from ..style import MM
+from ..pdfmech.objects import identity
+from ..style import BLEED, MM
 
-BLEED = 3 * MM
 MARK_GAP = 2 * MM  # between the bleed edge and the start of a mark
 MARK_LEN = 6 * MM
 SLUG = 10 * MM  # from the bleed edge to the sheet edge
@@ -91,7 +91,7 @@ def _shift_patterns(res, dx: float, dy: float, done: set) -> None:
         return
     for name in list(pats.keys()):
         pat = pats[name]
-        key = pat.objgen if pat.is_indirect else id(pat)
+        key = identity(pat)
         if key in done:
             continue
         done.add(key)

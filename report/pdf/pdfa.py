@@ -2,7 +2,8 @@
 carrying its own sources.
 
 - Tagged like the screen edition (:mod:`.tagged`); XMP ``pdfuaid:part`` 1, with the
-  extension schema PDF/A requires for it.
+  extension schema PDF/A requires for it. Its map frames are geospatial viewports, as in the
+  screen edition (:mod:`report.pdfmech.viewports`).
 
 - XMP ``pdfaid:part`` 3 / ``pdfaid:conformance`` B, agreeing with Info (:func:`set_metadata`).
 - Output intent GTS_PDFA1 with an embedded sRGB profile (:mod:`.icc`): the layout draws in
@@ -28,20 +29,22 @@ from pathlib import Path, PurePosixPath
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
 
+from ..editions import BUILD_RECORD
 from ..errors import BriefError
+from ..pdfmech import viewports
+from ..pdfmech.save import save
+from .common import FinishInput, iso_date, open_laid, pdf_date, set_metadata
 from .outline import count_outline
-from .common import FinishInput, iso_date, open_laid, pdf_date, save, set_metadata
 from .icc import srgb_profile
-from .tagged import add_pdfua_extension_schema, add_structure, ua_xmp
+from .tagged import add_pdfua_extension_schema, add_structure
 
-BUILD_RECORD = "brief-build.json"
 MIME = {".md": "text/markdown", ".toml": "application/toml", ".geojson": "application/geo+json",
         ".json": "application/json"}
 
 
 def finish(fin: FinishInput) -> bytes:
     pdf = open_laid(fin)
-    set_metadata(pdf, fin, extra_xmp={"pdfaid:part": "3", "pdfaid:conformance": "B", **ua_xmp()})
+    set_metadata(pdf, fin)
     add_pdfua_extension_schema(pdf)
     profile = pikepdf.Stream(pdf, srgb_profile())
     profile.N = 3
@@ -55,20 +58,20 @@ def finish(fin: FinishInput) -> bytes:
     pdf.Root.PageMode = Name.UseOutlines
     count_outline(pdf)
     add_structure(pdf, fin.laid.tags)
-    return save(pdf, version="1.7")
+    return save(pdf, version=viewports.version(pdf, "1.7"))
 
 
 def _attach(pdf: pikepdf.Pdf, fin: FinishInput) -> None:
     prov = fin.sources()
     files = [(item.name, data, "/Source", f"source of the brief: {item.name}") for item, data in prov.files]
     record = {
-        "tool": fin.tool, "edition": "archive", "build_epoch": prov.epoch, "build_id": prov.build_id,
+        "tool": fin.tool, "edition": fin.edition.name, "build_epoch": prov.epoch, "build_id": prov.build_id,
         "brief": files[0][0], "style": f"styles/{fin.style.path.name}",
         "sources": prov.sources, "places": list(prov.places),
         "rebuild": f"in the folder extract_sources() wrote: SOURCE_DATE_EPOCH={int(fin.epoch.timestamp())} "
                    f"brief build briefs/{fin.brief.meta.slug} --styles styles"
                    f"{' --geodata geodata' if any(i.role == 'gazetteer' for i, _ in prov.files) else ''}"
-                   f" --variant archive",
+                   f" --variant {fin.edition.name}",
     }
     files.append((BUILD_RECORD, json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False).encode() + b"\n",
                   "/Supplement", f"how this edition was built ({fin.tool})"))

@@ -9,8 +9,14 @@
   profile); Info ``GTS_PDFXVersion`` / ``GTS_PDFXConformance`` / ``Trapped`` with their
   XMP twins in the ``pdfx`` namespace.
 - Boxes and marks from :mod:`.marks`; no links, bookmarks or other interactive features.
-- ``extra["pad_to"]``: the page count is padded with blank pages to a multiple of it
+- No geospatial viewports (the GeoPDF georeferencing of the screen and archive editions):
+  a page's ``/VP`` is PDF 1.6 and the geospatial measure PDF 1.7 ExtensionLevel 3 (ISO
+  32000-2), and PDF/X-1a:2003 is PDF 1.4 (ISO 15930-4), so the print file cannot carry them;
+  nor would they mean anything on a plate.
+- ``FinishInput.pad_to``: the page count is padded with blank pages to a multiple of it
   (4 for saddle stitching); blank pages get the same boxes and marks.
+- Its figures arrive as their palette-CMYK copies (``Edition.figures``, converted once per
+  figure key): the conversion leaves their forms as they are.
 """
 
 from __future__ import annotations
@@ -19,12 +25,13 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
 
 from ..errors import BriefError
+from ..pdfmech import viewports
+from ..pdfmech.objects import items, owners
+from ..pdfmech.save import save
 from .cmyk import to_palette_cmyk
-from .common import FinishInput, open_laid, save, set_metadata
+from .common import FinishInput, open_laid, set_metadata
 from .marks import impose
 
-VERSION = "PDF/X-1:2003"
-CONFORMANCE = "PDF/X-1a:2003"
 CONDITION = dict(
     OutputConditionIdentifier="FOGRA39",
     OutputCondition="Offset printing, coated paper (ISO 12647-2:2004/Amd 1, paper type 1 or 2), "
@@ -34,39 +41,37 @@ CONDITION = dict(
 )
 
 
-def figure_pdf(fig, style):
-    """A figure as print stamps it: its palette-CMYK copy, made once per figure key."""
-    from ..figforms import print_pdf
-
-    return print_pdf(fig, style)
-
-
 def finish(fin: FinishInput) -> bytes:
     pdf = open_laid(fin)
     _strip_interactive(pdf)
-    _pad(pdf, fin.extra.get("pad_to", 1))
-    converted = set()
-    if fin.figures:
-        from ..figforms import stamp
-
-        converted = stamp(pdf, fin.figures, lambda fig: figure_pdf(fig, fin.style))
+    _pad(pdf, fin.pad_to)
     _no_transparency(pdf)
-    to_palette_cmyk(pdf, fin.style, skip=converted)
+    to_palette_cmyk(pdf, fin.style, skip=_figure_forms(pdf, fin.laid.figure_forms))
     impose(pdf)
     pdf.Root.OutputIntents = Array([pdf.make_indirect(Dictionary(
         Type=Name.OutputIntent, S=Name.GTS_PDFX,
         **{k: pikepdf.String(v) for k, v in CONDITION.items()}))])
-    set_metadata(pdf, fin,
-                 extra_xmp={"pdfx:GTS_PDFXVersion": VERSION, "pdfx:GTS_PDFXConformance": CONFORMANCE,
-                            "pdf:Trapped": "False"},
-                 extra_info={"/GTS_PDFXVersion": VERSION, "/GTS_PDFXConformance": CONFORMANCE,
-                             "/Trapped": Name("/False")})
+    xmp = fin.edition.xmp
+    set_metadata(pdf, fin, extra_info={"/GTS_PDFXVersion": xmp["pdfx:GTS_PDFXVersion"],
+                                       "/GTS_PDFXConformance": xmp["pdfx:GTS_PDFXConformance"],
+                                       "/Trapped": Name("/" + xmp["pdf:Trapped"])})
     return save(pdf, version="1.4", object_streams=False)
 
 
+def _figure_forms(pdf: pikepdf.Pdf, names) -> set:
+    """The object ids of the figures' forms (by their page resource ``names``)."""
+    out = set()
+    for page in pdf.pages:
+        xo = page.obj.get("/Resources", Dictionary()).get("/XObject")
+        if isinstance(xo, Dictionary):
+            out.update(xo[n].objgen for n in names if n in xo)
+    return out
+
+
 def _strip_interactive(pdf: pikepdf.Pdf) -> None:
-    """Links, bookmarks and named destinations mean nothing on paper (and their
-    coordinates would not follow the imposition)."""
+    """Links, bookmarks, named destinations and map viewports mean nothing on paper (and their
+    coordinates would not follow the imposition); viewports are not PDF 1.4 either."""
+    viewports.drop(pdf)
     for key in ("/Outlines", "/Names", "/Dests", "/PageMode", "/OpenAction", "/AcroForm",
                 "/ViewerPreferences"):
         if key in pdf.Root:
@@ -89,22 +94,15 @@ def _no_transparency(pdf: pikepdf.Pdf) -> None:
     """PDF/X-1a has no transparency: refuse soft masks, blend modes and transfer functions;
     drop transparency-group attributes, which change nothing when nothing is transparent.
     (Opacity is judged where something is painted with it, by :mod:`.cmyk`.)"""
-    seen: set = set()
-
-    def visit(obj, where: str) -> None:
-        key = obj.objgen if obj.is_indirect else id(obj)
-        if key in seen:
-            return
-        seen.add(key)
-        if "/Group" in obj:
-            del obj["/Group"]
-        res = obj.get("/Resources")
+    for owner, res, place in owners(pdf):
+        if "/Group" in owner:
+            del owner["/Group"]
         if not isinstance(res, Dictionary):
-            return
-        for name, gs in (res.get("/ExtGState") or Dictionary()).items():
+            continue
+        for name, gs in items(res.get("/ExtGState")):
             if not isinstance(gs, Dictionary):
                 continue
-            w = f"{where} → graphics state {name}"
+            w = f"{place.trail} → graphics state {name}"
             smask = gs.get("/SMask")
             if smask is not None and smask != Name("/None"):
                 raise BriefError(f"a soft mask in {w}: PDF/X-1a has no transparency")
@@ -115,16 +113,7 @@ def _no_transparency(pdf: pikepdf.Pdf) -> None:
             for tr in ("/TR", "/TR2"):
                 if tr in gs and gs[tr] != Name.Default:
                     raise BriefError(f"a transfer function in {w} is not allowed in PDF/X-1a")
-        for name, xo in (res.get("/XObject") or Dictionary()).items():
-            if isinstance(xo, Stream):
-                if "/SMask" in xo or "/SMaskInData" in xo:
-                    raise BriefError(f"image {name} in {where} has a soft mask: PDF/X-1a has no "
-                                     "transparency")
-                if xo.get("/Subtype") == Name.Form:
-                    visit(xo, f"{where} → form {name}")
-        for name, pat in (res.get("/Pattern") or Dictionary()).items():
-            if isinstance(pat, Stream):
-                visit(pat, f"{where} → pattern {name}")
-
-    for i, page in enumerate(pdf.pages, 1):
-        visit(page.obj, f"page {i}")
+        for name, xo in items(res.get("/XObject")):
+            if isinstance(xo, Stream) and ("/SMask" in xo or "/SMaskInData" in xo):
+                raise BriefError(f"image {name} in {place.trail} has a soft mask: PDF/X-1a has no "
+                                 "transparency")

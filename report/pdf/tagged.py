@@ -9,9 +9,9 @@ ParentTree that maps each page's MCIDs and each link annotation back to its elem
 (with ParentTreeNextKey), ``/StructParents`` and ``/Tabs /S`` on every page, Link elements
 holding an ``/OBJR`` to their annotation (which gets ``/Contents``), Note IDs in the
 IDTree, Figure ``/Alt`` and ``/BBox``, ``/MarkInfo``, ``/ViewerPreferences
-/DisplayDocTitle`` and ``/Lang``. The XMP claim (``pdfuaid:part`` 1) comes from
-:func:`ua_xmp`; a PDF/A file also declares the pdfuaid schema in an extension schema
-(ISO 19005-3 6.6.2.3.1), :func:`add_pdfua_extension_schema`.
+/DisplayDocTitle`` and ``/Lang``. The XMP claim (``pdfuaid:part`` 1) is in the edition's row
+(:data:`report.editions.EDITIONS`); a PDF/A file also declares the pdfuaid schema in an
+extension schema (ISO 19005-3 6.6.2.3.1), :func:`add_pdfua_extension_schema`.
 """
 
 from __future__ import annotations
@@ -22,11 +22,6 @@ from pikepdf import Array, Dictionary, Name, String
 from ..tagging import Annot, Content, Element, Tags
 
 PDFUAID = "http://www.aiim.org/pdfua/ns/id/"
-
-
-def ua_xmp() -> dict[str, str]:
-    """The XMP properties of the PDF/UA-1 identification schema."""
-    return {"pdfuaid:part": "1"}
 
 
 def add_structure(pdf: pikepdf.Pdf, tags: Tags | None) -> None:

@@ -3,7 +3,7 @@
 Usage::
 
     from report.preflight import check, PROFILES, format_text, to_json
-    results = check("out/brief-print.pdf", profile="print")
+    results = check("out/brief.pdf", profile="pdfx-1a")
 
 Every rule is a small function ``fn(ctx) -> list[RuleResult] | None``
 registered with :func:`rule` under a stable id.  A rule returns the failures
@@ -26,6 +26,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Callable
 
 import pikepdf
+
+from ..editions import EDITIONS
+from ..pdfmech.content import Interpreter, form_digest
+from ..pdfmech.objects import objgen
 
 
 @dataclass(frozen=True)
@@ -64,10 +68,11 @@ class Context:
 
     pdf: pikepdf.Pdf | None
     raw: bytes | None
-    profile: str
     open_error: str | None = None
     cache: dict = field(default_factory=dict)
-    #: digests (:func:`.content.form_digest`) of Form XObjects already checked on their own
+    #: the trimmed page every page must be, (width, height) in points: the style's (None: A4)
+    page: tuple[float, float] | None = None
+    #: digests (:func:`report.pdfmech.content.form_digest`) of Form XObjects already checked on their own
     #: by the same profile's content rules: drawn unscaled, the walk does not enter them
     trusted: frozenset = frozenset()
 
@@ -75,13 +80,29 @@ class Context:
         return RuleResult(rule_id, False, where, message)
 
 
-def _where_obj(obj) -> str:
-    try:
-        if obj.is_indirect:
-            return f"obj {obj.objgen[0]} {obj.objgen[1]}"
-    except Exception:
-        pass
-    return "document"
+def walk(ctx: Context, visitor) -> list:
+    """Run ``visitor`` over what the document of ``ctx`` draws (:mod:`report.pdfmech.content`),
+    the rules sharing parsed streams and form digests; return the content it could not read."""
+    errors: list = []
+    Interpreter(ctx.pdf, visitor, errors, ctx.cache.setdefault("parsed_content", {}),
+                trusted=_trusts(ctx) if ctx.trusted else None).walk_document()
+    return errors
+
+
+def _trusts(ctx: Context):
+    """Whether a form is one :func:`check_form` passed (by its digest, kept per object)."""
+    digests = ctx.cache.setdefault("form_digests", {})
+
+    def trusted(form) -> bool:
+        og = objgen(form)
+        if og not in digests:
+            try:
+                digests[og] = form_digest(form)
+            except Exception:
+                digests[og] = None
+        return digests[og] in ctx.trusted
+
+    return trusted
 
 
 # Rule modules register themselves on import.
@@ -148,54 +169,10 @@ STANDARDS: dict[str, list[str]] = {
     ],
 }
 
-#: The institute's own rules per edition, on top of the edition's standard.
-HOUSE: dict[str, list[str]] = {
-    "print": [
-        "structure.header",
-        "boxes.print",
-        "fonts.no_type3",
-        "fonts.notdef",
-        "fonts.tounicode",
-        "colour.total_ink",
-        "metadata.xmp_present",
-        "metadata.info_xmp",
-        "images.resolution",
-        "graphics.line_width",
-        "graphics.type_size",
-    ],
-    "screen": [
-        "structure.open",
-        "structure.trailer",
-        "boxes.a4",
-        "fonts.embedded",
-        "fonts.notdef",
-        "fonts.tounicode",
-        "colour.report",
-        "metadata.xmp_present",
-        "metadata.info_xmp",
-        "actions.javascript",
-        "graphics.line_width",
-        "graphics.type_size",
-    ],
-    "archive": [
-        "structure.open",
-        "boxes.a4",
-        "fonts.notdef",
-        "fonts.tounicode",
-        "metadata.info_xmp",
-        "actions.javascript",
-        "actions.external",
-        "graphics.line_width",
-        "graphics.type_size",
-    ],
-}
-
-#: Which standards each edition claims (the screen and archive editions are tagged PDF/UA-1:
-#: their XMP claims it, and no file claiming it is written unless the validator agrees).
-EDITION_STANDARD = {"print": ("pdfx-1a",), "screen": ("pdfua-1",), "archive": ("pdfa-3b", "pdfua-1")}
-
+#: An edition's profile: the rules of the standards it claims, then the institute's own rules
+#: for it (both from :data:`report.editions.EDITIONS`); then the standards alone.
 PROFILES: dict[str, list[str]] = {
-    **{ed: [r for std in stds for r in STANDARDS[std]] + HOUSE[ed] for ed, stds in EDITION_STANDARD.items()},
+    **{e.name: [r for std in e.standards for r in STANDARDS[std]] + list(e.house) for e in EDITIONS.values()},
     **STANDARDS,
 }
 
@@ -229,10 +206,11 @@ def _open(source):
         return None, raw, str(exc).strip() or "unreadable", False
 
 
-def run_rules(source, rule_ids, profile="archive", trusted: frozenset = frozenset()) -> list[RuleResult]:
-    """Run the given rule ids on ``source`` (path or pikepdf.Pdf)."""
+def run_rules(source, rule_ids, trusted: frozenset = frozenset(),
+              page: tuple[float, float] | None = None) -> list[RuleResult]:
+    """Run the given rule ids on ``source`` (path or pikepdf.Pdf); ``page``: see :func:`check`."""
     pdf, raw, err, owned = _open(source)
-    ctx = Context(pdf, raw, profile, err, trusted=frozenset(trusted))
+    ctx = Context(pdf, raw, err, trusted=frozenset(trusted), page=page)
     out: list[RuleResult] = []
     try:
         for rid in rule_ids:
@@ -260,35 +238,36 @@ def clause_of(rule_id: str) -> str:
     return CLAUSES.get(rule_id, "house")
 
 
-def check(source, profile: str = "print", trusted: frozenset = frozenset()) -> list[RuleResult]:
+def check(source, profile: str, trusted: frozenset = frozenset(),
+          page: tuple[float, float] | None = None) -> list[RuleResult]:
     """Check ``source`` (path, PDF bytes or open pikepdf.Pdf) against ``profile``.
 
     ``trusted``: digests of forms (figures) that :func:`check_form` passed for this profile;
-    the content rules do not walk them again. ``brief check`` trusts nothing."""
+    the content rules do not walk them again. ``brief check`` trusts nothing. ``page``: the
+    trimmed page size the house rules hold every page to, (width, height) in points (the
+    style's; A4 when not given)."""
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose from {sorted(PROFILES)}")
-    return run_rules(source, PROFILES[profile], profile, trusted)
+    return run_rules(source, PROFILES[profile], trusted, page)
 
 
 #: Rules whose findings come from walking content streams. They are the ones a figure can
 #: be checked by on its own, once, instead of at every use in every build.
 CONTENT_RULES = frozenset({"colour.pdfx", "colour.total_ink", "colour.report", "fonts.glyphs",
-                           "fonts.notdef", "graphics.line_width", "graphics.type_size",
+                           "fonts.notdef", "graphics.line_width", "graphics.hairline", "graphics.type_size",
                            "images.resolution"})
 
 
 def check_form(source, profile: str) -> tuple[str, list[RuleResult]]:
     """Check a one-page figure PDF by ``profile``'s content rules, as a form drawn at its
     own size: (the digest its form will have in a document, the failures)."""
-    from .content import form_digest
-
     pdf, raw, err, owned = _open(source)
     if pdf is None:
         return "", [RuleResult("structure.open", False, "document", err or "unreadable")]
     try:
         digest = form_digest(pdf.pages[0].as_form_xobject())
         rules = [r for r in PROFILES[profile] if r in CONTENT_RULES]
-        return digest, failures(run_rules(pdf, rules, profile))
+        return digest, failures(run_rules(pdf, rules))
     finally:
         if owned:
             pdf.close()
@@ -310,5 +289,5 @@ def to_json(results) -> str:
     return json.dumps([asdict(r) for r in results], indent=2)
 
 
-__all__ = ["RuleResult", "RULES", "PROFILES", "CONTENT_RULES", "check_form", "STANDARDS", "HOUSE", "CLAUSES", "clause_of", "check", "run_rules", "format_text",
+__all__ = ["RuleResult", "RULES", "PROFILES", "CONTENT_RULES", "check_form", "STANDARDS", "CLAUSES", "clause_of", "check", "run_rules", "format_text",
            "to_json", "failures", "rule", "Context"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pikepdf import Array, Dictionary, Name, Stream
 
+from ..pdfmech.objects import identity, label
 from . import RuleResult, rule
-from .content import identity, objlabel
 
 ALLOWED = {"/GoTo", "/GoToR", "/GoToE", "/Thread", "/URI", "/Named", "/SubmitForm"}
 ALLOWED_NAMED = {"/NextPage", "/PrevPage", "/FirstPage", "/LastPage"}
@@ -19,7 +19,7 @@ def _all_dicts(pdf):
     for obj in pdf.objects:
         if not isinstance(obj, (Dictionary, Stream, Array)):
             continue
-        where = objlabel(obj) or "document"
+        where = label(obj) or "document"
         todo = [obj]
         depth = 0
         while todo and depth < 100000:
@@ -60,7 +60,7 @@ def actions(ctx):
         if k in keys:
             return
         keys.add(k)
-        found.append((a, objlabel(a) or where))
+        found.append((a, label(a) or where))
         nxt = a.get("/Next")
         if nxt is not None:
             add(nxt, where, depth + 1)
@@ -128,7 +128,7 @@ def triggers(ctx):
         if isinstance(annots, Array):
             for an in annots:
                 if isinstance(an, Dictionary) and "/AA" in an:
-                    out.append(RuleResult(R, False, objlabel(an) or f"page {i}",
+                    out.append(RuleResult(R, False, label(an) or f"page {i}",
                                           f"{str(an.get('/Subtype', '/?'))[1:]} annotation has /AA"))
     acro = pdf.Root.get("/AcroForm")
     if isinstance(acro, Dictionary):
@@ -142,8 +142,8 @@ def triggers(ctx):
             if k in seen:
                 continue
             seen.add(k)
-            if "/AA" in f and not any(r.where == objlabel(f) for r in out):
-                out.append(RuleResult(R, False, objlabel(f) or "document", "form field has /AA"))
+            if "/AA" in f and not any(r.where == label(f) for r in out):
+                out.append(RuleResult(R, False, label(f) or "document", "form field has /AA"))
             kids = f.get("/Kids")
             if isinstance(kids, Array):
                 todo.extend(kids)

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
 
-from .content import GState, Visitor, Walker
+from ..pdfmech.content import GState, Interpreter, Visitor
+from ..pdfmech.objects import label, objgen
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,8 @@ def _fonts_holding(pdf: pikepdf.Pdf, objnum: int) -> set[tuple[int, int]]:
 
 
 def _reaches(obj, objnum: int, depth: int) -> bool:
-    if getattr(obj, "is_indirect", False) and obj.objgen[0] == objnum:
+    og = objgen(obj)
+    if og is not None and og[0] == objnum:
         return True
     if depth == 0:
         return False
@@ -93,7 +95,7 @@ class _Runs(Visitor):
 
     def text(self, st: GState, frame, op, operands):
         font = st.font
-        if font is None or getattr(font, "objgen", None) not in self.fonts:
+        if font is None or objgen(font) not in self.fonts:
             return
         shown = b""
         for operand in operands:
@@ -107,7 +109,7 @@ class _Runs(Visitor):
 
 def _first_text(pdf, fonts, code) -> Usage | None:
     runs = _Runs(fonts, code)
-    Walker(pdf, runs).walk_document()
+    Interpreter(pdf, runs, errors=[]).walk_document()
     if not runs.found:
         return None
     chosen = runs.found[0]
@@ -130,7 +132,7 @@ def _resource_name(pdf, where: str) -> str:
     for page in pdf.pages:
         xobjects = page.obj.get("/Resources", {}).get("/XObject", {})
         for name, xo in xobjects.items():
-            if isinstance(xo, Stream) and f"obj {xo.objgen[0]} {xo.objgen[1]}" == where:
+            if isinstance(xo, Stream) and label(xo) == where:
                 return str(name)
     return ""
 

@@ -1,13 +1,15 @@
-"""Page-box rules (PDF/X page geometry; A4 for every edition)."""
+"""Page-box rules: every edition's page is its style's page size (A4 unless the check is
+told another: the build passes its style's; ``brief check --page-size``), the print
+edition's with 3 mm bleed."""
 from __future__ import annotations
 
 from pikepdf import Array
 
+from ..style import BLEED, MM, PAGE_SIZES
 from . import RuleResult, rule
 
-A4 = (595.276, 841.89)
 TOL = 0.5
-BLEED = 3 * 72 / 25.4  # 3 mm in points
+A4 = tuple(v * MM for v in PAGE_SIZES["A4"])  # where the check is told no page size
 
 
 def _box(page, key):
@@ -25,10 +27,16 @@ def _box(page, key):
     return None
 
 
-def _is_a4(b) -> bool:
+def _is_page(b, page: tuple[float, float]) -> bool:
     w, h = b[2] - b[0], b[3] - b[1]
-    return ((abs(w - A4[0]) <= TOL and abs(h - A4[1]) <= TOL)
-            or (abs(w - A4[1]) <= TOL and abs(h - A4[0]) <= TOL))
+    return ((abs(w - page[0]) <= TOL and abs(h - page[1]) <= TOL)
+            or (abs(w - page[1]) <= TOL and abs(h - page[0]) <= TOL))
+
+
+def _named(page: tuple[float, float]) -> str:
+    """The page size in messages: "A4", "Letter", else "W x H mm"."""
+    names = [name for name, (w, h) in PAGE_SIZES.items() if _is_page((0, 0, w * MM, h * MM), page)]
+    return names[0] if names else f"{page[0] / MM:.1f} x {page[1] / MM:.1f} mm"
 
 
 def _contains(outer, inner) -> bool:
@@ -42,9 +50,9 @@ def _fmt(b):
 
 @rule("boxes.print")
 def print_boxes(ctx):
-    """PDF/X (ISO 15930 6.1.1): every page has a TrimBox of A4
-    (595.276 x 841.89 pt, +-0.5 pt) and a BleedBox equal to the TrimBox
-    grown by 3 mm each side, with MediaBox >= BleedBox >= TrimBox."""
+    """PDF/X (ISO 15930 6.1.1): every page has a TrimBox of the page size (+-0.5 pt)
+    and a BleedBox equal to the TrimBox grown by 3 mm each side, with
+    MediaBox >= BleedBox >= TrimBox."""
     R, out = "boxes.print", []
     for i, page in enumerate(ctx.pdf.pages, start=1):
         w = f"page {i}"
@@ -55,8 +63,8 @@ def print_boxes(ctx):
         if trim is None:
             out.append(RuleResult(R, False, w, "no TrimBox"))
             continue
-        if not _is_a4(trim):
-            out.append(RuleResult(R, False, w, f"TrimBox {_fmt(trim)} is not A4"))
+        if not _is_page(trim, ctx.page or A4):
+            out.append(RuleResult(R, False, w, f"TrimBox {_fmt(trim)} is not {_named(ctx.page or A4)}"))
         if bleed is None:
             out.append(RuleResult(R, False, w, "no BleedBox"))
         else:
@@ -72,13 +80,13 @@ def print_boxes(ctx):
     return out
 
 
-@rule("boxes.a4")
-def a4(ctx):
-    """Screen/archive editions: every page's MediaBox is A4 (+-0.5 pt)."""
+@rule("boxes.page")
+def page_size(ctx):
+    """Screen/archive editions: every page's MediaBox is the page size (+-0.5 pt)."""
     out = []
     for i, page in enumerate(ctx.pdf.pages, start=1):
         media = _box(page, "/MediaBox")
-        if media is None or not _is_a4(media):
-            out.append(RuleResult("boxes.a4", False, f"page {i}",
-                                  f"MediaBox {_fmt(media) if media else 'missing'} is not A4"))
+        if media is None or not _is_page(media, ctx.page or A4):
+            out.append(RuleResult("boxes.page", False, f"page {i}",
+                                  f"MediaBox {_fmt(media) if media else 'missing'} is not {_named(ctx.page or A4)}"))
     return out

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from pikepdf import Array, Dictionary, Name, Stream
 
-from . import RuleResult, rule
-from .content import Visitor, family, num, resolve_cs, walk
+from ..pdfmech.content import Visitor, family, num, resolve_cs
+from . import RuleResult, rule, walk
 
 DEVICE = ("/DeviceGray", "/DeviceRGB", "/DeviceCMYK")
 
@@ -85,7 +85,7 @@ class _Collector(Visitor):
         if stroke:
             self._use(st.stroke_cs, frame, what + " stroke")
 
-    def image(self, st, frame, img, label):
+    def image(self, st, frame, img, label, step):
         cs, mask = _image_cs(img)
         if mask:
             # a stencil mask is painted with the current fill colour
@@ -96,7 +96,7 @@ class _Collector(Visitor):
             for fam, leaf in leaf_spaces(cs, frame.resources):
                 self.uses.append((frame, fam, leaf, f"image {label}"))
 
-    def shading(self, st, frame, sh):
+    def shading(self, st, frame, sh, step):
         try:
             cs = sh.get("/ColorSpace")
         except Exception:

@@ -11,59 +11,11 @@ import re
 
 from pikepdf import Array, Dictionary, Name, Stream, String
 
-from . import RuleResult, rule
-from .content import Visitor, identity, objlabel, walk
+from ..pdfmech.content import Visitor
+from ..pdfmech.objects import identity, label, resource_dicts
+from . import RuleResult, rule, walk
 
 FONTFILES = ("/FontFile", "/FontFile2", "/FontFile3")
-
-
-def _resource_dicts(pdf):
-    """Yield (resources, where) for pages, annotation appearances and,
-    recursively, the Form XObjects / patterns / Type 3 fonts they use."""
-    seen = set()
-    todo = []
-    for i, page in enumerate(pdf.pages, start=1):
-        node, res = page.obj, None
-        for _ in range(32):
-            if node is None:
-                break
-            res = node.get("/Resources")
-            if res is not None:
-                break
-            node = node.get("/Parent")
-        if res is not None:
-            todo.append((res, f"page {i}"))
-        annots = page.obj.get("/Annots")
-        for an in (annots if isinstance(annots, Array) else []):
-            ap = an.get("/AP") if isinstance(an, Dictionary) else None
-            if not isinstance(ap, Dictionary):
-                continue
-            for ent in ap.values():
-                streams = [ent] if isinstance(ent, Stream) else (
-                    [s for s in ent.values() if isinstance(s, Stream)] if isinstance(ent, Dictionary) else [])
-                for s in streams:
-                    if "/Resources" in s:
-                        todo.append((s.Resources, objlabel(s) or f"page {i}"))
-    while todo:
-        res, where = todo.pop()
-        if not isinstance(res, Dictionary):
-            continue
-        key = identity(res)
-        if key in seen:
-            continue
-        seen.add(key)
-        yield res, where
-        for cat in ("/XObject", "/Pattern"):
-            d = res.get(cat)
-            if isinstance(d, Dictionary):
-                for x in d.values():
-                    if isinstance(x, Stream) and "/Resources" in x:
-                        todo.append((x.Resources, objlabel(x) or where))
-        fd = res.get("/Font")
-        if isinstance(fd, Dictionary):
-            for f in fd.values():
-                if isinstance(f, Dictionary) and "/Resources" in f:
-                    todo.append((f.Resources, objlabel(f) or where))
 
 
 def fonts_in(ctx):
@@ -71,7 +23,7 @@ def fonts_in(ctx):
     if "fonts" in ctx.cache:
         return ctx.cache["fonts"]
     out, seen = [], set()
-    for res, where in _resource_dicts(ctx.pdf):
+    for res, where in resource_dicts(ctx.pdf):
         fd = res.get("/Font")
         if not isinstance(fd, Dictionary):
             continue
@@ -82,7 +34,7 @@ def fonts_in(ctx):
             if key in seen:
                 continue
             seen.add(key)
-            out.append((f, name, objlabel(f) or where))
+            out.append((f, name, label(f) or where))
     ctx.cache["fonts"] = out
     return out
 
@@ -387,12 +339,12 @@ def glyphs(ctx):
             else:
                 miss = _missing_simple(f, fd, codes)
         except Exception as exc:
-            out.append(RuleResult("fonts.glyphs", False, objlabel(f) or where,
+            out.append(RuleResult("fonts.glyphs", False, label(f) or where,
                                   f"font program of {base} unreadable: {type(exc).__name__}: {exc}"))
             continue
         if miss:
             shown = ", ".join(str(m) for m in miss[:8])
-            out.append(RuleResult("fonts.glyphs", False, objlabel(f) or where,
+            out.append(RuleResult("fonts.glyphs", False, label(f) or where,
                                   f"font {base} lacks glyphs for {shown}"))
     return out
 
@@ -410,7 +362,7 @@ def notdef(ctx):
             continue
         if any(s[i] == 0 and s[i + 1] == 0 for s in codes for i in range(0, len(s) - 1, 2)):
             base = str(f.get("/BaseFont", "/?"))[1:]
-            out.append(RuleResult("fonts.notdef", False, objlabel(f) or where,
+            out.append(RuleResult("fonts.notdef", False, label(f) or where,
                                   f"text shown with font {base} uses CID 0 (.notdef)"))
     return out
 
@@ -429,6 +381,6 @@ def tounicode_values(ctx):
         if bad:
             base = str(f.get("/BaseFont", name))[1:]
             shown = ", ".join(f"{c:#x}" for c in bad[:6])
-            out.append(RuleResult("fonts.tounicode", False, objlabel(f) or where,
+            out.append(RuleResult("fonts.tounicode", False, label(f) or where,
                                   f"ToUnicode of {base} maps code {shown} to U+0000, U+FEFF or U+FFFE"))
     return out

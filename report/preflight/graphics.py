@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import math
 
-from . import RuleResult, rule
-from .content import Visitor, mul, num, scale_of, walk
+from ..pdfmech.content import Visitor, mul, scale_of
+from . import RuleResult, rule, walk
 
 MIN_LINE = 0.25   # pt
 MIN_TYPE = 6.0    # pt
@@ -48,18 +48,27 @@ def _found(ctx) -> _Graphics:
 
 @rule("graphics.line_width")
 def line_width(ctx):
-    """Stroked lines are at least 0.25 pt wide after the CTM; a zero width
-    (device hairline) fails in print and is accepted elsewhere."""
+    """Stroked lines are at least 0.25 pt wide after the CTM (a zero width, a device
+    hairline, is :func:`hairline`'s)."""
+    return _lines(ctx, "graphics.line_width", lambda w: w != 0)
+
+
+@rule("graphics.hairline")
+def hairline(ctx):
+    """No zero-width (device hairline) stroke: on a press it is finer than anything that
+    prints (a house rule of print only; a viewer draws it one pixel wide)."""
+    return _lines(ctx, "graphics.hairline", lambda w: w == 0)
+
+
+def _lines(ctx, rule_id: str, judged) -> list[RuleResult]:
     out, seen = [], set()
     for frame, w, eff in _found(ctx).lines:
-        if w == 0 and ctx.profile != "print":
-            continue
         key = (frame.label(), round(eff, 3))
-        if key in seen:
+        if not judged(w) or key in seen:
             continue
         seen.add(key)
         msg = "zero-width (hairline) stroke" if w == 0 else f"stroke {eff:.3f} pt < {MIN_LINE} pt"
-        out.append(RuleResult("graphics.line_width", False, frame.where, f"{msg} in {frame.label()}"))
+        out.append(RuleResult(rule_id, False, frame.where, f"{msg} in {frame.label()}"))
     return out
 
 

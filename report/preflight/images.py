@@ -5,8 +5,8 @@ import math
 
 from pikepdf import Dictionary, Stream
 
-from . import RuleResult, rule
-from .content import Visitor, num, walk
+from ..pdfmech.content import Visitor, num
+from . import RuleResult, rule, walk
 
 MIN_PPI = 300.0
 
@@ -17,7 +17,7 @@ class _Ppi(Visitor):
     def __init__(self):
         self.low = []
 
-    def image(self, st, frame, img, label):
+    def image(self, st, frame, img, label, step):
         d = img if isinstance(img, (Stream, Dictionary)) else getattr(img, "obj", None)
         if d is None:
             return

@@ -7,6 +7,7 @@ own rule id and message; a file the validator cannot parse fails the rule.
 """
 from __future__ import annotations
 
+from ..pdfmech.objects import label_of
 from . import RuleResult, rule
 
 #: rule id -> (page-validation profile, the standard it judges)
@@ -52,7 +53,7 @@ def validate(ctx, rule_id: str) -> list[RuleResult]:
         return [RuleResult(rule_id, False, "document", f"the validator cannot read the file: {exc}")]
     out = []
     for f in report.failures:
-        where = f"obj {f.object_id.object_number} {f.object_id.generation}" if f.object_id else "document"
+        where = label_of(f.object_id.object_number, f.object_id.generation) if f.object_id else "document"
         out.append(RuleResult(rule_id, False, where, f"{f.rule_id}: {f.message}"))
     if not report.is_compliant and not out:
         out.append(RuleResult(rule_id, False, "document", f"not compliant with profile {profile}"))

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pikepdf import Array, Dictionary, Name, Stream
 
+from ..pdfmech.objects import label
 from . import RuleResult, rule
-from .content import identity, objlabel
 
 ICC_SPACES = {b"GRAY": 1, b"RGB ": 3, b"CMYK": 4}
 
@@ -56,7 +56,7 @@ def pdfx(ctx):
     if len(ois) > 1:
         out.append(RuleResult(R, False, "document", f"{len(ois)} GTS_PDFX output intents, not one"))
     for oi in ois:
-        where = objlabel(oi) or "document"
+        where = label(oi) or "document"
         if not str(oi.get("/OutputConditionIdentifier", "")):
             out.append(RuleResult(R, False, where, "OutputConditionIdentifier missing"))
         prof = oi.get("/DestOutputProfile")

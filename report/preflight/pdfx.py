@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from pikepdf import Array, Dictionary, Name, Stream
 
+from ..pdfmech.objects import label, resource_dicts
 from . import RuleResult, rule
 from .boxes import _box, _contains, _fmt
-from .content import objlabel
-from .fonts import _resource_dicts
 
 _BLEND_OK = {"/Normal", "/Compatible"}
 _HALFTONE_OK = {1, 5}
@@ -96,7 +95,7 @@ def transparency(ctx):
         g = page.obj.get("/Group")
         if isinstance(g, Dictionary) and g.get("/S") == Name.Transparency:
             out.append(RuleResult(R, False, f"page {i}", "page has a transparency group"))
-    for res, where in _resource_dicts(ctx.pdf):
+    for res, where in resource_dicts(ctx.pdf):
         gs = res.get("/ExtGState")
         for name, d in (gs.items() if isinstance(gs, Dictionary) else []):
             if not isinstance(d, Dictionary):
@@ -116,10 +115,10 @@ def transparency(ctx):
             if not isinstance(x, Stream):
                 continue
             if x.get("/Subtype") == Name.Image and "/SMask" in x:
-                out.append(RuleResult(R, False, objlabel(x) or where, f"image {name} has a soft mask"))
+                out.append(RuleResult(R, False, label(x) or where, f"image {name} has a soft mask"))
             grp = x.get("/Group")
             if isinstance(grp, Dictionary) and grp.get("/S") == Name.Transparency:
-                out.append(RuleResult(R, False, objlabel(x) or where, f"form {name} is a transparency group"))
+                out.append(RuleResult(R, False, label(x) or where, f"form {name} is a transparency group"))
     return out
 
 
@@ -129,12 +128,12 @@ def features(ctx):
     functions (TR/TR2 other than /Default), halftones of type 1 or 5 only and without a
     /HalftoneName, no LZW compression, no embedded files."""
     R, out = "pdfx.features", []
-    for res, where in _resource_dicts(ctx.pdf):
+    for res, where in resource_dicts(ctx.pdf):
         xo = res.get("/XObject")
         for name, x in (xo.items() if isinstance(xo, Dictionary) else []):
             if not isinstance(x, Stream):
                 continue
-            w = objlabel(x) or where
+            w = label(x) or where
             if x.get("/Subtype") == Name.PS or "/PS" in x:
                 out.append(RuleResult(R, False, w, f"PostScript XObject {name}"))
             if "/OPI" in x:
@@ -159,7 +158,7 @@ def features(ctx):
         flt = s.get("/Filter")
         names = [str(f) for f in flt] if isinstance(flt, Array) else ([str(flt)] if flt is not None else [])
         if "/LZWDecode" in names or "/LZW" in names:
-            out.append(RuleResult(R, False, objlabel(s) or "document", "LZW-compressed stream"))
+            out.append(RuleResult(R, False, label(s) or "document", "LZW-compressed stream"))
     names = ctx.pdf.Root.get("/Names")
     if isinstance(names, Dictionary) and "/EmbeddedFiles" in names:
         out.append(RuleResult(R, False, "document", "the document has embedded files"))

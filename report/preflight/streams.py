@@ -13,6 +13,7 @@ import zlib
 
 import pikepdf
 
+from ..pdfmech.objects import label
 from ..schema import LIMITS
 
 #: filters whose output is never larger than their input (ASCII codings), or that our
@@ -33,7 +34,7 @@ def oversized(pdf: pikepdf.Pdf, limit: int | None = None) -> tuple[str, int] | N
             continue
         size = decoded_size_at_most(obj, limit)
         if size > limit:
-            return f"obj {obj.objgen[0]} {obj.objgen[1]}", size
+            return label(obj), size
     return None
 
 

@@ -1,4 +1,8 @@
-"""Stream ends that read one way only.
+"""Deterministic save: the same content gives the same bytes and the same /ID, with stream
+ends that read one way only.
+
+:func:`save` serialises with QPDF (document ID derived from the content) and then makes
+every stream end unambiguous (:func:`unambiguous_stream_ends`):
 
 ISO 32000-1 7.3.8.1 puts an end-of-line marker between a stream's data and ``endstream``
 and leaves it out of ``/Length``; an end-of-line marker is CR, LF or CR LF. QPDF writes a
@@ -24,6 +28,24 @@ from __future__ import annotations
 import io
 
 import pikepdf
+
+
+def save(pdf: pikepdf.Pdf, *, version: str | tuple[str, int] | None = None, object_streams: bool = True) -> bytes:
+    """Serialise deterministically: same content, same bytes, same /ID. ``version`` is the PDF
+    version to write ("1.7"), or a version and Adobe extension level (("1.7", 3): QPDF then
+    writes the catalog's ``/Extensions /ADBE``); None keeps the document's.
+
+    The input's /ID is dropped first: QPDF keeps the first element of an existing /ID, and
+    ReportLab's depends on the environment (SOURCE_DATE_EPOCH), not on the content."""
+    if "/ID" in pdf.trailer:
+        del pdf.trailer.ID
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True, compress_streams=True,
+             object_stream_mode=pikepdf.ObjectStreamMode.generate if object_streams
+             else pikepdf.ObjectStreamMode.disable,
+             min_version=version or "", force_version=version or "", linearize=False)
+    return unambiguous_stream_ends(out.getvalue())
+
 
 _OPEN = b"<< /"
 _TIGHT = b"<</"

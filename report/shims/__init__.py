@@ -1,0 +1,1 @@
+"""Shims of the libraries the engine drives: :mod:`.reportlab` (see :mod:`geodata.shims`)."""
