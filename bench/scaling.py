@@ -14,7 +14,11 @@ for cold builds):
   watch         (1x only) `brief build --watch --variant screen`: seconds from saving
                 brief.md to the new screen PDF written, in the warm watching process
 
-Printed: seconds, seconds per page, peak RSS, and the ratios the [speed-2] targets name.
+Printed: seconds, seconds per page, peak RSS, and the ratios the [speed-2] targets name. A second
+table sets beside each factor's layout cost (the layout stage alone, in one process with figures
+cached: CPU seconds, the least of --runs, per page) the justification of the screen edition it
+made, read from the PDF by bench/justification.py: p95 and worst line (inter-word space ÷ the
+face's space), loose (> 1.5) and very loose (> 2.0) lines, spread, hyphenated lines, ladders.
 Results go to bench/results/scaling-<date>-<host>-<factors>.json and .md. Typst and WeasyPrint come
 from bench/.venv-others (see bench/compare.py); without it their rows say n/a.
 """
@@ -42,6 +46,11 @@ sys.modules["compare"] = compare  # its dataclasses look their module up
 _spec.loader.exec_module(compare)
 
 SAMPLE, BRIEF_BIN, MB = compare.SAMPLE, compare.BRIEF_BIN, 1e6
+_jspec = importlib.util.spec_from_file_location("justification", ROOT / "bench" / "justification.py")
+justification = importlib.util.module_from_spec(_jspec)
+_jspec.loader.exec_module(justification)
+JUST_KEYS = ("p95_line_ratio", "max_line_ratio", "loose_pct", "very_loose_pct", "sd_line_ratio", "hyphen_pct",
+             "ladders")
 
 
 def scaled_brief(work: Path, n: int) -> Path:
@@ -84,7 +93,34 @@ def ours(brief: Path, work: Path, runs: int) -> dict:
             res[name].append(timed([BRIEF_BIN, "build", brief, "--out", out, "--variant", variant], env=env))
     res["_pages"] = pages(out / brief.name / f"{brief.name}-screen.pdf")
     res["_cache"] = work / "cache"
+    res["_screen"] = out / brief.name / f"{brief.name}-screen.pdf"
     return res
+
+
+LAYOUT_CODE = """
+import json, sys, time
+from pathlib import Path
+from report.figures import prepare
+from report.layout import layout
+from report.pipeline import load
+brief, style = load(Path(sys.argv[1]))
+figures = prepare(brief, style, progress=lambda m: None, warn=lambda m: None)
+layout(brief, style, figures)  # fonts registered, dictionaries loaded
+times = []
+for _ in range(int(sys.argv[2])):
+    t = time.process_time()
+    laid = layout(brief, style, figures)
+    times.append(time.process_time() - t)
+print(json.dumps({"cpu_s": min(times), "pages": laid.pages}))
+"""
+
+
+def layout_cost(brief: Path, cache: Path, runs: int) -> dict:
+    """The layout stage alone (figures cached): the least CPU time of ``runs`` and the pages."""
+    env = dict(os.environ, BRIEF_CACHE=str(cache))
+    proc = subprocess.run([str(compare.PROJECT_PY), "-c", LAYOUT_CODE, str(brief), str(max(runs, 3))],
+                          env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def others(brief: Path, cache: Path, work: Path, runs: int, py: Path) -> dict:
@@ -154,7 +190,7 @@ def main() -> int:
     py, why = (None, "skipped") if args.skip_others else compare.side_venv()
     started = dt.datetime.now().astimezone()
     load_before = os.getloadavg()
-    rows, record = [], []
+    rows, record, just_rows = [], [], []
     work_root = Path(tempfile.mkdtemp(prefix="brief-scaling-"))
     try:
         for n in args.factors:
@@ -184,13 +220,23 @@ def main() -> int:
                              "" if rss is None else f"{rss:.0f}", "" if ratio is None else f"{ratio:.2f}"])
                 record.append({"factor": n, "case": case, "pages": pg, "median_s": secs, "per_page_s": secs / pg,
                                "peak_rss_mb": rss, "vs_typst": ratio, "runs": [s.wall for s in samples]})
+            lay = layout_cost(brief, r["_cache"], args.runs)
+            j = justification.measure(r["_screen"]) or {}
+            just_rows.append([f"{n}x", str(lay["pages"]), f"{lay['cpu_s']:.3f}", f"{1000 * lay['cpu_s'] / lay['pages']:.1f}",
+                              *(str(j.get(k, "")) for k in JUST_KEYS)])
+            record.append({"factor": n, "case": "layout", "pages": lay["pages"], "cpu_s": lay["cpu_s"],
+                           "per_page_s": lay["cpu_s"] / lay["pages"], "justification": j})
             ws, wa = med(r["warm-screen"]), med(r["warm-all"])
             print(f"  {n}x warm-all / warm-screen = {wa / ws:.2f}", flush=True)
     finally:
         shutil.rmtree(work_root, ignore_errors=True)
     header = ["factor", "case", "pages", "seconds", "s/page", "peak RSS MB", "x Typst"]
+    just_header = ["factor", "pages", "layout CPU s", "ms/page", "p95 line", "worst line", "loose %",
+                   "very loose %", "spread", "hyphenated %", "ladders"]
     print()
     print(compare.table(header, rows))
+    print()
+    print(compare.table(just_header, just_rows))
     info = compare.machine()
     info["loadavg_before"] = [round(x, 2) for x in load_before]
     info["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
@@ -205,7 +251,9 @@ def main() -> int:
         f"`python bench/scaling.py --factors {' '.join(map(str, args.factors))} --runs {args.runs}`; "
         f"medians of whole-process wall time; load average {info['loadavg_before'][0]} before, "
         f"{info['loadavg_after'][0]} after, {info['cores']} cores.\n\n"
-        + compare.table(header, rows, markdown=True) + "\n")
+        + compare.table(header, rows, markdown=True) + "\n\n"
+        "Layout stage alone (least CPU time of the runs) and the screen edition's justification "
+        "(bench/justification.py):\n\n" + compare.table(just_header, just_rows, markdown=True) + "\n")
     print(f"results: {stem.with_suffix('.md').relative_to(ROOT)}")
     return 0
 

@@ -1,6 +1,11 @@
 """Hyphenation dictionaries, loaded once and kept in the build cache.
 
-ReportLab hyphenates through pyphen, which parses the language's pattern file (about
+English is hyphenated with TeX's own patterns (Liang's ``hyphen.tex``, shipped as
+``report/hyph/hyph_en.dic``; pyphen's en_GB dictionary breaks "comparis-on", "Sakhal-in",
+"Mo-scow"), every other language with pyphen's dictionary for it. At least 2 letters stay
+before a break and 3 go after it, as TeX's English settings have it.
+
+The composer hyphenates through pyphen, which parses the language's pattern file (about
 70 ms for en_GB) the first time in every process. The parsed dictionary is pickled into
 the cache under a key of pyphen's version and the pattern file's size and time, and put
 into pyphen's own per-process cache before layout asks for it. The pickle is written and
@@ -11,6 +16,7 @@ the digest stamped when it was written (a damaged one is a warning and parsed af
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 
 import pyphen
 
@@ -24,6 +30,24 @@ def pyphen_language(language: str) -> str:
         if cand in pyphen.LANGUAGES:
             return cand
     return ""
+
+
+LEFT, RIGHT = 2, 3  # letters kept before and after a hyphenation point
+OWN = Path(__file__).parent / "hyph"  # TeX patterns in pyphen's format, by base language
+
+
+def dictionary(lang: str) -> Path:
+    """The pattern file for a pyphen language name: our TeX one for its base language, if any."""
+    own = OWN / f"hyph_{lang.split('_')[0]}.dic"
+    return own if own.is_file() else Path(pyphen.LANGUAGES[lang])
+
+
+def hyphenator(language: str):
+    """A ``pyphen.Pyphen`` for the BCP 47 tag (its dictionary made ready), or None."""
+    lang = preload(language)
+    if not lang:
+        return None
+    return pyphen.Pyphen(filename=dictionary(lang), left=LEFT, right=RIGHT)
 
 
 def check_language(language: str, path, line: int | None) -> None:
@@ -43,11 +67,11 @@ def preload(language: str) -> str:
     lang = pyphen_language(language)
     if not lang:
         return ""
-    path = pyphen.LANGUAGES[lang]
+    path = dictionary(lang)
     if path in pyphen.hdcache:
         return lang
     st = path.stat() if hasattr(path, "stat") else None
-    key = f"{lang}-{pyphen.__version__}-{st.st_size if st else 0}-{st.st_mtime_ns if st else 0}-v2"
+    key = f"{path.stem}-{pyphen.__version__}-{st.st_size if st else 0}-{st.st_mtime_ns if st else 0}-v3"
     stored = cache.root() / "hyphenation" / f"{key}.pickle"
     data = cache.read(stored, "parsing the dictionary again")
     if data is not None:  # the very bytes this code pickled (their digest is checked)

@@ -24,6 +24,7 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, P
 
 from . import fonts, hyphenation
 from .columns import Columns
+from .composer import ComposedParagraph, Setting
 from .tagging import ARTIFACT, FOOTER, Element, MarkedFlowable, Tags, TaggingCanvas, marked, text_of
 from .errors import BriefError, warn
 from .figures import Figure
@@ -98,6 +99,8 @@ class _Typesetter:
         self._notes = {n.number: text_of(n.runs) for n in brief.footnotes}
         self._faces: dict = {}
         self.hyphen_lang = hyphenation.preload(brief.meta.language)
+        hyphenator = hyphenation.hyphenator(brief.meta.language)
+        self.settings = {hy: Setting(style.composition, hyphenator if hy else None) for hy in (False, True)}
         self._styles: dict[tuple, ParagraphStyle] = {}
         self.outline: list[tuple[str, str, int]] = []  # (title, key, level)
         self.measure = {"full": style.page.full * MM, "column": style.page.column * MM}
@@ -169,7 +172,8 @@ class _Typesetter:
         style = self.pstyle(role, **over)
         self._warn_long_words(runs, role, style, line)
         return AnchoredParagraph(markup, style, anchor=anchor, tag=tag, label=label,
-                                 where=(self.brief.path, line))
+                                 where=(self.brief.path, line),
+                                 setting=self.settings[self.style.text[role].hyphenate])
 
     def _warn_long_words(self, runs, role: str, style: ParagraphStyle, line: int | None) -> None:
         """A word wider than its measure is hyphenated or broken by force: say so."""
@@ -235,7 +239,7 @@ class Ruled(MarkedFlowable, Flowable):
         self.para.drawOn(c, 0, self.weight + self.pad)
 
 
-class AnchoredParagraph(MarkedFlowable, Paragraph):
+class AnchoredParagraph(MarkedFlowable, ComposedParagraph):
     """A paragraph that is also a link/bookmark destination (at its first line), drawn as
     marked content of its structure element; the parts of a split keep the element. A line
     wider than its column is an error naming the paragraph's source line (``where``)."""
@@ -247,11 +251,8 @@ class AnchoredParagraph(MarkedFlowable, Paragraph):
 
     def wrap(self, aw, ah):
         size = super().wrap(aw, ah)
-        shrink = self.style.spaceShrinkage * self.style.fontSize * 0.3  # spaces may shrink by 5 % to fit
-        for extra, words in rl.line_room(self):
-            if extra < -0.5 - shrink * max(words - 1, 0):
-                raise BriefError(f"a line of this paragraph is {-extra:.1f} pt wider than its column",
-                                 *self.where)
+        if (over := self.overfull()) > 0.5:
+            raise BriefError(f"a line of this paragraph is {over:.1f} pt wider than its column", *self.where)
         return size
 
     def split(self, aw, ah):
@@ -440,7 +441,9 @@ def _title_block(brief: Brief, style: Style, ts: _Typesetter, palette: Palette) 
     tag = _front_elements(brief, ts.tags)
     ts.outline.append((meta.full_title, "title", 0))
     for a, element in zip(meta.authors, tag["authors"]):
-        story.append(ts.para((Run(a.name),), "author", lines.get("authors"), tag=element))
+        name = ts.para((Run(a.name),), "author", lines.get("authors"), tag=element)
+        name.trailing = " " if a.role else ""  # the role follows in the same element
+        story.append(name)
         if a.role:
             story.append(ts.para((Run(a.role),), "author_role", lines.get("authors"), tag=element))
     story.append(Spacer(0, 6))

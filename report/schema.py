@@ -298,6 +298,13 @@ STYLE = Table({
     "labels": Table({key: Str(max_len=100) for key in LABELS}, required=LABELS),
     "figure": Table({"font": _NAME, "cjk_font": _NAME, "simplify_mm": _mm(5), "frame_width": _mm(5),
                      "margin": _mm(), "roles": Table(other=_ROLE_STYLE)}, required=("font",)),
+    # how justified paragraphs are broken into lines (report.composer; TeX's names and units)
+    "composition": Table({
+        "pretolerance": Num(lo=-1, hi=10_000), "tolerance": Num(lo=1, hi=10_000),
+        "hyphen_penalty": Num(lo=0, hi=10_000), "double_hyphen_demerits": Num(lo=0, hi=10_000_000),
+        "max_hyphens": Num(lo=1, hi=10, whole=True), "hyphenate_capitals": Bool(),
+        "space_stretch": Num(lo=0, hi=2, unit="spaces"), "space_shrink": Num(lo=0, hi=0.9, unit="spaces"),
+        "expansion": Num(lo=0, hi=5, unit="per cent"), "protrusion": Bool()}),
 }, required=("page", "fonts", "colours", "text", "labels"))
 
 

@@ -99,6 +99,23 @@ class FigureStyle:
 
 
 @dataclass(frozen=True)
+class Composition:
+    """How justified paragraphs are broken into lines and set (``[composition]``): see
+    :mod:`report.composer`. Defaults are TeX's, with microtype's expansion and protrusion."""
+
+    pretolerance: float = 100.0      # the largest badness of a line set without hyphenation (-1: none)
+    tolerance: float = 200.0         # the largest badness of a line with hyphenation
+    hyphen_penalty: float = 50.0     # the cost of breaking at a hyphenation point
+    double_hyphen_demerits: float = 10_000.0  # the cost of two hyphenated lines in a row
+    max_hyphens: int = 2             # consecutive lines that may end in a hyphen
+    hyphenate_capitals: bool = False  # break words that start with a capital (names)
+    space_stretch: float = 0.5       # how far a space may stretch, in spaces
+    space_shrink: float = 1 / 3      # how far a space may shrink, in spaces
+    expansion: float = 2.0           # per cent a line's glyphs may widen or narrow
+    protrusion: bool = True          # hyphens, punctuation and quotes hang into the margins
+
+
+@dataclass(frozen=True)
 class Style:
     name: str
     path: Path
@@ -108,6 +125,7 @@ class Style:
     text: dict[str, TextStyle] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
     figure: "FigureStyle | None" = None
+    composition: Composition = field(default_factory=Composition)
 
     def colour(self, role: str) -> Colour:
         try:
@@ -144,8 +162,9 @@ def load_style(name: str, styles_dir: Path = STYLES_DIR, *, referrer: Path | Non
                for role, c in data["colours"].items()}
     text_styles = {role: _text_style(role, spec, fonts, colours, fail) for role, spec in data["text"].items()}
     figure = _figure(data["figure"], fonts, colours, path, fail) if "figure" in data else None
+    composition = Composition(**_floats(data.get("composition", {}), schema.STYLE.fields["composition"]))
     return Style(name=name, path=path, page=page, fonts=fonts, colours=colours, text=text_styles,
-                 labels=dict(data["labels"]), figure=figure)
+                 labels=dict(data["labels"]), figure=figure, composition=composition)
 
 
 def _floats(values: dict, table: schema.Table) -> dict:

@@ -204,7 +204,9 @@ class _Mark(str):
         return mark
 
 
-_SHOWS = re.compile(r"(Tj|TJ|'|\")( T\*)?$")
+# an entry of a text object's code that shows text; the composer may close it with the end of a
+# line's ActualText span (EMC) and the reset of its horizontal scaling (Tz)
+_SHOWS = re.compile(r"(Tj|TJ|'|\")( EMC)?( 100 Tz)?( T\*)?$")
 
 
 class TaggingCanvas:

@@ -34,6 +34,7 @@ from ..errors import BriefError
 from ..pdfmech import viewports
 from ..pdfmech.save import save
 from .common import FinishInput, iso_date, open_laid, pdf_date, set_metadata
+from .outline import count_outline
 from .icc import srgb_profile
 from .tagged import add_pdfua_extension_schema, add_structure
 
@@ -55,6 +56,7 @@ def finish(fin: FinishInput) -> bytes:
             annot.F = 4  # Print; not Hidden/Invisible/NoView (ISO 19005-3 6.3.2)
     _attach(pdf, fin)
     pdf.Root.PageMode = Name.UseOutlines
+    count_outline(pdf)
     add_structure(pdf, fin.laid.tags)
     return save(pdf, version=viewports.version(pdf, "1.7"))
 

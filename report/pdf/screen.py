@@ -11,6 +11,7 @@ import pikepdf
 from ..pdfmech import viewports
 from ..pdfmech.save import save
 from .common import FinishInput, set_metadata
+from .outline import count_outline
 from .tagged import add_structure
 
 
@@ -18,5 +19,6 @@ def finish(fin: FinishInput) -> bytes:
     pdf = pikepdf.open(io.BytesIO(fin.laid.pdf))
     set_metadata(pdf, fin)
     pdf.Root.PageMode = pikepdf.Name.UseOutlines
+    count_outline(pdf)
     add_structure(pdf, fin.laid.tags)
     return save(pdf, version=viewports.version(pdf))

@@ -20,23 +20,31 @@ four faults of ReportLab's shaping and font subsets, where ReportLab calls them:
   shaping reaches, the advance HarfBuzz returned where it first met it: kerning included and
   in font units, which then becomes its ``/Widths`` entry (ISO 14289-1 7.21.5, ISO 19005-2
   6.2.11.5). It gets the glyph's own advance; the kerning stays in the text's positioning.
+- **Subset tags.** ``TTFont.addObjects`` names each subset by its number alone (``SUBSETN``):
+  the first subset of every font is ``AAAAAA+``, so one tag stands for different fonts, which
+  a reader or print shop that caches fonts by name mixes up (ISO 32000-1 9.6.4 wants a tag
+  that differs for different subsets). The tag becomes six capital letters of a SHA-256 of the
+  font's name, the subset's number and its characters (:func:`subset_tag`): the same in every
+  build, different for different subsets.
 
 :func:`prefer_canonical_code_points` reorders a face's glyph-to-character map, and the
 functions after it are the private attributes the layout reads or sets (a page's
 annotations, a text object's operators, the paragraph's link hook, a frame's room, the
-lines of a wrapped paragraph, a canvas's page state). :class:`report.tagging.MarkedFlowable`
+lines of a wrapped paragraph, a canvas's page state, the glyphs only shaping reaches). :class:`report.tagging.MarkedFlowable`
 overrides ``Flowable._drawOn``, the hook ``drawOn`` calls inside its translation.
 ``tests/test_shaping_widths.py`` and ``tests/test_accessibility.py`` check all of it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
+from types import MethodType
 
 from geodata.shims import check_version
 
 WRITTEN_FOR = (5, 1)
-TESTS = "tests/test_shaping_widths.py, tests/test_accessibility.py"
+TESTS = "tests/test_shaping_widths.py, tests/test_accessibility.py, tests/test_composition.py"
 
 _installed = False
 
@@ -53,6 +61,7 @@ def install() -> None:
         _shape_words_per_face()
         _ligature_to_unicode()
         _true_ligature_widths()
+        _unique_subset_tags()
     except AttributeError as exc:
         raise RuntimeError(f"{__name__}: ReportLab {reportlab.Version} has no {exc.name}; "
                            f"the shim needs updating") from None
@@ -128,7 +137,7 @@ def _face_runs(w) -> list[list]:
     return runs
 
 
-def _glyph_text(name: str) -> str:
+def glyph_text(name: str) -> str:
     """The characters a glyph name stands for (Adobe Glyph List rules): "f_t" → "ft".
     Letters and uniXXXX components are read directly; anything else asks fontTools."""
     out = []
@@ -161,10 +170,10 @@ def _ligature_to_unicode() -> None:
             font = pdfmetrics.getFont(fontname.split("+", 1)[-1])
         except KeyError:
             font = None
-        private = {cp: name for name, cp in getattr(font, "_TTFont__hbUnis", {}).items()}
+        private = shaped_glyph_names(font)
         entries = []
         for code, cp in enumerate(subset):
-            text = _glyph_text(private[cp]) if cp in private else ""
+            text = glyph_text(private[cp]) if cp in private else ""
             if not text or any(0xE000 <= ord(c) <= 0xF8FF for c in text):
                 text = chr(cp)
             if 0xFB00 <= cp <= 0xFB06:  # a ligature with a code point of its own: "ﬁ" reads as "fi"
@@ -193,6 +202,40 @@ def _true_ligature_widths() -> None:
 
     add_private.__wrapped__ = add
     TTFont._TTFont__addPrivate = add_private
+
+
+def subset_tag(font_name: str, number: int, subset) -> str:
+    """Six capital letters for subset ``number`` of ``font_name`` holding code points ``subset``."""
+    digest = hashlib.sha256(f"{font_name}\0{number}\0{','.join(map(str, subset))}".encode()).digest()
+    return "".join(chr(65 + b % 26) for b in digest[:6])
+
+
+def _unique_subset_tags() -> None:
+    from reportlab.pdfbase import ttfonts
+
+    original_add = ttfonts.TTFont.addObjects
+    original_tag = ttfonts.SUBSETN
+    making: list = []  # (font, its subsets) while ReportLab adds a font's objects
+
+    def add_objects(self, doc):
+        state = self.state.get(doc)
+        making.append((self, state.subsets if state is not None else None))
+        try:
+            return original_add(self, doc)
+        finally:
+            making.pop()
+
+    def tag(n, *args, **kw):
+        if not making or making[-1][1] is None:
+            return original_tag(n, *args, **kw)
+        font, subsets = making[-1]
+        name = font.face.name
+        name = name.decode("latin-1") if isinstance(name, bytes) else str(name)
+        return subset_tag(name, n, subsets[n]).encode("ascii")
+
+    add_objects.__wrapped__ = original_add
+    ttfonts.TTFont.addObjects = add_objects
+    ttfonts.SUBSETN = tag
 
 
 def prefer_canonical_code_points(font) -> None:
@@ -245,6 +288,23 @@ def line_room(para):
             yield ln[0], len(ln[1])
         else:
             yield getattr(ln, "extraSpace", 0), getattr(ln, "wordCount", len(getattr(ln, "words", ())))
+
+
+def shaped_glyph_names(font) -> dict[int, str]:
+    """Of a ``TTFont`` (or None): the private-use code point ReportLab gave each glyph only
+    shaping reaches (a ligature such as ``f_t``) → the glyph's name."""
+    return {cp: name for name, cp in getattr(font, "_TTFont__hbUnis", {}).items()}
+
+
+def on_text_out(tx, text_out) -> None:
+    """Have the text object ``tx`` call ``text_out(tx, text, TStar)`` for each piece of text a
+    paragraph line writes (ReportLab's ``_textOut``), in place of its own."""
+    tx._textOut = MethodType(text_out, tx)
+
+
+def format_text(tx, text: str) -> str:
+    """The text object's operators showing ``text`` in its current font (its ``_formatText``)."""
+    return tx._formatText(text)
 
 
 def hold_page(canv) -> dict:
