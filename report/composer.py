@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from itertools import accumulate
 
 from reportlab.lib.enums import TA_JUSTIFY
@@ -49,7 +50,8 @@ from .shims import reportlab as rl
 from .style import Composition
 
 SOFT_HYPHEN = "\u00ad"
-# microtype's default protrusion factors (thousandths of the glyph's width): left, right
+# microtype's default protrusion factors (thousandths of the glyph's width): left, right. A house
+# style lists its own in [composition.protrusion_factors], which then replaces this table whole.
 PROTRUSION = {
     "A": (50, 50), "F": (0, 50), "J": (50, 0), "K": (0, 50), "L": (0, 50), "T": (50, 50), "V": (50, 50),
     "W": (50, 50), "X": (50, 50), "Y": (50, 50), "k": (0, 50), "r": (0, 50), "t": (0, 70), "v": (50, 50),
@@ -348,7 +350,7 @@ def _word_info(w, setting: Setting) -> _WordInfo:
             hw = _char_width("-", *fonts[pos - 1]) if hyphen else 0.0
             kern = 0.0
             if c.protrusion:
-                kern = _protrusion("-" if hyphen else text[pos - 1], fonts[pos - 1], 1)
+                kern = _protrusion("-" if hyphen else text[pos - 1], fonts[pos - 1], 1, _factors(c))
             (hyphens if hyphen else splits).append(
                 (pos, head_w, hw, cost, hyphen, kern))
     space = 0.0
@@ -357,8 +359,8 @@ def _word_info(w, setting: Setting) -> _WordInfo:
         space = _char_width(" ", f.fontName, f.fontSize) if f is not None else 0.0
     end_kern = start_kern = 0.0
     if c.protrusion and text:
-        start_kern = _protrusion(text[0], fonts[0], 0)
-        end_kern = _protrusion(text[-1], fonts[-1], 1)
+        start_kern = _protrusion(text[0], fonts[0], 0, _factors(c))
+        end_kern = _protrusion(text[-1], fonts[-1], 1, _factors(c))
     return _WordInfo(shaped[0], splits, hyphens, space, end_kern, start_kern, False), shaped
 
 
@@ -373,9 +375,19 @@ def _char_width(ch: str, name: str, size: float) -> float:
     return width
 
 
-def _protrusion(ch: str, font: tuple, side: int) -> float:
-    """How far ``ch`` set in ``font`` (name, size) hangs into the left (0) or right (1) margin."""
-    factor = PROTRUSION.get(ch)
+@lru_cache(maxsize=8)
+def _factor_table(factors: tuple) -> dict:
+    return {ch: (left, right) for ch, left, right in factors}
+
+
+def _factors(c: Composition) -> dict | None:
+    return None if c.protrusion_factors is None else _factor_table(c.protrusion_factors)
+
+
+def _protrusion(ch: str, font: tuple, side: int, factors: dict | None = None) -> float:
+    """How far ``ch`` set in ``font`` (name, size) hangs into the left (0) or right (1) margin, by
+    ``factors`` (the house style's table; microtype's defaults when it has none)."""
+    factor = (PROTRUSION if factors is None else factors).get(ch)
     if factor is None or not factor[side]:
         return 0.0
     return _char_width(ch, *font) * factor[side] / 1000

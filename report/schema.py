@@ -304,7 +304,10 @@ STYLE = Table({
         "hyphen_penalty": Num(lo=0, hi=10_000), "double_hyphen_demerits": Num(lo=0, hi=10_000_000),
         "max_hyphens": Num(lo=1, hi=10, whole=True), "hyphenate_capitals": Bool(),
         "space_stretch": Num(lo=0, hi=2, unit="spaces"), "space_shrink": Num(lo=0, hi=0.9, unit="spaces"),
-        "expansion": Num(lo=0, hi=5, unit="per cent"), "protrusion": Bool()}),
+        "expansion": Num(lo=0, hi=5, unit="per cent"), "protrusion": Bool(),
+        # character -> [left, right], thousandths of its width hung into the margin (microtype's units)
+        "protrusion_factors": Table(other=Seq(Num(lo=0, hi=1000, whole=True), lo=2, hi=2,
+                                              what="[left, right] in thousandths of the glyph's width"))}),
 }, required=("page", "fonts", "colours", "text", "labels"))
 
 

@@ -113,6 +113,8 @@ class Composition:
     space_shrink: float = 1 / 3      # how far a space may shrink, in spaces
     expansion: float = 2.0           # per cent a line's glyphs may widen or narrow
     protrusion: bool = True          # hyphens, punctuation and quotes hang into the margins
+    # (character, left, right) in thousandths of the glyph's width; None: microtype's defaults
+    protrusion_factors: tuple[tuple[str, int, int], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -162,9 +164,22 @@ def load_style(name: str, styles_dir: Path = STYLES_DIR, *, referrer: Path | Non
                for role, c in data["colours"].items()}
     text_styles = {role: _text_style(role, spec, fonts, colours, fail) for role, spec in data["text"].items()}
     figure = _figure(data["figure"], fonts, colours, path, fail) if "figure" in data else None
-    composition = Composition(**_floats(data.get("composition", {}), schema.STYLE.fields["composition"]))
+    composition = _composition(data.get("composition", {}), fail)
     return Style(name=name, path=path, page=page, fonts=fonts, colours=colours, text=text_styles,
                  labels=dict(data["labels"]), figure=figure, composition=composition)
+
+
+def _composition(spec: dict, fail) -> Composition:
+    values = _floats({k: v for k, v in spec.items() if k != "protrusion_factors"},
+                     schema.STYLE.fields["composition"])
+    factors = spec.get("protrusion_factors")
+    if factors is not None:
+        for ch in factors:
+            if len(ch) != 1:
+                raise fail(f"composition.protrusion_factors: '{ch}' must be one character",
+                           "composition", "protrusion_factors", ch)
+        values["protrusion_factors"] = tuple(sorted((ch, int(lr[0]), int(lr[1])) for ch, lr in factors.items()))
+    return Composition(**values)
 
 
 def _floats(values: dict, table: schema.Table) -> dict:

@@ -158,6 +158,61 @@ def test_the_composition_table_is_checked_with_its_line(tmp_path):
         load_style("house", styles)
 
 
+def _set_alone(text: str, style, path: Path) -> list:
+    """``text`` set as one justified body paragraph with ``style``'s composition, alone on a page;
+    per full line read back from the PDF, how far it ends past the column's edge and its last glyph."""
+    from reportlab.lib.enums import TA_JUSTIFY
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfgen.canvas import Canvas
+
+    from report import fonts
+    from report.composer import ComposedParagraph, Setting
+
+    face = fonts.face(style.fonts["serif"]["regular"])
+    ps = ParagraphStyle("b", fontName=face, fontSize=9.5, leading=13, alignment=TA_JUSTIFY, shaping=1)
+    para = ComposedParagraph(text, ps, setting=Setting(style.composition, None))
+    canvas = Canvas(str(path), pagesize=(400, 800))
+    _, h = para.wrapOn(canvas, 240.9, 10_000)
+    para.drawOn(canvas, 50, 780 - h)
+    canvas.save()
+    return _full_lines(path)
+
+
+def test_the_protrusion_table_is_the_house_styles(tmp_path):
+    """A designer edits how far each character hangs in styles/house.toml; a listed table replaces
+    microtype's defaults whole, and a wrong entry is named with its line."""
+    from report.composer import PROTRUSION
+
+    house = load_style("house")
+    assert {ch: (left, right) for ch, left, right in house.composition.protrusion_factors} == PROTRUSION
+    styles = tmp_path / "styles"
+    styles.mkdir()
+    text = (ROOT / "styles" / "house.toml").read_text(encoding="utf-8")
+    stop = '"." = [0, 700]\n'
+    (styles / "house.toml").write_text(text.replace(stop, '"." = [0, 0]\n'), encoding="utf-8")
+    edited = load_style("house", styles)
+
+    # lines ending in full stops: with the house table the stops hang by 70 % of their width (about
+    # 1.7 pt at 9.5 pt); with the edited table they stand on the edge like letters
+    words = "Moscow now holds the upper hand. Tokyo waits for a treaty. Talks go on. " * 12
+    hanging = {}
+    for name, style in (("house", house), ("edited", edited)):
+        lines = _set_alone(words, style, tmp_path / f"{name}.pdf")
+        hanging[name] = [d for d, last in lines if last == "."]
+    assert hanging["house"] and hanging["edited"]
+    assert min(hanging["house"]) > 1.0
+    assert max(abs(d) for d in hanging["edited"]) < 0.3
+
+    line = text[:text.index(stop)].count("\n") + 1
+    for wrong, message in (('".." = [0, 700]\n', "'..' must be one character"),
+                           ('"." = [700]\n', "[left, right]"),
+                           ('"." = [0, 7000]\n', "0 to 1000")):
+        (styles / "house.toml").write_text(text.replace(stop, wrong), encoding="utf-8")
+        with pytest.raises(BriefError) as err:
+            load_style("house", styles)
+        assert message in str(err.value) and err.value.line == line, (str(err.value), err.value.line)
+
+
 # --- the sample's editions, read back -------------------------------------------------------
 
 def test_the_body_is_set_evenly(sample_build):
