@@ -83,6 +83,8 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--archive", type=Path, default=DEFAULT_DIR,
                    help=f"the archive folder <slug>@<N> is read from (default: ./{DEFAULT_DIR})")
     d.add_argument("--json", action="store_true", help="the changes as JSON: text, figures, meta")
+    d.add_argument("--pdf", type=Path, default=None, metavar="FILE",
+                   help="also write the new edition as a redline against the old one (tagged, like the screen edition)")
 
     from .archive.cli import add_archive_parser
     add_archive_parser(sub)
@@ -201,8 +203,15 @@ def _diff(args) -> int:
     """Exit 0 whether or not the editions differ (1 is an error, as for every command)."""
     from .diff import diff, human
 
-    found = diff(args.old, args.new, args.archive)
+    if args.pdf is not None:
+        from .redline import write_redline
+
+        found, pages = write_redline(args.old, args.new, args.pdf, args.archive)
+    else:
+        found = diff(args.old, args.new, args.archive)
     print(json.dumps(found.as_json(), ensure_ascii=False, indent=1) if args.json else human(found))
+    if args.pdf is not None:
+        print(one_line(f"redline: {args.pdf}  {pages} pages"), file=sys.stderr)
     return 0
 
 

@@ -69,9 +69,8 @@ def open_side(text: str, archive_dir: Path, work: Path) -> Side:
         names = extract_sources(pdf, work)
     except BriefError:
         raise
-    except Exception as exc:  # pikepdf's errors for what is not a PDF
-        raise BriefError(f"not a PDF edition ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})",
-                         pdf) from None
+    except Exception:  # pikepdf's errors for what is not a PDF
+        raise BriefError("not a PDF edition: it does not read as a PDF", pdf) from None
     briefs = sorted({p.relative_to(work).parts[1] for p in names
                      if p.relative_to(work).parts[:1] == ("briefs",) and p.name == "brief.md"})
     if len(briefs) != 1:
@@ -129,29 +128,34 @@ class Element:
     kind: str
     text: str
     label: str = ""
+    ref: tuple = field(default=(), compare=False)  # where it comes from: ("block", n), ("item", n, k), ("caption", id) …
 
 
 def elements(brief: Brief, figure_labels: dict[str, str]) -> list[Element]:
     """The brief's text, element by element, in reading order."""
     meta = brief.meta
-    out = [Element("Kicker", meta.kicker), Element("Title", meta.title), Element("Standfirst", meta.standfirst)]
-    out += [Element("Author", f"{a.name}, {a.role}" if a.role else a.name) for a in meta.authors]
-    for block in brief.blocks:
+    out = [Element("Kicker", meta.kicker, ref=("meta", "kicker")), Element("Title", meta.title, ref=("meta", "title")),
+           Element("Standfirst", meta.standfirst, ref=("meta", "standfirst"))]
+    out += [Element("Author", f"{a.name}, {a.role}" if a.role else a.name, ref=("author", n))
+            for n, a in enumerate(meta.authors)]
+    for n, block in enumerate(brief.blocks):
         if isinstance(block, Paragraph):
-            out.append(Element("P", _text(block.runs)))
+            out.append(Element("P", _text(block.runs), ref=("block", n)))
         elif isinstance(block, Heading):
-            out.append(Element(f"H{max(block.level, 2)}", _text(block.runs)))
+            out.append(Element(f"H{max(block.level, 2)}", _text(block.runs), ref=("block", n)))
         elif isinstance(block, PullQuote):
-            out.append(Element("Quote", _text(block.runs)))
+            out.append(Element("Quote", _text(block.runs), ref=("block", n)))
         elif isinstance(block, BulletList):
-            out += [Element("LI", _text(item)) for item in block.items]
+            out += [Element("LI", _text(item), ref=("item", n, k)) for k, item in enumerate(block.items)]
         elif isinstance(block, FigureRef):
             fig = brief.figures.get(block.figure_id)
-            if fig is not None:
-                words = " ".join(w for w in (fig.title + ".", fig.caption, fig.source) if w)
-                out.append(Element("Caption", words, figure_labels.get(block.figure_id, block.figure_id)))
-    out += [Element("Note", _text(n.runs), f"note {n.number}") for n in brief.footnotes]
-    out += [Element("Source", s.text + (f" {s.url}" if s.url else "")) for s in brief.sources]
+            if fig is not None:  # as the layout sets it after the figure's number
+                words = " ".join(w for w in (fig.title, fig.caption, fig.source) if w)
+                out.append(Element("Caption", words, figure_labels.get(block.figure_id, block.figure_id),
+                                   ref=("caption", block.figure_id, n)))
+    out += [Element("Note", _text(n.runs), f"note {n.number}", ref=("note", n.number)) for n in brief.footnotes]
+    out += [Element("Source", s.text + (f" {s.url}" if s.url else ""), ref=("source", k))
+            for k, s in enumerate(brief.sources)]
     return [e for e in out if e.text]
 
 
@@ -162,7 +166,7 @@ def _text(runs) -> str:
 _WORD = re.compile(r"\w+(?:[.,’'\-–]\w+)*|\S")
 
 
-def _words(text: str) -> list[tuple[str, int, int]]:
+def words(text: str) -> list[tuple[str, int, int]]:
     return [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
 
 
@@ -180,14 +184,7 @@ def text_changes(old: list[Element], new: list[Element], pages: "Pages", old_pag
     order by difflib; a pair the alignment leaves out stands elsewhere: a move. Pairing before
     aligning keeps an edited paragraph from looking deleted and inserted when a paragraph
     around it moved."""
-    partner = _pairs(old, new)  # new index -> old index
-    back = {i: j for j, i in partner.items()}
-    ids_old = [("pair", back[i]) if i in back else ("old", i) for i in range(len(old))]
-    ids_new = [("pair", j) if j in partner else ("new", j) for j in range(len(new))]
-    in_place = set()
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, ids_old, ids_new, autojunk=False).get_opcodes():
-        if tag == "equal":
-            in_place.update(range(j1, j2))
+    partner, back, in_place = align(old, new)
     out: list[dict] = []
     for j, el in enumerate(new):
         if j not in partner:
@@ -203,11 +200,36 @@ def text_changes(old: list[Element], new: list[Element], pages: "Pages", old_pag
         if i in back:
             continue
         # where it stood: the page of the first element after it that NEW still holds
-        after = next((back[k] for k in range(i + 1, len(old)) if k in back), None)
+        after = stood_before(i, back, len(old))
         page = pages.of_element(new[after].text) if after is not None else pages.last
         out.append(_entry("delete", el.text, "", el, page, (after if after is not None else len(new)) - 0.5))
     out.sort(key=lambda e: e.pop("_order"))
     return out
+
+
+def align(old: list[Element], new: list[Element]) -> tuple[dict[int, int], dict[int, int], set[int]]:
+    """(NEW index -> OLD index, OLD index -> NEW index, the NEW indices that stand in order)."""
+    partner = _pairs(old, new)
+    back = {i: j for j, i in partner.items()}
+    ids_old = [("pair", back[i]) if i in back else ("old", i) for i in range(len(old))]
+    ids_new = [("pair", j) if j in partner else ("new", j) for j in range(len(new))]
+    in_place = set()
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, ids_old, ids_new, autojunk=False).get_opcodes():
+        if tag == "equal":
+            in_place.update(range(j1, j2))
+    return partner, back, in_place
+
+
+def stood_before(i: int, back: dict[int, int], n_old: int) -> int | None:
+    """The NEW index of the first element after OLD element ``i`` that NEW still holds."""
+    return next((back[k] for k in range(i + 1, n_old) if k in back), None)
+
+
+def word_ops(old: str, new: str) -> list[tuple]:
+    """The changed stretches of words between two texts: (op, i1, i2, j1, j2) over
+    :func:`words`, stretches at most two words apart joined."""
+    a, b = words(old), words(new)
+    return _merged(difflib.SequenceMatcher(None, [w for w, *_ in a], [w for w, *_ in b], autojunk=False).get_opcodes())
 
 
 def _pairs(old: list[Element], new: list[Element]) -> dict[int, int]:
@@ -225,11 +247,11 @@ def _pairs(old: list[Element], new: list[Element]) -> dict[int, int]:
     for j, b in enumerate(new):
         if j in out:
             continue
-        wb = [w for w, *_ in _words(b.text)]
+        wb = [w for w, *_ in words(b.text)]
         for i, a in enumerate(old):
             if i in used or a.kind != b.kind:
                 continue
-            m = difflib.SequenceMatcher(None, [w for w, *_ in _words(a.text)], wb, autojunk=False)
+            m = difflib.SequenceMatcher(None, [w for w, *_ in words(a.text)], wb, autojunk=False)
             if m.quick_ratio() > 0.5 and (r := m.ratio()) > 0.5:
                 candidates.append((-r, abs(i - j), j, i))
     for _, _, j, i in sorted(candidates):
@@ -248,13 +270,12 @@ def _entry(op: str, old: str, new: str, el: Element, page: int | None, order: fl
 
 
 def _word_changes(old: Element, new: Element, pages: "Pages", order: int) -> list[dict]:
-    a, b = _words(old.text), _words(new.text)
-    matcher = difflib.SequenceMatcher(None, [w for w, *_ in a], [w for w, *_ in b], autojunk=False)
+    a, b = words(old.text), words(new.text)
     out = []
-    for tag, i1, i2, j1, j2 in _merged(matcher.get_opcodes()):
+    for tag, i1, i2, j1, j2 in word_ops(old.text, new.text):
         # the page that shows the new words (or, for a deletion, the words around the gap)
         lo, hi = max(0, j1 - 4), min(len(b), max(j2, j1 + 1) + 4)
-        page = pages.of_words(new.text, [w for w, *_ in b[lo:hi]], [w for w, *_ in b])
+        page = pages.ofwords(new.text, [w for w, *_ in b[lo:hi]], [w for w, *_ in b])
         out.append(_entry(tag, _span(old.text, a, i1, i2), _span(new.text, b, j1, j2), new, page,
                           order + j1 / (len(b) + 1), "words"))
     return out
@@ -308,7 +329,7 @@ class Pages:
                     return page
         return None
 
-    def of_words(self, text: str, around: list[str], words: list[str]) -> int | None:
+    def ofwords(self, text: str, around: list[str], words: list[str]) -> int | None:
         for size in (len(around), 4, 2):
             for start in range(0, max(1, len(around) - size + 1)):
                 page = self.find(" ".join(around[start:start + size]))

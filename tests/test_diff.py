@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import unicodedata
 from pathlib import Path
 
@@ -273,3 +274,103 @@ def test_an_archived_edition_is_a_side_by_its_id(editions, found, tmp_path):
     assert (data["text"], data["figures"], data["meta"]) == (found["text"], found["figures"], found["meta"])
     proc = run_brief("diff", f"{slug}@2", new, "--archive", tmp_path / "archive")
     assert proc.returncode == 1 and f"no edition {slug}@2 in the archive" in proc.stderr
+
+
+# ---------------------------------------------------------------- the redline edition
+
+REDLINE_RED = (0xd2, 0x41, 0x2f)  # the house style's "claim" colour, the redline's second colour
+FIRST_EDIT = {"japan-russia-2018": ("improve", "mend"), "tasman-sea": ("ditch", "gap")}
+
+
+@pytest.fixture(scope="module")
+def redline(editions, tmp_path_factory) -> tuple[Path, dict]:
+    _, old, new = editions
+    out = tmp_path_factory.mktemp("redline") / "redline.pdf"
+    proc = run_brief("diff", old, new, "--pdf", out, "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.strip().endswith("pages") and f"redline: {out}" in proc.stderr
+    return out, json.loads(proc.stdout)
+
+
+def _structure(pdf_path: Path) -> list[tuple[str, str, str]]:
+    """(role, /ActualText, /Alt) of every structure element."""
+    out = []
+    with pikepdf.open(pdf_path) as pdf:
+        todo = [pdf.Root.StructTreeRoot]
+        while todo:
+            el = todo.pop()
+            if isinstance(el, pikepdf.Dictionary):
+                if "/S" in el:
+                    out.append((str(el.S), str(el.get("/ActualText", "")), str(el.get("/Alt", ""))))
+                kids = el.get("/K")
+                todo += list(kids) if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
+    return out
+
+
+def test_the_redline_passes_the_screen_editions_preflight(redline):
+    pdf, _ = redline
+    proc = run_brief("check", pdf, "--profile", "screen")
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert "validator.pdfua-1" in proc.stdout
+
+
+def test_a_listener_hears_each_change_once(editions, redline, found):
+    """Every changed paragraph or caption is read with its changes said: one "[inserted: …]" per
+    insertion, one "[deleted: …]" per deletion, one "[moved here …]" per move, nothing else."""
+    slug = editions[0]
+    spoken = " ".join(text for _, text, _ in _structure(redline[0]) if "[" in text)
+    inserted = sum(e["op"] in ("insert", "replace") for e in found["text"])
+    deleted = sum(e["op"] in ("delete", "replace") for e in found["text"])
+    assert (spoken.count("[inserted: "), spoken.count("[deleted: "), spoken.count("[moved here")) == \
+        (inserted, deleted, 1)
+    was, now = FIRST_EDIT[slug]
+    assert f"[deleted: {was}] [inserted: {now}]" in spoken
+    assert redline[1]["text"] == found["text"]  # --pdf reports the same changes
+
+
+def test_the_redline_lists_every_change_and_shows_changed_figures_old_beside_new(editions, redline, found):
+    from report.diff import diff, summary
+
+    pages = _pages(redline[0])
+    _, old, new = editions
+    listing = pages[-3] + pages[-2] + pages[-1]
+    for line in summary(diff(str(old), str(new))):
+        assert _squeeze(line) in "".join(pages), line
+    assert _squeeze("Changes in this edition") in listing
+    alts = [alt for role, _, alt in _structure(redline[0]) if role == "/Figure"]
+    for fig in found["figures"]:
+        assert sum(a.startswith(f"{fig['label']} as it was:") for a in alts) == 1
+        assert sum(a.startswith(f"{fig['label']} as it is now:") for a in alts) == 1
+    assert sum(" as it was:" in a for a in alts) == len(found["figures"])
+
+
+def test_change_bars_stand_in_the_margin_beside_changed_text(editions, redline, tmp_path):
+    """The page that shows the first edited words has the redline colour in its margin (a change
+    bar); the first page of an unchanged edition has none."""
+    import numpy as np
+    from PIL import Image
+
+    def margin_red(pdf: Path, page: int) -> int:
+        stem = tmp_path / f"p{page}"
+        subprocess.run(["pdftoppm", "-r", "50", "-png", "-singlefile", "-f", str(page), "-l", str(page),
+                        str(pdf), str(stem)], check=True)
+        px = np.asarray(Image.open(f"{stem}.png").convert("RGB")).astype(int)
+        margin = 20 * 50 / 25.4  # the outer 20 mm: no text stands there
+        side = np.concatenate([px[:, :int(margin)], px[:, -int(margin):]], axis=1)
+        return int((np.abs(side - np.array(REDLINE_RED)).max(axis=2) < 40).sum())
+
+    slug, old, _ = editions
+    pages = _pages(redline[0])
+    page = next(n for n, text in enumerate(pages, 1) if _squeeze(FIRST_EDIT[slug][1]) in text)
+    assert margin_red(redline[0], page) > 20
+    assert margin_red(next(old.glob("*-archive.pdf")), 1) == 0
+
+
+def test_a_redline_that_cannot_be_written_is_one_error_and_no_file(editions, tmp_path):
+    _, old, new = editions
+    proc = run_brief("diff", old, new, "--pdf", tmp_path / "missing" / "r.pdf")
+    assert proc.returncode == 1 and len(proc.stderr.splitlines()) == 1, proc.stderr
+    assert not (tmp_path / "missing").exists()
+    proc = run_brief("diff", tmp_path / "nothing-here", new, "--pdf", tmp_path / "r.pdf")
+    assert proc.returncode == 1 and not (tmp_path / "r.pdf").exists()
+    assert list(tmp_path.iterdir()) == []
