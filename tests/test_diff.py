@@ -374,3 +374,22 @@ def test_a_redline_that_cannot_be_written_is_one_error_and_no_file(editions, tmp
     proc = run_brief("diff", tmp_path / "nothing-here", new, "--pdf", tmp_path / "r.pdf")
     assert proc.returncode == 1 and not (tmp_path / "r.pdf").exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_reverse_diff_mirrors_each_change_and_its_redline_strikes_the_paragraph_out(editions, found, tmp_path):
+    """NEW → OLD: the inserted paragraph is a deletion (struck through where it stood in the
+    redline), each replacement is undone, the move is a move; the figures and date go back."""
+    slug, old, new = editions
+    out = tmp_path / "reverse.pdf"
+    proc = run_brief("diff", new, old, "--json", "--pdf", out)
+    assert proc.returncode == 0, proc.stderr
+    back = json.loads(proc.stdout)
+    mirror = {"insert": "delete", "delete": "insert", "replace": "replace", "move": "move"}
+    assert sorted((mirror[e["op"]], e["new"], e["old"], e["element"]) for e in found["text"]) == \
+        sorted((e["op"], e["old"], e["new"], e["element"]) for e in back["text"])
+    assert {f["id"] for f in back["figures"]} == {f["id"] for f in found["figures"]}
+    assert back["meta"] == {k: {"old": v["new"], "new": v["old"]} for k, v in found["meta"].items()}
+    gone = next(e["old"] for e in back["text"] if e["op"] == "delete")
+    spoken = [text for _, text, _ in _structure(out)]
+    assert spoken.count(f"[deleted: {gone}]") == 1
+    assert _squeeze(gone) in "".join(_pages(out))  # still on the page, struck through
