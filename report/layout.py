@@ -530,9 +530,11 @@ def _title_block(brief: Brief, style: Style, ts: _Typesetter, palette: Palette) 
         if a.role:
             story.append(ts.para((Run(a.role),), "author_role", lines.get("authors"), tag=element))
     story.append(Spacer(0, 6))
-    story.append(ts.para((Run(meta.kicker),), "kicker", lines.get("kicker"), anchor="title", tag=tag["kicker"]))
-    story.append(ts.para((Run(meta.title),), "title", lines.get("title"), tag=tag["title"]))
-    story.append(ts.para((Run(meta.standfirst),), "standfirst", lines.get("standfirst"), tag=tag["standfirst"]))
+    front = brief.redline.front if brief.redline is not None else {}  # a redline's marked fields
+    runs = {key: front.get(key, (Run(getattr(meta, key)),)) for key in ("kicker", "title", "standfirst")}
+    story.append(ts.para(runs["kicker"], "kicker", lines.get("kicker"), anchor="title", tag=tag["kicker"]))
+    story.append(ts.para(runs["title"], "title", lines.get("title"), tag=tag["title"]))
+    story.append(ts.para(runs["standfirst"], "standfirst", lines.get("standfirst"), tag=tag["standfirst"]))
     if style.page.title_rule:
         story.append(_Rule(style.page.title_rule, palette("rule"), space_after=10))
     return story

@@ -130,6 +130,7 @@ class Redline:
 
     against: str  # the older edition, as the reader knows it ("edition of 2018")
     captions: dict = field(default_factory=dict)  # figure id -> runs, replacing title, caption and source
+    front: dict = field(default_factory=dict)  # "kicker", "title", "standfirst" -> runs, replacing the field's text
     changes: tuple[str, ...] = ()
     figures: tuple[FigurePair, ...] = ()
 

@@ -8,8 +8,8 @@ where it came from. The layout underlines insertions, strikes deletions through,
 redline colour, sets a change bar in the margin beside every changed paragraph and figure, and
 gives each changed paragraph the text a listener hears (``/ActualText`` with "[inserted: …]",
 "[deleted: …]"); an added last page lists every change and shows each changed figure as it was
-beside as it is. Changes to the title block, notes, sources and metadata are listed there, not
-marked in place. Written whole (a temporary file renamed), only when it passes the screen
+beside as it is. Changes to authors, notes, sources and metadata are listed there, not marked
+in place. Written whole (a temporary file renamed), only when it passes the screen
 edition's preflight (PDF/UA-1 by page-validation and the house rules)."""
 
 from __future__ import annotations
@@ -105,6 +105,7 @@ def marked_up(old: Side, new: Side, found: Diff, tmp: Path) -> Brief:
     brief = new.brief
     blocks = list(brief.blocks)
     captions: dict[str, tuple[Run, ...]] = {}
+    front: dict[str, tuple[Run, ...]] = {}
     for j, runs in marked.items():
         ref = eb[j].ref
         if ref[0] == "block":
@@ -114,6 +115,8 @@ def marked_up(old: Side, new: Side, found: Diff, tmp: Path) -> Brief:
             items = list(block.items)
             items[ref[2]] = runs
             blocks[ref[1]] = dataclasses.replace(block, items=tuple(items))
+        elif ref[0] == "meta":
+            front[ref[1]] = runs
         elif ref[0] == "caption":
             captions[ref[1]] = _caption_runs(old.brief.figures.get(ref[1]), brief.figures[ref[1]], runs)
     # deleted elements go back, struck through, before the element that now follows them
@@ -148,7 +151,8 @@ def marked_up(old: Side, new: Side, found: Diff, tmp: Path) -> Brief:
                                        Run(" " + spec.source if spec.source else ""))
         captions[fid] = (*words_, Run(" [changed in this edition: compared on the last page]", change="note"))
     against = f"edition of {human_date(old.brief.meta.date)} ({old.name if '@' in old.name else Path(old.name).name})"
-    redline = Redline(against=against, captions=captions, changes=tuple(summary(found)), figures=tuple(pairs))
+    redline = Redline(against=against, captions=captions, front=front, changes=tuple(summary(found)),
+                      figures=tuple(pairs))
     return dataclasses.replace(brief, blocks=tuple(body), redline=redline)
 
 
