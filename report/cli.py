@@ -1,4 +1,4 @@
-"""Command line: ``brief build``, ``check``, ``places``, ``new``, ``archive``. Exit 0 on success, 1 on a build
+"""Command line: ``brief build``, ``check``, ``places``, ``new``, ``diff``, ``archive``. Exit 0 on success, 1 on a build
 error (one message naming file and line), 2 on a usage error.
 
 Everything it prints goes through :func:`report.terminal.escaped_output` (control characters
@@ -75,6 +75,17 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("slug", type=_slug, help="the brief's folder name: lower-case letters, digits, hyphens")
     n.add_argument("--dir", type=Path, default=Path("briefs"), help="parent folder (default: briefs)")
 
+    d = sub.add_parser("diff", help="what changed between two editions of a brief (text, figures, metadata)")
+    d.add_argument("old", help="the older edition: an edition folder (DIR/<slug>/), an archive edition "
+                               "(<slug>@<N>) or an archive edition's PDF")
+    d.add_argument("new", help="the newer edition, the same ways")
+    from .archive import DEFAULT_DIR
+    d.add_argument("--archive", type=Path, default=DEFAULT_DIR,
+                   help=f"the archive folder <slug>@<N> is read from (default: ./{DEFAULT_DIR})")
+    d.add_argument("--json", action="store_true", help="the changes as JSON: text, figures, meta")
+    d.add_argument("--pdf", type=Path, default=None, metavar="FILE",
+                   help="also write the new edition as a redline against the old one (tagged, like the screen edition)")
+
     from .archive.cli import add_archive_parser
     add_archive_parser(sub)
     return p
@@ -101,6 +112,8 @@ def _run(argv: list[str]) -> int:
             return 0
         if args.command == "check":
             return _check(args)
+        if args.command == "diff":
+            return _diff(args)
         if args.command == "archive":
             from .archive.cli import run_archive
             return run_archive(args, _pipeline_build)
@@ -183,6 +196,22 @@ def _build(args) -> int:
         return watch(run, args.brief_dir, args.styles or STYLES_DIR)
     for item in run():
         print(one_line(f"{item.path}  {item.pages} pages  {item.size:,} bytes"))
+    return 0
+
+
+def _diff(args) -> int:
+    """Exit 0 whether or not the editions differ (1 is an error, as for every command)."""
+    from .diff import diff, human
+
+    if args.pdf is not None:
+        from .redline import write_redline
+
+        found, pages = write_redline(args.old, args.new, args.pdf, args.archive)
+    else:
+        found = diff(args.old, args.new, args.archive)
+    print(json.dumps(found.as_json(), ensure_ascii=False, indent=1) if args.json else human(found))
+    if args.pdf is not None:
+        print(one_line(f"redline: {args.pdf}  {pages} pages"), file=sys.stderr)
     return 0
 
 

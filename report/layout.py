@@ -20,7 +20,7 @@ from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus.doctemplate import LayoutError
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Spacer
+from reportlab.platypus import BaseDocTemplate, CondPageBreak, Flowable, Frame, PageBreak, PageTemplate, Paragraph, Spacer
 
 from . import fonts, hyphenation
 from .columns import Columns
@@ -104,6 +104,9 @@ class _Typesetter:
         self._styles: dict[tuple, ParagraphStyle] = {}
         self.outline: list[tuple[str, str, int]] = []  # (title, key, level)
         self.measure = {"full": style.page.full * MM, "column": style.page.column * MM}
+        # a redline's second colour: insertions, deletions, change bars
+        role = REDLINE_COLOUR if REDLINE_COLOUR in style.colours else "accent"
+        self.redline_colour, self.redline_hex = palette(role), style.colour(role).hex
 
     def pstyle(self, role: str, **over) -> ParagraphStyle:
         key = (role, tuple(sorted(over.items())))
@@ -159,6 +162,10 @@ class _Typesetter:
                     tag.links.setdefault(run.href, f"{run.text.strip()} ({run.href})")
                 colour = self.style.colour("accent").hex if "accent" in self.style.colours else "#000000"
                 s = f"<a href={quoteattr(run.href)} color={quoteattr(colour)}>{s}</a>"
+            if run.change:  # a redline: insertions underlined, deletions struck through, both in its colour
+                c = quoteattr(self.redline_hex)
+                s = f"<font color={c}>{s}</font>"
+                s = {"ins": f"<u color={c}>{s}</u>", "del": f"<strike color={c}>{s}</strike>"}.get(run.change, s)
             out.append(s)
         return "".join(out)
 
@@ -171,9 +178,14 @@ class _Typesetter:
             tag.actual_text = text_of(runs)  # read as written, not letter by letter in capitals
         style = self.pstyle(role, **over)
         self._warn_long_words(runs, role, style, line)
-        return AnchoredParagraph(markup, style, anchor=anchor, tag=tag, label=label,
+        para = AnchoredParagraph(markup, style, anchor=anchor, tag=tag, label=label,
                                  where=(self.brief.path, line),
                                  setting=self.settings[self.style.text[role].hyphenate])
+        if any(r.change for r in runs):  # a redline's changed paragraph: a bar beside it, its changes read out
+            para.bar = self.redline_colour
+            if isinstance(tag, Element):
+                tag.actual_text = spoken(runs)
+        return para
 
     def _warn_long_words(self, runs, role: str, style: ParagraphStyle, line: int | None) -> None:
         """A word wider than its measure is hyphenated or broken by force: say so."""
@@ -188,6 +200,34 @@ class _Typesetter:
 
     def text(self, s: str, role: str, line: int | None, **over) -> Paragraph:
         return self.para((Run(s),), role, line, **over)
+
+
+REDLINE_COLOUR = "claim"  # the palette colour of a redline's changes (red), where the style has it
+BAR_GAP, BAR_WIDTH = 2.2 * MM, 1.5  # a change bar: its distance from the text and its weight (pt)
+
+
+def spoken(runs) -> str:
+    """A redline paragraph as a listener hears it: each change said with what it is."""
+    out = []
+    for r in runs:
+        if r.note is not None:
+            continue
+        words = " ".join(r.text.split())
+        out.append({"ins": f" [inserted: {words}] ", "del": f" [deleted: {words}] "}.get(r.change, r.text))
+    return " ".join("".join(out).split())
+
+
+def change_bar(canv, height: float, width: float, colour) -> None:
+    """A bar in the margin beside ``height`` points of a changed element (an artifact), on the
+    outer side of the column it stands in."""
+    x, _ = canv.absolutePosition(0, 0)
+    at = -BAR_GAP if x + width / 2 < canv._pagesize[0] / 2 else width + BAR_GAP
+    with marked(canv, ARTIFACT):
+        canv.saveState()
+        canv.setStrokeColor(colour)
+        canv.setLineWidth(BAR_WIDTH)
+        canv.line(at, 0, at, height)
+        canv.restoreState()
 
 
 class _Rule(MarkedFlowable, Flowable):
@@ -244,6 +284,8 @@ class AnchoredParagraph(MarkedFlowable, ComposedParagraph):
     marked content of its structure element; the parts of a split keep the element. A line
     wider than its column is an error naming the paragraph's source line (``where``)."""
 
+    bar = None  # a redline's change bar colour, for a changed paragraph
+
     def __init__(self, text, style, anchor: str | None = None, tag=None, label=None,
                  where: tuple = (None, None), **kw):
         super().__init__(text, style, **kw)
@@ -262,7 +304,13 @@ class AnchoredParagraph(MarkedFlowable, ComposedParagraph):
             part.tag = self.tag
             part.label = self.label if i == 0 else None  # the bullet is drawn by the first part
             part.where = self.where
+            part.bar = self.bar
         return parts
+
+    def _drawOn(self, canv):
+        if self.bar is not None:
+            change_bar(canv, self.height, self.width, self.bar)
+        super()._drawOn(canv)
 
     def draw(self):
         if self.anchor:
@@ -281,6 +329,8 @@ class FigureBox(Flowable):
         self.tag = tag  # the Figure element: compose marks the stamped figure with its MCID
         self.fig_w, self.fig_h = figure.width_pt, figure.height_pt
         self.deferred = False  # floated past the text that follows it
+        self.bar = None  # a redline's change bar colour, for a changed figure
+        self.mark = None  # (colour, box in mm from the figure's top left): a redline's difference, framed
 
     def wrap(self, aw, ah):
         # a column-wide figure is computed from the same page geometry as the column, but
@@ -304,7 +354,40 @@ class FigureBox(Flowable):
             mcid = tags.mcid(page, self.tag)
             self.tag.bbox = (page, (x, y, x + self.fig_w, y + self.fig_h))
         self.sink.append(Placement(self.figure.id, page, x, y, self.fig_w, self.fig_h, mcid))
+        if self.bar is not None:
+            change_bar(c, self.height, self.width, self.bar)
+        if self.mark is not None:  # brackets beside the figure's left edge and under it, over the difference
+            colour, (x0, y0, x1, y1) = self.mark  # (the figure is stamped over whatever is drawn inside it)
+            top, pad = cap_h + self.gap + self.fig_h, 1.0 * MM
+            with marked(c, ARTIFACT):
+                c.saveState()
+                c.setStrokeColor(colour)
+                c.setLineWidth(2 * BAR_WIDTH)
+                c.line(-BAR_GAP, top - y1 * MM - pad, -BAR_GAP, top - y0 * MM + pad)
+                c.line(x0 * MM - pad, cap_h + self.gap / 2, x1 * MM + pad, cap_h + self.gap / 2)
+                c.restoreState()
         self.caption.drawOn(c, 0, 0)
+
+
+class SideBySide(Flowable):
+    """Two flowables side by side in halves of the width (a redline's old and new figure)."""
+
+    def __init__(self, left: Flowable, right: Flowable, gap: float):
+        super().__init__()
+        self.left, self.right, self.gap = left, right, gap
+
+    def wrap(self, aw, ah):
+        self.half = (aw - self.gap) / 2
+        self.width = aw
+        self.height = max(self.left.wrap(self.half, ah)[1], self.right.wrap(self.half, ah)[1])
+        return self.width, self.height
+
+    def split(self, aw, ah):
+        return []
+
+    def draw(self):
+        self.left.drawOn(self.canv, 0, self.height - self.left.height)
+        self.right.drawOn(self.canv, self.half + self.gap, self.height - self.right.height)
 
 
 class _FloatingDoc(BaseDocTemplate):
@@ -447,9 +530,11 @@ def _title_block(brief: Brief, style: Style, ts: _Typesetter, palette: Palette) 
         if a.role:
             story.append(ts.para((Run(a.role),), "author_role", lines.get("authors"), tag=element))
     story.append(Spacer(0, 6))
-    story.append(ts.para((Run(meta.kicker),), "kicker", lines.get("kicker"), anchor="title", tag=tag["kicker"]))
-    story.append(ts.para((Run(meta.title),), "title", lines.get("title"), tag=tag["title"]))
-    story.append(ts.para((Run(meta.standfirst),), "standfirst", lines.get("standfirst"), tag=tag["standfirst"]))
+    front = brief.redline.front if brief.redline is not None else {}  # a redline's marked fields
+    runs = {key: front.get(key, (Run(getattr(meta, key)),)) for key in ("kicker", "title", "standfirst")}
+    story.append(ts.para(runs["kicker"], "kicker", lines.get("kicker"), anchor="title", tag=tag["kicker"]))
+    story.append(ts.para(runs["title"], "title", lines.get("title"), tag=tag["title"]))
+    story.append(ts.para(runs["standfirst"], "standfirst", lines.get("standfirst"), tag=tag["standfirst"]))
     if style.page.title_rule:
         story.append(_Rule(style.page.title_rule, palette("rule"), space_after=10))
     return story
@@ -513,11 +598,16 @@ def _body(brief: Brief, style: Style, ts: _Typesetter, palette: Palette, figures
             spec = brief.figures.get(block.figure_id)
             # the caption is the Figure's sibling: a Figure's Alt hides its children
             figure_tag = root.add("Figure", alt=getattr(spec, "alt", "") or f"{number}. {fig.title}")
-            caption = ts.para((Run(f"{number}. ", strong=True), Run(fig.title, strong=True),
-                               Run(" " + fig.caption if fig.caption else ""),
-                               Run(" " + fig.source if fig.source else "")),
+            words = (Run(fig.title, strong=True), Run(" " + fig.caption if fig.caption else ""),
+                     Run(" " + fig.source if fig.source else ""))
+            redline = brief.redline
+            if redline is not None and block.figure_id in redline.captions:
+                words = redline.captions[block.figure_id]
+            caption = ts.para((Run(f"{number}. ", strong=True), *words),
                               "caption", fig.spec_line, anchor=key, tag=root.add("Caption"))
             box = FigureBox(fig, placements, caption, gap=style.text["caption"].space_before, tag=figure_tag)
+            if redline is not None and any(p.figure_id == block.figure_id for p in redline.figures):
+                box.bar = ts.redline_colour
             box.spaceAfter = style.text["caption"].space_after
             if fig.full_width:
                 flush()
@@ -528,7 +618,56 @@ def _body(brief: Brief, style: Style, ts: _Typesetter, palette: Palette, figures
     column.extend(_notes(brief, style, ts))
     column.extend(_colophon(brief, ts))
     flush()
+    if brief.redline is not None:
+        story += _redline_page(brief, style, ts, figures, placements, frame_w)
     return story
+
+
+def _redline_page(brief: Brief, style: Style, ts: _Typesetter, figures: dict[str, Figure], placements: list,
+                  frame_w: float) -> list:
+    """A redline's added page: the changes, one a line, and each changed figure old beside new."""
+    redline = brief.redline
+    root = ts.tags.root
+    gap = style.page.gutter * MM
+    half = (frame_w - gap) / 2
+    out: list = [PageBreak(), ts.text("Changes in this edition", "heading", None, keepWithNext=1, tag=root.add("H2")),
+                 ts.text(f"Compared with the {redline.against}.", "body", None, firstLineIndent=0,
+                         tag=root.add("P"))]
+    if not redline.changes:
+        out.append(ts.text("None: the two editions have the same text, figures and metadata.", "body", None,
+                           firstLineIndent=0, tag=root.add("P")))
+    lst = root.add("L", attributes={"ListNumbering": "Disc"}) if redline.changes else None
+    for line in redline.changes:
+        li = lst.add("LI")
+        out.append(ts.para((Run(line),), "list_item", None, bulletText="•",
+                           bulletFontName=ts.pstyle("list_item").fontName, label=li.add("Lbl"),
+                           tag=li.add("LBody")))
+    for pair in redline.figures:
+        new = figures[pair.figure_id]
+        beside = new.width_pt <= half + 0.5
+        # a pair starts a page when it would not fit on what is left of one
+        out.append(CondPageBreak(new.height_pt * (1 if beside else 2) + 48 * (1 + len(pair.changes) / 3)))
+        out.append(ts.text(f"{pair.label}: as it was and as it is now", "heading", None,
+                           keepWithNext=1, tag=root.add("H3")))
+        lst = root.add("L", attributes={"ListNumbering": "Disc"})
+        for line in pair.changes:
+            li = lst.add("LI")
+            out.append(ts.para((Run(line),), "list_item", None, bulletText="•", keepWithNext=1,
+                               bulletFontName=ts.pstyle("list_item").fontName, label=li.add("Lbl"),
+                               tag=li.add("LBody")))
+        # side by side where each fits in half the width; a wider figure above the other, at its own
+        # size (halved, its lines and type would fall below the house minimums)
+        boxes = []
+        for fig, when in ((replace(new, id=f"was-{pair.figure_id}", pdf=pair.old_pdf), "as it was"), (new, "as it is now")):
+            tag = root.add("Figure", alt=f"{pair.label} {when}: {new.title}")
+            caption = ts.text(f"{pair.label} {when}", "caption", None, tag=root.add("Caption"))
+            boxes.append(FigureBox(replace(fig, full_width=False), placements, caption,
+                                   gap=style.text["caption"].space_before, tag=tag))
+            boxes[-1].spaceAfter = style.text["caption"].space_after
+            if pair.box_mm is not None:
+                boxes[-1].mark = (ts.redline_colour, pair.box_mm)
+        out += [SideBySide(*boxes, gap=gap)] if beside else boxes
+    return out
 
 
 def _columns(flowables: list, page, palette: Palette) -> list:

@@ -19,6 +19,7 @@ class Run:
     strong: bool = False
     href: str | None = None
     note: int | None = None  # a footnote reference: ``text`` is its number
+    change: str | None = None  # in a redline: "ins" (inserted), "del" (deleted) or "note" (the redline's own words)
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,29 @@ class Input:
 
 
 @dataclass(frozen=True)
+class FigurePair:
+    """A changed figure on a redline's last page: its old render (a one-page PDF) beside the new."""
+
+    figure_id: str
+    label: str  # "Map 1"
+    old_pdf: Path
+    changes: tuple[str, ...]
+    box_mm: tuple[float, float, float, float] | None = None  # where the renders differ, from the top left
+
+
+@dataclass(frozen=True)
+class Redline:
+    """What turns a brief into its redline against an older edition: the marked runs of changed
+    captions (by figure id), the changes listed on the added page, and the changed figures."""
+
+    against: str  # the older edition, as the reader knows it ("edition of 2018")
+    captions: dict = field(default_factory=dict)  # figure id -> runs, replacing title, caption and source
+    front: dict = field(default_factory=dict)  # "kicker", "title", "standfirst" -> runs, replacing the field's text
+    changes: tuple[str, ...] = ()
+    figures: tuple[FigurePair, ...] = ()
+
+
+@dataclass(frozen=True)
 class Brief:
     path: Path  # the brief.md file
     meta: Meta
@@ -121,6 +145,7 @@ class Brief:
     figure_specs: dict[str, Path] = field(default_factory=dict)  # id -> spec file
     figures: dict = field(default_factory=dict)  # id -> report.figspec.FigureDef, in reading order
     inputs: tuple[Input, ...] = ()  # every file the source stage read, in reading order (report.inputs)
+    redline: Redline | None = None  # set only for a redline edition (report.redline)
 
     @property
     def directory(self) -> Path:
