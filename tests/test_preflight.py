@@ -121,6 +121,10 @@ def build(profile: str) -> bytes:
         _tag(pdf)
     ua = {"pdfuaid:part": "1"} if tagged else {}
     if profile == "print":
+        # black overprints (colour.overprint): the page drawn with overprint on
+        page.obj.Resources.ExtGState = Dictionary(OP1=Dictionary(Type=Name.ExtGState, OP=True, op=True, OPM=1))
+        page.contents_add(pikepdf.Stream(pdf, b"q /OP1 gs\n"), prepend=True)
+        page.contents_add(pikepdf.Stream(pdf, b"Q\n"))
         page.obj.TrimBox = Array([BLEED, BLEED, BLEED + A4W, BLEED + A4H])
         page.obj.BleedBox = Array([0, 0, A4W + 2 * BLEED, A4H + 2 * BLEED])
         pdf.docinfo["/GTS_PDFXVersion"] = "PDF/X-1:2003"
@@ -386,6 +390,16 @@ def m_small_type(data):
     return m_append(b"q 0.4 0 0 0.4 0 0 cm BT " + str(name).encode() + b" 10 Tf 200 200 Td (h) Tj ET Q\n")(_save(pdf))
 
 
+def m_text(colour: bytes, size: int):
+    """A line of text in ``colour`` (a colour operator) at ``size`` pt."""
+    def f(data):
+        pdf = _open(data)
+        name, _ = _ttf_font(pdf)
+        return m_append(b"q " + colour + b" BT " + str(name).encode() + b" %d Tf 72 600 Td (h) Tj ET Q\n"
+                        % size)(_save(pdf))
+    return f
+
+
 BROKEN = {
     "structure.header": m_header,
     "structure.trailer": m_trailer,
@@ -399,6 +413,9 @@ BROKEN = {
     "fonts.tounicode": m_tounicode_zero,
     "colour.pdfx": m_append(b"q 1 0 0 rg 0 0 10 10 re f Q\n"),
     "colour.total_ink": m_append(b"q 1 1 1 0.5 k 0 0 10 10 re f Q\n"),
+    "colour.registration": m_append(b"q 0.3 w 0.45 0.15 0 0.25 K 0 0 m 10 10 l S Q\n"),
+    "colour.overprint": m_append(b"q 0 0 0 1 K 1 w 0 0 m 10 10 l S Q\n"),
+    "colour.reversed": m_text(b"0 0 0 0 k", 7),
     "intent.pdfx": m_no_intent,
     "metadata.xmp_present": m_no_xmp,
     "metadata.info_xmp": m_title,

@@ -116,7 +116,7 @@ def _first_text(pdf, fonts, code) -> Usage | None:
     if code is not None:
         chosen = next((r for r in runs.found if code in r[0]), chosen)
     shown, font, frame, page = chosen
-    decode = _to_unicode(font)
+    decode = to_unicode(font)
     pieces = [decode.get(b, "\ufffd") for b in shown]
     text = "".join(pieces)
     word = ""
@@ -147,7 +147,7 @@ def _word_at(text: str, i: int) -> str:
 _HEX = re.compile(rb"<([0-9A-Fa-f]+)>")
 
 
-def _to_unicode(font) -> dict[int, str]:
+def to_unicode(font) -> dict[int, str]:
     """Code -> text of a simple font's ToUnicode CMap (bfchar and bfrange entries)."""
     out: dict[int, str] = {}
     cmap = font.get("/ToUnicode")
