@@ -551,3 +551,15 @@ def test_pdfaid_attribute_and_element_forms(valid, tmp_path):
             b'<a:part>2</a:part></rdf:Description></rdf:RDF></x:xmpmeta>')
     assert Xmp(attr).get(NS["pdfaid"], "part") == ("2", "pdfaid")
     assert Xmp(elem).get(NS["pdfaid"], "part") == ("2", "a")
+
+
+def test_press_findings_name_the_text_its_inks_and_the_page(valid, tmp_path):
+    """A 10 pt word on three plates and a 7 pt word reversed to white: each finding says the
+    words, the size and inks, and the page, so the designer knows which role to recolour."""
+    broken = m_text(b"1 0.6 0 0.3 k", 10)(m_text(b"0 0 0 0 k", 7)(valid["print"]))
+    found = {r.rule: r for r in run(broken, "print", tmp_path) if not r.ok}
+    assert found["colour.registration"].where == "page 1"
+    assert found["colour.registration"].message == \
+        '"h": 10 pt text in C100 M60 K30 on 3 plates (at most 2 for type under 12 pt) in page 1'
+    assert found["colour.reversed"].message.startswith('"h": 7 pt white (reversed) text')
+    assert "colour.overprint" not in found   # neither is black

@@ -97,14 +97,20 @@ class _Runs(Visitor):
         font = st.font
         if font is None or objgen(font) not in self.fonts:
             return
-        shown = b""
-        for operand in operands:
-            if isinstance(operand, pikepdf.String):
-                shown += bytes(operand)
-            elif isinstance(operand, Array):
-                shown += b"".join(bytes(x) for x in operand if isinstance(x, pikepdf.String))
+        shown = shown_bytes(operands)
         if shown:
             self.found.append((shown, font, frame, frame.page))
+
+
+def shown_bytes(operands) -> bytes:
+    """The string bytes a text-showing operator's operands show (``TJ``'s kerns left out)."""
+    shown = b""
+    for operand in operands:
+        if isinstance(operand, pikepdf.String):
+            shown += bytes(operand)
+        elif isinstance(operand, Array):
+            shown += b"".join(bytes(x) for x in operand if isinstance(x, pikepdf.String))
+    return shown
 
 
 def _first_text(pdf, fonts, code) -> Usage | None:

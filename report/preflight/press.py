@@ -21,13 +21,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-import pikepdf
 from pikepdf import Array, Dictionary, Name
 
 from ..pdfmech.content import Visitor, family, mul, num, resolve_cs, scale_of
 from ..style import FINE_TYPE_PT, REVERSED_MIN_PT, SMALL_TYPE_PT, THIN_LINE_PT
 from . import RuleResult, rule, walk
-from .blame import to_unicode
+from .blame import shown_bytes, to_unicode
 
 PROCESS = ("C", "M", "Y", "K")
 _INK = 0.005   # a component inks its plate from 0.5 %
@@ -153,12 +152,7 @@ class _Press(Visitor):
 
 def _shown(font, operands) -> str:
     """The text a show operator draws, through its font's ToUnicode ("" when not told)."""
-    data = b""
-    for operand in operands:
-        if isinstance(operand, pikepdf.String):
-            data += bytes(operand)
-        elif isinstance(operand, Array):
-            data += b"".join(bytes(x) for x in operand if isinstance(x, pikepdf.String))
+    data = shown_bytes(operands)
     if not isinstance(font, Dictionary):
         return ""
     width = 2 if font.get("/Subtype") == Name.Type0 else 1
