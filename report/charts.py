@@ -15,6 +15,8 @@ from pathlib import Path
 
 from geodata.look import Look, Report, check_glyphs, save_pdf, setup_matplotlib
 
+from .style import REVERSED_MIN_PT
+
 
 @dataclass(frozen=True)
 class Bar:
@@ -97,6 +99,8 @@ def render_chart(spec: ChartSpec, look: Look, out: Path) -> Report:
             ax.barh(i + 0.12, bar.value, left=0, height=0.42, color=colour, linewidth=0, zorder=2)
             if bar.value > 0.7 * ax.get_xlim()[1]:  # no room after the bar: the value goes inside its end
                 ha, value_props["color"] = "right", look.colour(look.paper)
+                # reversed out of the bar's inks: finer type fills in on press
+                value_props["fontsize"] = max(value_props["fontsize"], REVERSED_MIN_PT)
         ax.text(start, i - 0.3, label, va="center", ha="left", **small)
         ax.text(bar.value, i + 0.12, f"{pad}{shown}{pad if ha == 'right' else ''}", va="center", ha=ha,
                 zorder=4, **value_props)

@@ -62,7 +62,8 @@ EDITIONS: dict[str, Edition] = {e.name: e for e in (
     Edition(
         "print", "report.pdf.pdfx.finish", figures="cmyk", standards=("pdfx-1a",),
         house=("structure.header", "boxes.print", "fonts.no_type3", "fonts.notdef", "fonts.tounicode",
-               "colour.total_ink", "metadata.xmp_present", "metadata.info_xmp", "images.resolution",
+               "colour.total_ink", "colour.registration", "colour.overprint", "colour.reversed",
+               "metadata.xmp_present", "metadata.info_xmp", "images.resolution",
                "graphics.line_width", "graphics.hairline", "graphics.type_size"),
         xmp={"pdfx:GTS_PDFXVersion": "PDF/X-1:2003", "pdfx:GTS_PDFXConformance": "PDF/X-1a:2003",
              "pdf:Trapped": "False"}),

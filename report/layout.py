@@ -160,7 +160,8 @@ class _Typesetter:
             if run.href:
                 if tag is not None:
                     tag.links.setdefault(run.href, f"{run.text.strip()} ({run.href})")
-                colour = self.style.colour("accent").hex if "accent" in self.style.colours else "#000000"
+                colour = next((self.style.colour(r).hex for r in ("link", "accent") if r in self.style.colours),
+                              "#000000")
                 s = f"<a href={quoteattr(run.href)} color={quoteattr(colour)}>{s}</a>"
             if run.change:  # a redline: insertions underlined, deletions struck through, both in its colour
                 c = quoteattr(self.redline_hex)

@@ -24,6 +24,14 @@ MM = 72 / 25.4  # points per millimetre
 BLEED = 3 * MM  # the print edition's bleed around the trimmed page, points
 MIN_MEASURE_MM = 30.0  # the narrowest column the page may leave
 ROLE_COLOUR_KEYS = ("fill", "edge", "hatch_colour", "colour")
+# Registration on press (the print preflight's colour.registration, colour.overprint and
+# colour.reversed hold the print edition to them): type under SMALL_TYPE_PT on at most two
+# plates, under FINE_TYPE_PT on one; lines under THIN_LINE_PT on at most two; white type
+# reversed out of inks at least REVERSED_MIN_PT.
+SMALL_TYPE_PT = 12.0
+FINE_TYPE_PT = 8.0
+THIN_LINE_PT = 0.5
+REVERSED_MIN_PT = 8.0
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,7 @@ def finish_input(brief, style, laid, edition="print", pad_to=1):
                        tool=TOOL, pad_to=pad_to)
 
 
-def figure_pdf(face="#00467f", alpha=None) -> bytes:
+def figure_pdf(face="#0061ab", alpha=None) -> bytes:
     """A matplotlib chart in palette RGB: a hatched patch, a line, a grey rule, white paper."""
     import matplotlib
     matplotlib.use("pdf")
@@ -249,7 +249,7 @@ def test_figure_colours_become_the_palette_cmyk_including_hatch_patterns(sample)
         form = next(x for x in pdf.pages[0].obj.Resources.XObject.values() if "/Resources" in x)
         hatch = next(iter(form.Resources.Pattern.values()))
         ops = pikepdf.unparse_content_stream(pikepdf.parse_content_stream(hatch)).decode()
-        assert "1 0.6 0 0.3 k" in ops  # accent #00467f → its CMYK
+        assert "1 0.6 0 0 k" in ops  # accent #0061ab → its CMYK
         assert "0 0 0 1 K" in ops  # text #1a1a1a → 100 % K
         assert all(r.ok for r in _check(out, "print")), [r for r in _check(out, "print") if not r.ok]
 
@@ -260,12 +260,16 @@ def test_rgb_spaces_and_sc_operators_are_rewritten(sample):
     page = pdf.add_blank_page()
     page.obj.Resources.ColorSpace = Dictionary(CS0=Name.DeviceRGB)
     page.obj.Contents = pdf.make_stream(
-        b"/DeviceRGB cs 0 0.2745 0.498 sc /CS0 CS 0.6 0.6 0.6 SCN 0 0 10 10 re B 1 1 1 rg 0.102 G\n")
+        b"/DeviceRGB cs 0 0.3804 0.6706 sc /CS0 CS 0.6 0.6 0.6 SCN 0 0 10 10 re B 1 1 1 rg 0.102 G\n")
     to_palette_cmyk(pdf, style)
     ops = pikepdf.unparse_content_stream(pikepdf.parse_content_stream(page)).decode()
-    assert ops.split("\n")[:5] == ["/DeviceCMYK cs", "1 0.6 0 0.3 sc", "/DeviceCMYK CS", "0 0 0 0.4 SCN",
+    # each colour comes with the overprint its inks call for: /GSop<fill><stroke>, 1 where 100 % K
+    assert ops.split("\n")[:9] == ["/GSop10 gs", "/DeviceCMYK cs", "/GSop00 gs", "1 0.6 0 0 sc",
+                                   "/GSop01 gs", "/DeviceCMYK CS", "/GSop00 gs", "0 0 0 0.4 SCN",
                                    "0 0 10 10 re"]
-    assert "0 0 0 0 k" in ops and "0 0 0 1 K" in ops  # white → paper, grey #1a1a1a → text
+    assert ops.split("\n")[-4:] == ["/GSop00 gs", "0 0 0 0 k", "/GSop01 gs", "0 0 0 1 K"]  # paper, text
+    gs = page.obj.Resources.ExtGState
+    assert (bool(gs.GSop01.OP), bool(gs.GSop01.op), int(gs.GSop01.OPM)) == (True, False, 1)
     assert "/CS0" not in page.obj.Resources.ColorSpace
 
 
@@ -303,13 +307,14 @@ def test_a_form_painting_in_its_callers_colour_space_is_converted_in_that_space(
     _, style, _ = sample
     pdf = pikepdf.new()
     page = pdf.add_blank_page()
-    form = pdf.make_stream(b"0 0.2745 0.498 sc 0 0 5 5 re f", Type=Name.XObject, Subtype=Name.Form,
+    form = pdf.make_stream(b"0 0.3804 0.6706 sc 0 0 5 5 re f", Type=Name.XObject, Subtype=Name.Form,
                            BBox=[0, 0, 10, 10])
     page.obj.Resources.XObject = Dictionary(M0=form)
     page.obj.Contents = pdf.make_stream(b"/DeviceRGB cs /M0 Do")
     to_palette_cmyk(pdf, style)
-    assert pikepdf.unparse_content_stream(pikepdf.parse_content_stream(page)) == b"/DeviceCMYK cs\n/M0 Do"
-    assert b"1 0.6 0 0.3 sc" in form.read_bytes()
+    assert pikepdf.unparse_content_stream(pikepdf.parse_content_stream(page)) == \
+        b"/GSop10 gs\n/DeviceCMYK cs\n/M0 Do"
+    assert b"/GSop00 gs\n1 0.6 0 0 sc" in form.read_bytes()   # the form's own colour does not overprint
 
 
 def test_an_indexed_rgb_inline_image_is_refused_for_print(sample):
@@ -347,7 +352,7 @@ def test_a_figure_colour_outside_the_palette_is_an_error_naming_it(sample):
         pdfx.finish(finish_input(brief, style, with_figure(laid, figure_pdf(face="#ff0000"))))
     msg = str(err.value)
     assert "#ff0000" in msg and "page 1 → form" in msg
-    assert "accent #00467f" in msg and "house.toml" in msg
+    assert "accent #0061ab" in msg and "house.toml" in msg
 
 
 def test_a_transparent_figure_is_refused_in_print(sample):

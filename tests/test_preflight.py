@@ -29,6 +29,9 @@ def _reportlab_page(size, cmyk: bool, tagged: bool = False) -> bytes:
     from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.pdfgen import canvas
 
+    from report.shims import reportlab as shim
+
+    shim.install()   # as the layout does: no ToUnicode entry U+0000, whichever test runs first
     pdfmetrics.registerFont(TTFont("DejaVuPF", _font_path()))
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=size, invariant=1)
@@ -121,6 +124,10 @@ def build(profile: str) -> bytes:
         _tag(pdf)
     ua = {"pdfuaid:part": "1"} if tagged else {}
     if profile == "print":
+        # black overprints (colour.overprint): the page drawn with overprint on
+        page.obj.Resources.ExtGState = Dictionary(OP1=Dictionary(Type=Name.ExtGState, OP=True, op=True, OPM=1))
+        page.contents_add(pikepdf.Stream(pdf, b"q /OP1 gs\n"), prepend=True)
+        page.contents_add(pikepdf.Stream(pdf, b"Q\n"))
         page.obj.TrimBox = Array([BLEED, BLEED, BLEED + A4W, BLEED + A4H])
         page.obj.BleedBox = Array([0, 0, A4W + 2 * BLEED, A4H + 2 * BLEED])
         pdf.docinfo["/GTS_PDFXVersion"] = "PDF/X-1:2003"
@@ -177,10 +184,19 @@ def run(data: bytes, profile: str, tmp_path):
 
 # ---------------------------------------------------------------- mutators
 
-def m_append(content: bytes):
+def _append(pdf, content: bytes, overprint: bool = True) -> None:
+    """Add ``content`` to page 1; in the print fixture drawn with overprint on, as the print
+    finisher draws black (so that only what ``content`` breaks on purpose fails)."""
+    page = pdf.pages[0]
+    if overprint and "/OP1" in page.obj.Resources.get("/ExtGState", Dictionary()):
+        content = b"q /OP1 gs\n" + content + b"\nQ\n"
+    page.contents_add(pikepdf.Stream(pdf, content))
+
+
+def m_append(content: bytes, overprint: bool = True):
     def f(data):
         pdf = _open(data)
-        pdf.pages[0].contents_add(pikepdf.Stream(pdf, content))
+        _append(pdf, content, overprint)
         return _save(pdf)
     return f
 
@@ -319,7 +335,7 @@ def m_cid0(data):
     """Text shown with CID 0 of a CIDFont whose CIDToGIDMap gives CID 0 a real glyph."""
     pdf = _open(data)
     pdf.pages[0].obj.Resources.Font.C0 = _type0_font(pdf, cid0_gid=4)
-    pdf.pages[0].contents_add(pikepdf.Stream(pdf, b"BT /C0 10 Tf 72 500 Td <0000> Tj ET\n"))
+    _append(pdf, b"BT /C0 10 Tf 72 500 Td <0000> Tj ET\n")
     return _save(pdf)
 
 
@@ -355,8 +371,11 @@ def m_extgstate(**entries):
     """Paint a square under an ExtGState with ``entries``."""
     def f(data):
         pdf = _open(data)
-        pdf.pages[0].obj.Resources.ExtGState = Dictionary(GSx=Dictionary(Type=Name.ExtGState, **entries))
-        pdf.pages[0].contents_add(pikepdf.Stream(pdf, b"q /GSx gs 0 0 0 1 k 0 0 10 10 re f Q\n"))
+        resources = pdf.pages[0].obj.Resources
+        if "/ExtGState" not in resources:
+            resources.ExtGState = Dictionary()
+        resources.ExtGState.GSx = Dictionary(Type=Name.ExtGState, **entries)
+        _append(pdf, b"q /GSx gs 0 0 0 1 k 0 0 10 10 re f Q\n")
         return _save(pdf)
     return f
 
@@ -386,6 +405,16 @@ def m_small_type(data):
     return m_append(b"q 0.4 0 0 0.4 0 0 cm BT " + str(name).encode() + b" 10 Tf 200 200 Td (h) Tj ET Q\n")(_save(pdf))
 
 
+def m_text(colour: bytes, size: int):
+    """A line of text in ``colour`` (a colour operator) at ``size`` pt."""
+    def f(data):
+        pdf = _open(data)
+        name, _ = _ttf_font(pdf)
+        _append(pdf, b"q " + colour + b" BT " + str(name).encode() + b" %d Tf 72 600 Td (h) Tj ET Q\n" % size)
+        return _save(pdf)
+    return f
+
+
 BROKEN = {
     "structure.header": m_header,
     "structure.trailer": m_trailer,
@@ -399,6 +428,9 @@ BROKEN = {
     "fonts.tounicode": m_tounicode_zero,
     "colour.pdfx": m_append(b"q 1 0 0 rg 0 0 10 10 re f Q\n"),
     "colour.total_ink": m_append(b"q 1 1 1 0.5 k 0 0 10 10 re f Q\n"),
+    "colour.registration": m_append(b"q 0.3 w 0.45 0.15 0 0.25 K 0 0 m 10 10 l S Q\n"),
+    "colour.overprint": m_append(b"q 0 0 0 1 K 1 w 0 0 m 10 10 l S Q\n", overprint=False),
+    "colour.reversed": m_text(b"0 0 0 0 k", 7),
     "intent.pdfx": m_no_intent,
     "metadata.xmp_present": m_no_xmp,
     "metadata.info_xmp": m_title,
@@ -477,7 +509,7 @@ def test_rgb_in_form_xobject_is_found(valid, tmp_path):
     outer.Type, outer.Subtype, outer.BBox = Name.XObject, Name.Form, Array([0, 0, 5, 5])
     outer.Resources = Dictionary(XObject=Dictionary(Fx=inner))
     pdf.pages[0].obj.Resources.XObject.Fo = pdf.make_indirect(outer)
-    pdf.pages[0].contents_add(pikepdf.Stream(pdf, b"q /Fo Do Q"))
+    _append(pdf, b"q /Fo Do Q")
     res = run(_save(pdf), "print", tmp_path)
     bad = [r for r in res if not r.ok]
     assert {r.rule for r in bad} == {"colour.pdfx"}
@@ -534,3 +566,15 @@ def test_pdfaid_attribute_and_element_forms(valid, tmp_path):
             b'<a:part>2</a:part></rdf:Description></rdf:RDF></x:xmpmeta>')
     assert Xmp(attr).get(NS["pdfaid"], "part") == ("2", "pdfaid")
     assert Xmp(elem).get(NS["pdfaid"], "part") == ("2", "a")
+
+
+def test_press_findings_name_the_text_its_inks_and_the_page(valid, tmp_path):
+    """A 10 pt word on three plates and a 7 pt word reversed to white: each finding says the
+    words, the size and inks, and the page, so the designer knows which role to recolour."""
+    broken = m_text(b"1 0.6 0 0.3 k", 10)(m_text(b"0 0 0 0 k", 7)(valid["print"]))
+    found = {r.rule: r for r in run(broken, "print", tmp_path) if not r.ok}
+    assert found["colour.registration"].where == "page 1"
+    assert found["colour.registration"].message == \
+        '"h": 10 pt text in C100 M60 K30 on 3 plates (at most 2 for type under 12 pt) in page 1'
+    assert found["colour.reversed"].message.startswith('"h": 7 pt white (reversed) text')
+    assert "colour.overprint" not in found   # neither is black

@@ -17,6 +17,13 @@ which walks what each page draws: its content, Form XObjects (in the graphics st
 drawn in, so a marker form that paints with its caller's colour is judged with that colour),
 tiling patterns, soft-mask groups, Type 3 glyph procedures and annotation appearances (whose
 ``/C`` colour arrays are mapped too).
+
+Black overprints: every colour operator is preceded by a graphics state (``/OP`` for strokes,
+``/op`` for fills, ``/OPM 1``) that overprints exactly while the colour it paints with is 100 % K
+alone, so black type, rules and symbols print on top of the tints beneath them instead of
+punching holes that must register with them. The state is set at every colour operator, never
+inferred from an earlier one, so a form drawn where the caller overprints paints its own colours
+right.
 """
 
 from __future__ import annotations
@@ -47,6 +54,8 @@ class _Mark:
     stroke_problem: BriefError | None = None
     fill_alpha: BriefError | None = None
     stroke_alpha: BriefError | None = None
+    fill_black: bool = False    # the colour painted with is 100 % K alone: it overprints
+    stroke_black: bool = False
 
     def set(self, fill: bool, kind: str, problem: BriefError | None) -> _Mark:
         if fill:
@@ -133,13 +142,26 @@ def _space_kind(cs, resources) -> str:
     return "other"
 
 
+#: resource name of the graphics state that sets overprint for (fill, stroke)
+OVERPRINT = {(f, s): Name(f"/GSop{int(f)}{int(s)}") for f in (False, True) for s in (False, True)}
+_BLACK = (0.0, 0.0, 0.0, 1.0)
+
+
+def _is_black(values) -> bool:
+    """100 % K and no other ink: CMYK (0, 0, 0, 1) or gray 0."""
+    vals = tuple(float(v) for v in values)
+    return vals == _BLACK or vals == (0.0,)
+
+
 class _Converter(Visitor):
     rewrites = True
 
-    def __init__(self, palette: PaletteMap):
+    def __init__(self, palette: PaletteMap, pdf: pikepdf.Pdf):
         self.palette = palette
         self.resources: list = []   # of the streams rewritten
         self.gstates: list = []     # graphics states set with gs
+        self.overprint = {key: pdf.make_indirect(Dictionary(Type=Name.ExtGState, OP=key[1], op=key[0], OPM=1))
+                          for key in OVERPRINT}
 
     def settled(self, st) -> bool:
         """A form converted on its own needs no new look unless something not to be
@@ -147,12 +169,35 @@ class _Converter(Visitor):
         return st.mark is None or not st.mark.pending
 
     def begin(self, frame):
-        if frame.changes is not None and isinstance(frame.resources, Dictionary):
+        if frame.changes is None:
+            return
+        if frame.resources is None and isinstance(frame.obj, Stream):   # a pattern without resources
+            frame.obj.Resources = Dictionary()
+            frame.resources = frame.obj.Resources
+        if isinstance(frame.resources, Dictionary):
             self.resources.append(frame.resources)
+            if not isinstance(frame.resources.get("/ExtGState"), Dictionary):
+                frame.resources.ExtGState = Dictionary()
+            for key, name in OVERPRINT.items():
+                frame.resources.ExtGState[name] = self.overprint[key]
 
     def colour_op(self, st, frame, op, ops):
         if frame.ignore_colour:
             return None
+        new = self._colour(st, frame, op, ops)
+        mark = st.mark or _INITIAL
+        if op in ("cs", "CS"):   # a new space starts at its initial colour: black in gray and CMYK
+            black = _space_kind(ops[0], frame.resources) in ("rgb", "gray") or \
+                family(resolve_cs(ops[0], frame.resources)) == "/DeviceCMYK"
+        else:
+            values = new[0] if new is not None else ops
+            black = _is_black([v for v in values if not isinstance(v, Name)] or [1])
+        fill, stroke = (black, mark.stroke_black) if op.islower() else (mark.fill_black, black)
+        st.mark = replace(mark, fill_black=fill, stroke_black=stroke)
+        instruction = new if new is not None else (list(ops), op)
+        return [([OVERPRINT[fill, stroke]], "gs"), instruction]
+
+    def _colour(self, st, frame, op, ops):
         mark = st.mark or _INITIAL
         new = None
         if op in ("rg", "RG", "g", "G"):
@@ -269,7 +314,7 @@ def to_palette_cmyk(pdf: pikepdf.Pdf, style: Style, skip=frozenset()) -> None:
     """Rewrite every colour in ``pdf`` to the palette's CMYK (in place).
 
     ``skip``: object ids of forms already in palette CMYK (figures converted once, cached)."""
-    conv = _Converter(PaletteMap(style))
+    conv = _Converter(PaletteMap(style), pdf)
     Interpreter(pdf, conv, trusted=lambda form: objgen(form) in skip, written=skip).walk_document()
     for i, page in enumerate(pdf.pages, 1):
         group = page.obj.get("/Group")

@@ -5,7 +5,8 @@ TrimBox = the page as laid out (the style's size), BleedBox = trim + 3 mm. The l
 (``q 1 0 0 1 dx dy cm … Q``) and clipped to the bleed, so nothing can reach the marks.
 Crop marks are eight 0.25 pt strokes, two per corner, on the trim lines extended, starting
 2 mm outside the bleed; they are drawn in the registration colour (Separation /All with a
-CMYK alternate) so that they appear on every plate. No fonts, no RGB.
+CMYK alternate) so that they appear on every plate, and overprint (``/OP true /op true /OPM 1``,
+as every thin black rule of the print edition does). No fonts, no RGB.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ MARK_LEN = 6 * MM
 SLUG = 10 * MM  # from the bleed edge to the sheet edge
 MARK_WIDTH = 0.25  # pt
 REGISTRATION = "/CSReg"
+OVERPRINT = "/GSMarks"
 
 
 def _num(v: float) -> str:
@@ -49,6 +51,7 @@ def mark_segments(width: float, height: float, off: float) -> list[tuple[float, 
 def impose(pdf: pikepdf.Pdf) -> None:
     """Give every page its print boxes and crop marks, shifting the content into place."""
     reg = _registration(pdf)
+    overprint = pdf.make_indirect(Dictionary(Type=Name.ExtGState, OP=True, op=True, OPM=1))
     off = BLEED + SLUG
     shifted: set = set()
     for page in pdf.pages:
@@ -61,7 +64,7 @@ def impose(pdf: pikepdf.Pdf) -> None:
         body = page.obj.Contents.read_bytes()
         marks = "".join(f"{_num(a)} {_num(b)} m {_num(c)} {_num(d)} l\n"
                         for a, b, c, d in mark_segments(width, height, off))
-        head = (f"q {REGISTRATION} CS 1 SCN {_num(MARK_WIDTH)} w 0 J [] 0 d\n{marks}S Q\n"
+        head = (f"q {OVERPRINT} gs {REGISTRATION} CS 1 SCN {_num(MARK_WIDTH)} w 0 J [] 0 d\n{marks}S Q\n"
                 f"q 1 0 0 1 {_num(dx)} {_num(dy)} cm "
                 f"{_num(x0 - BLEED)} {_num(y0 - BLEED)} {_num(width + 2 * BLEED)} "
                 f"{_num(height + 2 * BLEED)} re W n\n").encode()
@@ -72,6 +75,9 @@ def impose(pdf: pikepdf.Pdf) -> None:
         if "/ColorSpace" not in res:
             res.ColorSpace = Dictionary()
         res.ColorSpace[REGISTRATION] = reg
+        if "/ExtGState" not in res:
+            res.ExtGState = Dictionary()
+        res.ExtGState[OVERPRINT] = overprint
         full = (width + 2 * off, height + 2 * off)
         page.obj.MediaBox = Array([0, 0, round(full[0], 4), round(full[1], 4)])
         page.obj.TrimBox = Array([round(v, 4) for v in (off, off, off + width, off + height)])

@@ -11,7 +11,8 @@ paints with its caller's colour is judged with that colour.
 
 Read-only visitors (the preflight's rules) only receive events. A rewriting visitor
 (``rewrites = True``: the print edition's CMYK conversion, the renumbering of a figure's CIDs)
-returns a replacement instruction from :meth:`Visitor.colour_op` or :meth:`Visitor.text`;
+returns a replacement instruction from :meth:`Visitor.colour_op` or :meth:`Visitor.text` (an
+``(operands, operator)`` pair, or a list of them that takes the instruction's place);
 each stream is rewritten once, when it is first interpreted.
 
 What keeps it fast on maps of tens of thousands of path vertices: path construction is
@@ -318,9 +319,11 @@ class Interpreter:
             self._interpret(entry[0], frame, st)
             if frame.changes:
                 out = list(entry[1])
-                for i, (operands, op) in frame.changes.items():
-                    out[i] = pikepdf.ContentStreamInstruction(operands, Operator(op))
-                target.write(pikepdf.unparse_content_stream(out))
+                for i, new in frame.changes.items():
+                    out[i] = [pikepdf.ContentStreamInstruction(operands, Operator(op))
+                              for operands, op in (new if isinstance(new, list) else [new])]
+                target.write(pikepdf.unparse_content_stream(
+                    [x for ins in out for x in (ins if isinstance(ins, list) else [ins])]))
         finally:
             self.stack.pop()
 

@@ -117,6 +117,7 @@ from . import (  # noqa: E402,F401
     intent,
     metadata,
     pdfx,
+    press,
     structure,
 )
 
@@ -253,7 +254,8 @@ def check(source, profile: str, trusted: frozenset = frozenset(),
 
 #: Rules whose findings come from walking content streams. They are the ones a figure can
 #: be checked by on its own, once, instead of at every use in every build.
-CONTENT_RULES = frozenset({"colour.pdfx", "colour.total_ink", "colour.report", "fonts.glyphs",
+CONTENT_RULES = frozenset({"colour.pdfx", "colour.total_ink", "colour.report", "colour.registration",
+                           "colour.overprint", "colour.reversed", "fonts.glyphs",
                            "fonts.notdef", "graphics.line_width", "graphics.hairline", "graphics.type_size",
                            "images.resolution"})
 

@@ -97,14 +97,20 @@ class _Runs(Visitor):
         font = st.font
         if font is None or objgen(font) not in self.fonts:
             return
-        shown = b""
-        for operand in operands:
-            if isinstance(operand, pikepdf.String):
-                shown += bytes(operand)
-            elif isinstance(operand, Array):
-                shown += b"".join(bytes(x) for x in operand if isinstance(x, pikepdf.String))
+        shown = shown_bytes(operands)
         if shown:
             self.found.append((shown, font, frame, frame.page))
+
+
+def shown_bytes(operands) -> bytes:
+    """The string bytes a text-showing operator's operands show (``TJ``'s kerns left out)."""
+    shown = b""
+    for operand in operands:
+        if isinstance(operand, pikepdf.String):
+            shown += bytes(operand)
+        elif isinstance(operand, Array):
+            shown += b"".join(bytes(x) for x in operand if isinstance(x, pikepdf.String))
+    return shown
 
 
 def _first_text(pdf, fonts, code) -> Usage | None:
@@ -116,7 +122,7 @@ def _first_text(pdf, fonts, code) -> Usage | None:
     if code is not None:
         chosen = next((r for r in runs.found if code in r[0]), chosen)
     shown, font, frame, page = chosen
-    decode = _to_unicode(font)
+    decode = to_unicode(font)
     pieces = [decode.get(b, "\ufffd") for b in shown]
     text = "".join(pieces)
     word = ""
@@ -147,7 +153,7 @@ def _word_at(text: str, i: int) -> str:
 _HEX = re.compile(rb"<([0-9A-Fa-f]+)>")
 
 
-def _to_unicode(font) -> dict[int, str]:
+def to_unicode(font) -> dict[int, str]:
     """Code -> text of a simple font's ToUnicode CMap (bfchar and bfrange entries)."""
     out: dict[int, str] = {}
     cmap = font.get("/ToUnicode")
