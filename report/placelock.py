@@ -63,8 +63,9 @@ def _digest(path: Path) -> str:
 class PlaceResolver:
     """``find(ref, country=None) -> Place`` for the figure specs of one brief."""
 
-    def __init__(self, gazetteer: Gazetteer, brief_dir: Path, warn=None):
+    def __init__(self, gazetteer: Gazetteer, brief_dir: Path, warn=None, capitals=None):
         self.gazetteer = gazetteer
+        self.capitals = capitals  # geodata.world.Capitals: which settlements are national capitals
         self.path = Path(brief_dir) / LOCK_NAME
         self.finder = PlaceFinder(gazetteer, cache.root(),
                                   progress=lambda msg: print(msg, file=sys.stderr, flush=True))
@@ -170,6 +171,15 @@ class PlaceResolver:
         if os.path.lexists(self.path):
             return brief_input(self.path, self._brief_dir, "place-lock")
         return None
+
+    def world_input(self) -> Input | None:
+        """The world data the figures used (``geodata/world.json``: the capitals asked for) as an
+        input with its content, or None when they used none."""
+        data = self.capitals.dump() if self.capitals is not None else None
+        if data is None:
+            return None
+        return Input(name="geodata/world.json", path=self.capitals.path or Path("geodata/world.json"), role="world",
+                     pending=data)
 
     def save(self) -> None:
         """Write the lock now if what the figures use differs from the file."""
