@@ -160,3 +160,20 @@ def test_a_map_asking_for_what_its_extract_lacks_is_one_clear_error(extracted, t
     assert len(lines) == 1, proc.stderr
     assert lines[0].startswith(f"error: briefs/{SLUG}/figures/islands.toml:")
     assert "geodata/drawn/islands.json holds no 'land' read for this map's frame" in lines[0]
+
+
+def test_a_damaged_extract_is_one_clear_error(extracted, tmp_path):
+    work, _ = extracted
+    copy = tmp_path / "src"
+    shutil.copytree(work, copy)
+    extract = copy / "geodata" / "drawn" / "islands.json"
+    extract.write_bytes(extract.read_bytes()[: extract.stat().st_size // 2])  # cut short
+    proc = run_brief("build", f"briefs/{SLUG}", "--styles", "styles", "--geodata", "geodata",
+                     "--out", tmp_path / "dist", "-q", cwd=copy, env={**os.environ, "BRIEF_CACHE": str(tmp_path / "c")})
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    lines = [ln for ln in proc.stderr.strip().splitlines() if not ln.startswith("warning:")]
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith(f"error: briefs/{SLUG}/figures/islands.toml:")
+    assert "geodata/drawn/islands.json: not valid JSON" in lines[0]
+    assert not (tmp_path / "dist" / SLUG).exists()
