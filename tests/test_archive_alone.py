@@ -126,19 +126,26 @@ def test_a_brief_naming_places_with_their_country_rebuilds_alone(tmp_path):
     _rebuilds_alone(edition, work, _record(edition / "bering-strait-archive.pdf"), tmp_path / "rebuild", "bering-strait")
 
 
+def _one_error(copy: Path, tmp_path: Path) -> str:
+    """The one error line (warnings aside) of a build of the extracted sources in ``copy``,
+    which must fail without a traceback."""
+    proc = run_brief("build", f"briefs/{SLUG}", "--styles", "styles", "--geodata", "geodata",
+                     "--out", tmp_path / "dist", "-q", cwd=copy, env={**os.environ, "BRIEF_CACHE": str(tmp_path / "c")})
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    lines = [ln for ln in proc.stderr.strip().splitlines() if not ln.startswith("warning:")]
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
 def test_a_missing_extract_is_one_clear_error(extracted, tmp_path):
     work, _ = extracted
     copy = tmp_path / "src"
     shutil.copytree(work, copy)
     (copy / "geodata" / "drawn" / "vostok.json").unlink()
-    proc = run_brief("build", f"briefs/{SLUG}", "--styles", "styles", "--geodata", "geodata",
-                     "--out", tmp_path / "dist", "-q", cwd=copy, env={**os.environ, "BRIEF_CACHE": str(tmp_path / "c")})
-    assert proc.returncode == 1
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith(f"error: briefs/{SLUG}/figures/vostok.toml:")
-    assert "geodata/drawn/vostok.json is missing" in lines[0]
+    line = _one_error(copy, tmp_path)
+    assert line.startswith(f"error: briefs/{SLUG}/figures/vostok.toml:")
+    assert "geodata/drawn/vostok.json is missing" in line
     assert not (tmp_path / "dist" / SLUG).exists()
 
 
@@ -152,14 +159,9 @@ def test_a_map_asking_for_what_its_extract_lacks_is_one_clear_error(extracted, t
     text = spec.read_text(encoding="utf-8")
     height = next(line for line in text.splitlines() if line.startswith("height"))
     spec.write_text(text.replace(height, "height = 61"), encoding="utf-8")
-    proc = run_brief("build", f"briefs/{SLUG}", "--styles", "styles", "--geodata", "geodata",
-                     "--out", tmp_path / "dist", "-q", cwd=copy, env={**os.environ, "BRIEF_CACHE": str(tmp_path / "c")})
-    assert proc.returncode == 1
-    assert "Traceback" not in proc.stderr
-    lines = [ln for ln in proc.stderr.strip().splitlines() if not ln.startswith("warning:")]
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith(f"error: briefs/{SLUG}/figures/islands.toml:")
-    assert "geodata/drawn/islands.json holds no 'land' read for this map's frame" in lines[0]
+    line = _one_error(copy, tmp_path)
+    assert line.startswith(f"error: briefs/{SLUG}/figures/islands.toml:")
+    assert "geodata/drawn/islands.json holds no 'land' read for this map's frame" in line
 
 
 def test_a_damaged_extract_is_one_clear_error(extracted, tmp_path):
@@ -168,12 +170,7 @@ def test_a_damaged_extract_is_one_clear_error(extracted, tmp_path):
     shutil.copytree(work, copy)
     extract = copy / "geodata" / "drawn" / "islands.json"
     extract.write_bytes(extract.read_bytes()[: extract.stat().st_size // 2])  # cut short
-    proc = run_brief("build", f"briefs/{SLUG}", "--styles", "styles", "--geodata", "geodata",
-                     "--out", tmp_path / "dist", "-q", cwd=copy, env={**os.environ, "BRIEF_CACHE": str(tmp_path / "c")})
-    assert proc.returncode == 1
-    assert "Traceback" not in proc.stderr
-    lines = [ln for ln in proc.stderr.strip().splitlines() if not ln.startswith("warning:")]
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith(f"error: briefs/{SLUG}/figures/islands.toml:")
-    assert "geodata/drawn/islands.json: not valid JSON" in lines[0]
+    line = _one_error(copy, tmp_path)
+    assert line.startswith(f"error: briefs/{SLUG}/figures/islands.toml:")
+    assert "geodata/drawn/islands.json: not valid JSON" in line
     assert not (tmp_path / "dist" / SLUG).exists()
