@@ -59,14 +59,15 @@ class AmbiguousPlace(LookupError):
                 f"Add the country (\"{self.name}, {self.candidates[0].country}\") or name it by id ({by_id})")
 
 
-def parse_reference(ref: str, country: str | None = None) -> tuple[str, str | None, int | None]:
-    """(name, country code or None, GeoNames id or None) of a place reference."""
+def parse_reference(ref: str, country: str | None = None, is_country=None) -> tuple[str, str | None, int | None]:
+    """(name, country code or None, GeoNames id or None) of a place reference; ``is_country``
+    tells a country code (default: GeoNames' country table)."""
     ref = str(ref).strip()
     m = _GEONAMES.match(ref)
     if m:
         return ref, country, int(m.group(1))
     m = _WITH_COUNTRY.match(ref)
-    if m and country is None and m.group(2) in countries():
+    if m and country is None and (is_country or countries().__contains__)(m.group(2)):
         return m.group(1), m.group(2), None
     return ref, country, None
 

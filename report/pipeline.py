@@ -63,8 +63,8 @@ def build(brief_dir: Path, out_dir: Path, variants: Sequence[str],
     brief, style = load(Path(brief_dir), Path(styles_dir), geodata_dir)
     say(f"source: {brief.path} ({len(brief.blocks)} blocks), style {style.name}")
     epoch = build_epoch(brief)
-    sources = gather(brief, style, TOOL, epoch)
     figures = prepare(brief, style, progress=say, warn=lambda msg: print(msg, file=sys.stderr))
+    sources = gather(brief, style, TOOL, epoch, figures, geodata_dir)
     if figures:
         say(f"figures: {len(figures)} ready")
     files: dict[Path, bytes] = {}

@@ -63,8 +63,9 @@ def _digest(path: Path) -> str:
 class PlaceResolver:
     """``find(ref, country=None) -> Place`` for the figure specs of one brief."""
 
-    def __init__(self, gazetteer: Gazetteer, brief_dir: Path, warn=None):
+    def __init__(self, gazetteer: Gazetteer, brief_dir: Path, warn=None, countries=None):
         self.gazetteer = gazetteer
+        self.countries = countries  # geodata.world.CountryTable: country codes, national capitals
         self.path = Path(brief_dir) / LOCK_NAME
         self.finder = PlaceFinder(gazetteer, cache.root(),
                                   progress=lambda msg: print(msg, file=sys.stderr, flush=True))
@@ -98,7 +99,7 @@ class PlaceResolver:
         """The place ``ref`` names; how a name was matched, where the editor should know it
         (only an alternate name, duplicates passed over), goes to ``notes``."""
         key = f"{ref}, {country}" if country else str(ref)
-        name, cc, gid = parse_reference(ref, country)
+        name, cc, gid = parse_reference(ref, country, self.countries.is_country if self.countries else None)
         if gid is None:
             try:
                 own = self.gazetteer.find(name)
@@ -170,6 +171,15 @@ class PlaceResolver:
         if os.path.lexists(self.path):
             return brief_input(self.path, self._brief_dir, "place-lock")
         return None
+
+    def world_input(self) -> Input | None:
+        """What the figures read of GeoNames' country table (``geodata/world.json``) as an input
+        with its content, or None when they read nothing of it."""
+        data = self.countries.dump() if self.countries is not None else None
+        if data is None:
+            return None
+        return Input(name="geodata/world.json", path=self.countries.path or Path("geodata/world.json"), role="world",
+                     pending=data)
 
     def save(self) -> None:
         """Write the lock now if what the figures use differs from the file."""

@@ -47,26 +47,33 @@ class Provenance:
         return build_id(self.sources, self.tool, self.epoch)
 
 
-def geodata_manifest() -> Path:
-    """The installed ``geodata/MANIFEST.json`` (what the base layers are)."""
+def geodata_manifest(geodata_dir: Path | None = None) -> Path:
+    """``geodata/MANIFEST.json`` (what the base layers are): ``geodata_dir``'s copy where it
+    has one (an archive edition's, on a rebuild), else the installed one."""
     import geodata
 
-    return Path(geodata.__file__).resolve().parent / "MANIFEST.json"
+    own = Path(geodata_dir) / "MANIFEST.json" if geodata_dir is not None else None
+    return own if own is not None and own.is_file() else Path(geodata.__file__).resolve().parent / "MANIFEST.json"
 
 
-def used_inputs(brief: Brief, style: Style) -> tuple[Input, ...]:
+def used_inputs(brief: Brief, style: Style, figures: dict | None = None,
+                geodata_dir: Path | None = None) -> tuple[Input, ...]:
     """What the build reads: the source stage's inputs, the house style and, for a brief
-    with figures, the geodata manifest (the base layers it draws on)."""
+    with figures, the geodata manifest (the base layers it draws on) and, per map, the extract
+    of what it drew from them (``geodata/drawn/<figure>.json``, :mod:`geodata.drawn`)."""
     out = [*brief.inputs, Input(f"styles/{style.path.name}", style.path, "style")]
-    manifest = geodata_manifest()
+    manifest = geodata_manifest(geodata_dir)
     if brief.figures and manifest.is_file():
         out.append(Input("geodata/MANIFEST.json", manifest, "geodata-manifest"))
+    out += [Input(f"geodata/drawn/{fid}.json", fig.drawn, "drawn") for fid, fig in (figures or {}).items()
+            if fig.drawn is not None]
     return tuple(out)
 
 
-def gather(brief: Brief, style: Style, tool: str, epoch: dt.datetime) -> Provenance:
+def gather(brief: Brief, style: Style, tool: str, epoch: dt.datetime, figures: dict | None = None,
+           geodata_dir: Path | None = None) -> Provenance:
     files = []
-    for item in used_inputs(brief, style):
+    for item in used_inputs(brief, style, figures, geodata_dir):
         try:
             files.append((item, item.pending if item.pending is not None else Path(item.path).read_bytes()))
         except OSError as exc:

@@ -87,6 +87,9 @@ def load_brief(brief_dir: Path, geodata_dir: Path | None = None) -> Brief:
         lock = places.lock_input()  # the lock pinning every place the figures name (written at the end)
         if lock is not None:
             inputs.append(lock)
+        world = places.world_input()  # what the figures read of GeoNames' country table
+        if world is not None:
+            inputs.append(world)
         brief = replace(brief, figures=figures)
     elif problems:
         raise several(problems)

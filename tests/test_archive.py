@@ -298,7 +298,7 @@ def test_rebuild_from_the_archive_file_alone_is_identical(sample_build, archive,
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for variant in ("print", "screen", "archive"):
         assert f"{variant}: identical" in proc.stdout
-    assert "inputs: all" in proc.stdout and "MANIFEST.json match" in proc.stdout
+    assert "inputs: all" in proc.stdout and "drawn from the 3 attached geodata/drawn extracts" in proc.stdout
 
 
 def test_rebuild_of_a_saddle_stitched_edition_is_identical(archive, tmp_path):

@@ -83,6 +83,7 @@ ENTRIES = {  # what the entry is: how to find it in the cache
     "print copy of the figure": lambda c: next((c / "figures").glob("f-*-cmyk-*.pdf")),
     "figure check": lambda c: next((c / "figures").glob("f-*.screen-*.json")),
     "figure's warnings": lambda c: next((c / "figures").glob("f-*.warnings.json")),
+    "map's drawn base layers": lambda c: next((c / "figures").glob("f-*.drawn.json")),
     "hyphenation dictionary": lambda c: next((c / "hyphenation").glob("*.pickle")),
     "decompressed base layer": lambda c: next((c / "geodata").glob("land-*.fgb")),
 }

@@ -476,9 +476,16 @@ def test_archive_carries_its_sources_byte_for_byte(sample_build):
     layers = {p for p in (geodata / "layers").glob("*.geojson") if p.stem in named}
     assert layers and len(layers) < len(list((geodata / "layers").glob("*.geojson")))
     want |= {f"geodata/layers/{p.name}": p for p in layers}
+    # derived from the installed data, what the build used of it: per map the base-layer features
+    # it drew, and the capitals its settlements were checked against (tests/test_archive_alone.py)
+    derived = {f"geodata/drawn/{fid}.json" for fid, spec in brief.figure_specs.items()
+               if tomllib.loads(spec.read_text())["kind"] == "map"} | {"geodata/world.json"}
     with pikepdf.open(edition(sample_build, "archive")) as pdf:
         got = attachments(pdf)
-        assert set(got) == set(want) | {"brief-build.json"}
+        assert set(got) == set(want) | derived | {"brief-build.json"}
+        for name in derived:
+            assert got[name].AFRelationship == Name.Source
+            assert json.loads(got[name].EF.F.read_bytes())["format"] in ("brief-drawn/1", "brief-world/1")
         names = pikepdf.NameTree(pdf.Root.Names.EmbeddedFiles)
         assert sorted(names.keys()) == sorted(got)
         for name, path in want.items():

@@ -2,14 +2,16 @@
 
 The sources attached to the stored archive file are written into a temporary folder laid
 out like the project (``briefs/<slug>/…``, ``styles/…``, ``geodata/gazetteer.toml``,
-``geodata/viewpoints.toml``, ``geodata/layers/…``, ``geodata/MANIFEST.json``) and built there with
-the current code at the recorded build epoch, with the attached style, gazetteer, viewpoint
-conventions and annotation layers, so a change to the installed ones does not change the
-rebuild. The report names each attached
-input whose installed counterpart differs (for the gazetteer: which entries the edition
-uses changed), and each base layer (``geodata/base/*``, not attached: fonts and base layers
-come from the installed project) whose SHA-256 differs from the attached ``MANIFEST.json``,
-and a different tool version, since each can explain a difference. An edition built with
+``geodata/viewpoints.toml``, ``geodata/layers/…``, ``geodata/MANIFEST.json``,
+``geodata/drawn/<figure>.json``, ``geodata/world.json``) and built there with the current code
+at the recorded build epoch, with the attached style, gazetteer, viewpoint conventions,
+annotation layers and, where the edition carries them, the base-layer features its maps drew
+and the capitals they were checked against, so neither a change to the installed data nor its
+absence changes the rebuild. The report names each attached input whose installed counterpart
+differs (for the gazetteer: which entries the edition uses changed), for an edition without
+drawn extracts (built before they were attached) each base layer (``geodata/base/*``) whose
+SHA-256 differs from the attached ``MANIFEST.json``, and a different tool version, since each
+can explain a difference. An edition built with
 ``--saddle-stitch`` (its page count a multiple of 4, and not the rebuild's) is built again
 with that padding. The build runs with ``SOURCE_DATE_EPOCH`` set to the recorded epoch
 (which gives the same bytes as a build that took its epoch from the brief's date).
@@ -101,8 +103,8 @@ def rebuild(archive: Archive, wanted: str, build, say=lambda _msg: None) -> Outc
 
 def compare_inputs(work: Path, record: dict) -> list[str]:
     """One line per attached input that differs from the installed project's copy (the
-    rebuild uses the attached one), and per base layer that differs from the attached
-    MANIFEST.json (base layers are not attached: the rebuild uses the installed ones)."""
+    rebuild uses the attached one) and, for an edition without drawn extracts, per base layer
+    that differs from the attached MANIFEST.json (it then draws the installed ones)."""
     from geodata import places
 
     from ..provenance import geodata_manifest
@@ -128,10 +130,13 @@ def compare_inputs(work: Path, record: dict) -> list[str]:
                          + ("maps may differ" if name == "geodata/MANIFEST.json" else "rebuilt with the attached copy"))
         else:
             same += 1
-    notes += _base_layers(work / "geodata" / "MANIFEST.json", geodata_manifest().parent)
+    drawn = sum(name.startswith("geodata/drawn/") for name in record["sources"])
+    if not drawn:  # an edition from before the maps' extracts were attached draws the installed base layers
+        notes += _base_layers(work / "geodata" / "MANIFEST.json", geodata_manifest().parent)
     if not notes:
-        notes.append(f"inputs: all {same} installed counterparts of the attached files and every base layer "
-                     f"in the attached geodata/MANIFEST.json match")
+        notes.append(f"inputs: all {same} installed counterparts of the attached files match; "
+                     + (f"the maps are drawn from the {drawn} attached geodata/drawn extracts, not the installed "
+                        f"base layers" if drawn else "so does every base layer in the attached geodata/MANIFEST.json"))
     return notes
 
 

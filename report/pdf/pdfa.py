@@ -14,7 +14,9 @@ carrying its own sources.
   ``/ModDate`` (the build epoch), ``/Size`` and ``/CheckSum`` (MD5): exactly the files the
   build used (``Brief.inputs``, see :mod:`report.inputs`): the brief, its figure specs, its
   ``places.toml``, its ``places.lock.json`` and the layers its maps draw, the bundled gazetteer and annotation layers
-  it used, the house style and the geodata manifest, named by their path in the project;
+  it used, the house style and the geodata manifest, named by their path in the project, and what it
+  used of the installed data too large to attach: per map the base-layer features it drew
+  (``geodata/drawn/<figure>.json``, :mod:`geodata.drawn`) and the capitals checked (``geodata/world.json``);
   plus ``brief-build.json`` (tool version, build epoch, build id, SHA-256 of every source,
   the gazetteer ids used) as ``/Supplement``. :func:`extract_sources` writes them back out,
   so the edition can be rebuilt from this one file.
