@@ -258,3 +258,6 @@ def test_a_built_correction_is_archived_with_the_link_its_front_matter_gives(tmp
     assert shown.startswith("arctic-notes@2\n") and ("  corrects: arctic-notes@1 — The first edition dated the "
                                                      "survey 2022; it was published in 2023.\n") in shown
     assert archive_cmd(archive, "verify").returncode == 0
+    bag = tmp_path / "bag"
+    assert archive_cmd(archive, "export", "arctic-notes@2", "--bagit", bag).returncode == 0
+    assert "Edition-Corrects: arctic-notes@1\n" in (bag / "bag-info.txt").read_text()

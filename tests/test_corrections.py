@@ -13,7 +13,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from conftest import ROOT, pdf_text, run_brief
+from conftest import ROOT, built, pdf_text, run_brief
 from test_accessibility import _squash, structure
 from test_archive import one_clean_error
 from report import notices
@@ -114,10 +114,7 @@ def test_a_wrong_correction_style_is_one_line_naming_its_key(tmp_path):
 
 @pytest.fixture(scope="module")
 def corrected_build(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("corrected")
-    proc = run_brief("build", CORRECTED, "--out", out, "-q")
-    assert proc.returncode == 0, proc.stderr
-    return out / CORRECTED.name
+    return built(tmp_path_factory, CORRECTED, "corrected")
 
 
 def _elements(path: Path) -> list[tuple[str, str]]:
