@@ -115,6 +115,15 @@ def test_the_edition_says_what_it_corrects_and_the_flags_must_agree(archive):
     assert (added.id, ed.corrects, ed.note) == ("brief-0001@2", B1, "a date corrected")
 
 
+def test_a_first_edition_cannot_correct_anything(tmp_path):
+    incoming = editions(1)[0][0]
+    with pytest.raises(BriefError) as exc:
+        Archive(tmp_path / "archive").add(incoming, note="n", corrects=(None, 1))
+    assert str(exc.value) == ("brief-0000@1 does not exist: the archive holds no edition of brief-0000 yet (add "
+                              "the edition it corrects first)")
+    assert not (tmp_path / "archive" / "records").exists()
+
+
 def test_an_edition_built_without_a_notice_can_still_be_recorded_as_a_correction(archive):
     added = Archive(archive).add(editions(4)[3][0], note="corrected later", corrects=(None, 1))
     assert Archive(archive).editions(added.id)[0].corrects == B1

@@ -122,8 +122,11 @@ def check_link(cat: Catalogue, incoming: Incoming, corrects: int, number: int) -
     brief_id = incoming.meta.brief_id
     target = edition_id(brief_id, corrects)
     existing = {e.edition: e for e in cat.history(brief_id)} if cat.hashes_by_edition(brief_id) else {}
+    if not existing:
+        raise BriefError(f"{target} does not exist: the archive holds no edition of {brief_id} yet (add the "
+                         f"edition it corrects first)")
     if corrects not in existing or corrects >= number:
-        held = f"editions 1–{max(existing)}" if len(existing) > 1 else "edition 1" if existing else "no edition"
+        held = f"editions 1–{max(existing)}" if len(existing) > 1 else "edition 1"
         raise BriefError(f"{target} does not exist: the archive holds {held} of {brief_id}, so "
                          f"{edition_id(brief_id, number)} cannot correct it")
     by = cat.corrected_by(brief_id).get(corrects)
