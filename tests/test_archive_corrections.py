@@ -20,7 +20,7 @@ import pytest
 from conftest import ROOT, run_brief
 from test_archive import archive_cmd, one_clean_error
 from test_archive_integrity import _chmod_tree, _sql, _without_triggers
-from test_archive_seals import A1, A2, B1, editions, refused, writable
+from test_archive_seals import A1, A2, B1, _resealed, editions, refused, writable
 from test_corrections import CORRECTED
 from report.archive.core import Archive
 from report.archive.seal import Sealed, links, record_hash
@@ -140,6 +140,12 @@ def test_an_edition_built_without_a_notice_can_still_be_recorded_as_a_correction
 def test_a_link_or_note_edited_in_the_catalogue_is_named(archive, edit, says):
     _without_triggers(archive, *edit)
     refused(archive, A2, says)
+
+
+def test_a_link_deleted_with_the_catalogue_resealed_is_named_by_its_record_file(archive):
+    _resealed(archive, "DELETE FROM corrections")  # seals and head file rewritten to match; record files not
+    refused(archive, A2, "its seal in the catalogue differs from its record file records/000002.json (corrects "
+                         "differs from its record file: resealed in the catalogue, or the file rewritten)")
 
 
 def test_a_link_added_in_the_catalogue_is_named(archive):
