@@ -569,7 +569,8 @@ def _correction(brief: Brief, style: Style, ts: _Typesetter) -> list:
         return []
     lang = brief.meta.language
     text = notices.notice(said.note, said.edition, said.date, lang, said.changes)
-    return [ts.para((Run(notices.label(lang) + " ", strong=True), Run(text)), style.correction.role, brief.meta.lines.get("corrects"), tag=ts.tags.root.add("P"))]
+    runs = (Run(notices.label(lang) + " ", strong=True), Run(text))
+    return [ts.para(runs, style.correction.role, brief.meta.lines.get("corrects"), tag=ts.tags.root.add("P"))]
 
 
 def _colophon(brief: Brief, ts: _Typesetter) -> list:

@@ -110,7 +110,8 @@ FRONT_MATTER = Table({
     "corrects": Table({"edition": Num(lo=1, whole=True), "date": DateText(), "note": _LONG,
                        "changes": Seq(_LONG, lo=0, hi=50, what="a list of strings")},
                       required=("edition", "date", "note"),
-                      say={"lacks": "[corrects] lacks '{key}' (edition, date and note say what the notice prints)"}),
+                      say={"lacks": "[corrects] lacks '{key}' (edition, date and note say what the notice "
+                                    "prints)"}),
 }, required=("series", "date", "language", "kicker", "title", "standfirst", "authors", "keywords", "publisher",
              "rights", "style"),
     say={"unknown": "unknown front-matter field '{key}' (known: {known})",
@@ -138,7 +139,8 @@ class Template:
 
 
 NOTICES = Table(other=Table({
-    "label": Str(max_len=40, nonempty=True), "notice": Template(("edition", "date", "note")), "changes": Template(("changes",)),
+    "label": Str(max_len=40, nonempty=True), "notice": Template(("edition", "date", "note")),
+    "changes": Template(("changes",)),
     "separator": Str(max_len=10, nonempty=True),
     "date_day": Template(("day", "month", "year")), "date_month": Template(("month", "year")),
     "date_year": Template(("year",)),

@@ -43,6 +43,21 @@ def test_the_notice_is_worded_in_the_briefs_language_from_the_table():
         notices.notice("x.", 1, "2024", "fi")
 
 
+def test_a_wording_table_with_a_wrong_placeholder_names_its_line(tmp_path, monkeypatch):
+    table = tmp_path / "notices.toml"
+    table.write_text(notices.TABLE.read_text().replace("corrects edition {edition}", "corrects edition {edtion}"))
+    monkeypatch.setattr(notices, "TABLE", table)
+    notices.wording.cache_clear()
+    try:
+        with pytest.raises(BriefError) as exc:
+            notices.notice("x.", 1, "2024", "en")
+    finally:
+        notices.wording.cache_clear()
+    line = table.read_text().splitlines().index(next(t for t in table.read_text().splitlines() if "{edtion}" in t))
+    assert (exc.value.path, exc.value.line) == (table, line + 1)
+    assert "must name exactly {edition}, {date}, {note}" in exc.value.message
+
+
 # --- front matter and style ------------------------------------------------------------------
 
 def _brief_with(tmp_path: Path, front: str, source: Path = CORRECTED) -> Path:

@@ -357,8 +357,8 @@ class Catalogue:
                         for row in rows):
             if rid not in out:
                 meta = BriefMeta(brief_id, series, number, title, _authors(authors), date)
-                corrects = None if crow is None else (
-                    edition_id(cbrief, cnum) if cbrief is not None else f"(edition row {crow}, which does not exist)")
+                corrects = None if crow is None else edition_id(cbrief, cnum) if cbrief is not None else \
+                    f"(edition row {crow}, which does not exist)"
                 out[rid] = Edition(edition_id(brief_id, ed), meta, ed, note, added, {}, corrects)
             if variant is not None:
                 out[rid].files[variant] = StoredFile(variant, *frec)

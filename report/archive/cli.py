@@ -74,7 +74,8 @@ def add_archive_parser(sub) -> None:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--archive", type=Path, default=DEFAULT_DIR,
                         help=f"the archive folder (default: ./{DEFAULT_DIR})")
-    a = sub.add_parser("archive", help="keep published editions: add, list, show, history, verify, head, export, rebuild")
+    a = sub.add_parser("archive",
+                       help="keep published editions: add, list, show, history, verify, head, export, rebuild")
     cmds = a.add_subparsers(dest="archive_command", required=True, parser_class=OneLineParser)
     add = cmds.add_parser("add", parents=[common], help="store an edition folder (dist/<slug>/)")
     add.add_argument("folder", type=Path)
