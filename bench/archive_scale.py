@@ -30,7 +30,7 @@ from report.archive.edition import BriefMeta, FileRecord, Incoming  # noqa: E402
 
 
 def synthetic(i: int, rng: random.Random) -> Incoming:
-    brief = f"brief-{i // 2:04d}"  # two editions per brief: the second is a correction
+    brief = f"brief-{i // 2:04d}"  # two editions per brief: the second corrects the first
     meta = BriefMeta(brief, "FIIA Comment", f"{i % 30 + 1}/2024", f"Synthetic brief {i // 2}",
                      ("A. Author", "B. Author"), "2024-05")
     inc = Incoming(meta)
@@ -57,7 +57,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="archive-scale-", dir=args.dir) as tmp:
         root = Path(tmp) / "archive"
         arc, rng = Archive(root), random.Random(1)
-        t_add, _ = timed(lambda: [arc.add(synthetic(i, rng), note="" if i % 2 == 0 else "correction")
+        t_add, _ = timed(lambda: [arc.add(synthetic(i, rng), note="" if i % 2 == 0 else "correction",
+                                          corrects=None if i % 2 == 0 else (None, 1))
                                   for i in range(args.editions)])
         last = [timed(lambda: arc.add(synthetic(args.editions + i, rng), note="last"))[0] for i in range(10)]
         t_list, eds = timed(arc.editions)

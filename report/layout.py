@@ -22,7 +22,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus.doctemplate import LayoutError
 from reportlab.platypus import BaseDocTemplate, CondPageBreak, Flowable, Frame, PageBreak, PageTemplate, Paragraph, Spacer
 
-from . import fonts, hyphenation
+from . import fonts, hyphenation, notices
 from .columns import Columns
 from .composer import ComposedParagraph, Setting
 from .tagging import ARTIFACT, FOOTER, Element, MarkedFlowable, Tags, TaggingCanvas, marked, text_of
@@ -536,6 +536,8 @@ def _title_block(brief: Brief, style: Style, ts: _Typesetter, palette: Palette) 
     story.append(ts.para(runs["kicker"], "kicker", lines.get("kicker"), anchor="title", tag=tag["kicker"]))
     story.append(ts.para(runs["title"], "title", lines.get("title"), tag=tag["title"]))
     story.append(ts.para(runs["standfirst"], "standfirst", lines.get("standfirst"), tag=tag["standfirst"]))
+    if style.correction.place == "title":
+        story.extend(_correction(brief, style, ts))
     if style.page.title_rule:
         story.append(_Rule(style.page.title_rule, palette("rule"), space_after=10))
     return story
@@ -617,6 +619,8 @@ def _body(brief: Brief, style: Style, ts: _Typesetter, palette: Palette, figures
                 column.append(box)
             indent_next = False
     column.extend(_notes(brief, style, ts))
+    if style.correction.place == "end":
+        column.extend(_correction(brief, style, ts))
     column.extend(_colophon(brief, ts))
     flush()
     if brief.redline is not None:
@@ -695,6 +699,18 @@ def _notes(brief: Brief, style: Style, ts: _Typesetter) -> list:
             out.append(ts.para((Run(src.text, href=src.url),) if src.url else (Run(src.text),),
                                "note", None, tag=lst.add("LI").add("LBody")))
     return out
+
+
+def _correction(brief: Brief, style: Style, ts: _Typesetter) -> list:
+    """A corrected edition's notice (front matter ``[corrects]``), one P of the structure tree
+    where the style's ``[correction]`` puts it; nothing for an edition that corrects none."""
+    said = brief.meta.corrects
+    if said is None:
+        return []
+    lang = brief.meta.language
+    text = notices.notice(said.note, said.edition, said.date, lang, said.changes)
+    runs = (Run(notices.label(lang) + " ", strong=True), Run(text))
+    return [ts.para(runs, style.correction.role, brief.meta.lines.get("corrects"), tag=ts.tags.root.add("P"))]
 
 
 def _colophon(brief: Brief, ts: _Typesetter) -> list:

@@ -37,6 +37,17 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Correction:
+    """What a corrected edition says it corrects (front matter ``[corrects]``): the edition
+    number, that edition's date (YYYY[-MM[-DD]]), the editor's note, and (optionally) what
+    changed, one item each."""
+    edition: int
+    date: str
+    note: str
+    changes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Meta:
     slug: str
     title: str
@@ -52,6 +63,7 @@ class Meta:
     keywords: tuple[str, ...] = ()
     number: str | None = None
     subject: str = ""
+    corrects: Correction | None = None  # the edition this one corrects, with the editor's note
     lines: dict[str, int] = field(default_factory=dict, compare=False)  # field -> line in brief.md
 
     @property

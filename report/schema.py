@@ -105,11 +105,47 @@ FRONT_MATTER = Table({
     "keywords": Seq(_SHORT, lo=0, hi=50, what="a list of strings"),
     "publisher": _SHORT, "rights": _SHORT, "style": Str(max_len=100, nonempty=True),
     "number": Either((_SHORT, Num(lo=0)), "must be a string"), "subject": Str(max_len=2_000),
+    # a corrected edition: the edition it corrects, that edition's date, the editor's note and,
+    # optionally, what changed; the edition prints the notice (report/notices.py) where its style says
+    "corrects": Table({"edition": Num(lo=1, whole=True), "date": DateText(), "note": _LONG,
+                       "changes": Seq(_LONG, lo=0, hi=50, what="a list of strings")},
+                      required=("edition", "date", "note"),
+                      say={"lacks": "[corrects] lacks '{key}' (edition, date and note say what the notice "
+                                    "prints)"}),
 }, required=("series", "date", "language", "kicker", "title", "standfirst", "authors", "keywords", "publisher",
              "rights", "style"),
     say={"unknown": "unknown front-matter field '{key}' (known: {known})",
          "lacks": "front matter lacks the required field '{key}'", "empty": "the required field '{key}' is empty",
          "several": "{n} required fields lack, all listed here; `brief new` writes a complete front matter"})
+
+
+# --- the wording of generated notices (report/notices.toml) --------------------------------
+
+_PLACEHOLDERS = re.compile(r"\{(\w+)\}")
+
+
+@dataclass(frozen=True)
+class Template:
+    """A sentence with exactly the ``{placeholders}`` its reader fills in."""
+    names: tuple[str, ...]
+
+    def check(self, value) -> str | None:
+        if not isinstance(value, str) or not value.strip():
+            return "must be a non-empty string"
+        found = sorted(set(_PLACEHOLDERS.findall(value)))
+        if found != sorted(self.names) or value.count("{") != len(_PLACEHOLDERS.findall(value)):
+            return f"must name exactly {', '.join('{' + n + '}' for n in self.names)}, not {value[:60]!r}"
+        return None
+
+
+NOTICES = Table(other=Table({
+    "label": Str(max_len=40, nonempty=True), "notice": Template(("edition", "date", "note")),
+    "changes": Template(("changes",)),
+    "separator": Str(max_len=10, nonempty=True),
+    "date_day": Template(("day", "month", "year")), "date_month": Template(("month", "year")),
+    "date_year": Template(("year",)),
+    "months": Seq(Str(max_len=40, nonempty=True), lo=12, hi=12, what="the twelve month names"),
+}, required=("label", "notice", "changes", "separator", "date_day", "date_month", "date_year", "months")))
 
 
 # --- figure specs --------------------------------------------------------------------------
@@ -247,6 +283,7 @@ FACES = ("regular", "italic", "bold", "bolditalic")
 TEXT_ROLES = ("kicker", "title", "standfirst", "author", "author_role", "body", "heading",
               "pullquote", "list_item", "notes_heading", "note", "caption", "footer")
 LABELS = ("notes", "sources", "map", "figure", "page")
+CORRECTION_PLACES = ("title", "end")
 
 
 @dataclass(frozen=True)
@@ -308,6 +345,9 @@ STYLE = Table({
         # character -> [left, right], thousandths of its width hung into the margin (microtype's units)
         "protrusion_factors": Table(other=Seq(Num(lo=0, hi=1000, whole=True), lo=2, hi=2,
                                               what="[left, right] in thousandths of the glyph's width"))}),
+    # where a corrected edition's notice (report/notices.py) stands: "title" under the title
+    # block, "end" after the notes and sources; the text role it is set in (default: caption)
+    "correction": Table({"place": Str(choices=CORRECTION_PLACES), "role": Str(choices=TEXT_ROLES)}),
 }, required=("page", "fonts", "colours", "text", "labels"))
 
 

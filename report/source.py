@@ -17,12 +17,12 @@ from geodata import files
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from . import placeholders, schema, typography
+from . import notices, placeholders, schema, typography
 from .errors import BriefError, several, warn
 from .hyphenation import check_language
 from .inputs import brief_input, unique
 from .model import (
-    Author, Block, Brief, BulletList, FigureRef, Footnote, Heading, Meta, Paragraph,
+    Author, Block, Brief, BulletList, Correction, FigureRef, Footnote, Heading, Meta, Paragraph,
     PullQuote, Run, Source,
 )
 
@@ -141,17 +141,37 @@ def _parse_meta(front: str, path: Path, slug: str) -> Meta:
         return typography.plain(str(data[key]).strip(), language)
 
     date = data["date"]
+    date = date.isoformat() if isinstance(date, dt.date) else date.strip()
     return Meta(
         lines={key: doc.line(key) for key in data},
         slug=slug, title=text("title"), kicker=text("kicker"), standfirst=text("standfirst"),
         authors=tuple(Author(typography.plain(a["name"].strip(), language),
                              typography.plain(a.get("role", "").strip(), language)) for a in data["authors"]),
-        date=date.isoformat() if isinstance(date, dt.date) else date.strip(), language=language,
+        date=date, language=language, corrects=_correction(doc, date, language, path),
         series=text("series"), publisher=text("publisher"), rights=text("rights"), style=data["style"].strip(),
         keywords=tuple(data["keywords"]),
         number=str(data["number"]).strip() if "number" in data else None,
         subject=text("subject") if "subject" in data else "",
     )
+
+
+def _correction(doc, date: str, language: str, path: Path) -> Correction | None:
+    """The front matter's ``[corrects]`` (checked by the schema), dated no later than the brief."""
+    table = doc.data.get("corrects")
+    if table is None:
+        return None
+    if not notices.supported(language):
+        raise BriefError(f"a corrected edition prints its notice in the brief's language, and there is no wording "
+                         f"for '{language}' (report/notices.toml has {', '.join(notices.languages())})",
+                         path, doc.line("corrects"))
+    said = table["date"]
+    said = said.isoformat() if isinstance(said, dt.date) else said.strip()
+    common = min(len(said), len(date))
+    if said[:common] > date[:common]:
+        raise BriefError(f"[corrects] date {said} is after the brief's own date {date}: an edition corrects an "
+                         f"earlier one", path, doc.line("corrects", "date"))
+    return Correction(edition=table["edition"], date=said, note=typography.plain(table["note"].strip(), language),
+                      changes=tuple(typography.plain(c.strip(), language) for c in table.get("changes", ())))
 
 
 def _markdown(language: str = "en") -> MarkdownIt:

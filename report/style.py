@@ -126,6 +126,15 @@ class Composition:
 
 
 @dataclass(frozen=True)
+class CorrectionStyle:
+    """Where a corrected edition's notice stands (``[correction]``): ``title`` under the title
+    block or ``end`` after the notes and sources, set in the text role ``role``."""
+
+    place: str = "title"
+    role: str = "caption"
+
+
+@dataclass(frozen=True)
 class Style:
     name: str
     path: Path
@@ -136,6 +145,7 @@ class Style:
     labels: dict[str, str] = field(default_factory=dict)
     figure: "FigureStyle | None" = None
     composition: Composition = field(default_factory=Composition)
+    correction: CorrectionStyle = field(default_factory=CorrectionStyle)
 
     def colour(self, role: str) -> Colour:
         try:
@@ -174,7 +184,8 @@ def load_style(name: str, styles_dir: Path = STYLES_DIR, *, referrer: Path | Non
     figure = _figure(data["figure"], fonts, colours, path, fail) if "figure" in data else None
     composition = _composition(data.get("composition", {}), fail)
     return Style(name=name, path=path, page=page, fonts=fonts, colours=colours, text=text_styles,
-                 labels=dict(data["labels"]), figure=figure, composition=composition)
+                 labels=dict(data["labels"]), figure=figure, composition=composition,
+                 correction=CorrectionStyle(**data.get("correction", {})))
 
 
 def _composition(spec: dict, fail) -> Composition:

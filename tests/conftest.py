@@ -86,13 +86,18 @@ def is_subsequence(needles: list[str], haystack: list[str]) -> tuple[bool, int]:
     return True, len(needles)
 
 
+def built(tmp_path_factory, brief: Path, name: str) -> Path:
+    """``brief`` built (all editions) into a fresh temporary folder; its edition folder."""
+    out = tmp_path_factory.mktemp(name)
+    proc = run_brief("build", brief, "--out", out, "-q")
+    assert proc.returncode == 0, proc.stderr
+    return out / brief.name
+
+
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory) -> Path:
     """The sample brief built once per test session (all editions)."""
-    out = tmp_path_factory.mktemp("dist")
-    proc = run_brief("build", SAMPLE, "--out", out, "-q")
-    assert proc.returncode == 0, proc.stderr
-    return out / SAMPLE.name
+    return built(tmp_path_factory, SAMPLE, "dist")
 
 
 @pytest.fixture

@@ -237,7 +237,27 @@ def _sql(archive: Path, *statements: str) -> None:
 
 
 TRIGGERS = ("editions_no_update", "editions_no_delete", "files_no_update", "files_no_delete",
-            "seals_no_update", "seals_no_delete")
+            "seals_no_update", "seals_no_delete", "corrections_no_update", "corrections_no_delete")
+
+
+def as_version(archive: Path, version: int) -> None:
+    """Make a catalogue of this code look like one made by the code of an earlier schema version:
+    no corrections table (before 4), no seals table (1); a head file then records the schema
+    version SQLite gives the catalogue, as that code wrote it."""
+    drops = ["DROP TRIGGER corrections_no_update", "DROP TRIGGER corrections_no_delete", "DROP TABLE corrections"]
+    if version == 1:
+        drops += ["DROP TRIGGER seals_no_update", "DROP TRIGGER seals_no_delete", "DROP TABLE seals"]
+    _sql(archive, *drops, f"PRAGMA user_version = {version}")
+    head = archive / "catalogue.head"
+    if version > 1 and head.exists():
+        conn = sqlite3.connect(archive / "catalogue.sqlite")
+        try:
+            cookie = conn.execute("PRAGMA schema_version").fetchone()[0]
+        finally:
+            conn.close()
+        data = json.loads(head.read_text())
+        data["committed"]["schema"] = cookie
+        head.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
 def _without_triggers(archive: Path, *statements: str) -> None:
@@ -451,8 +471,7 @@ def test_rebuild_reads_the_attached_viewpoint_conventions_not_the_installed_ones
 
 def test_a_version_1_catalogue_is_sealed_by_its_next_add(sample_build, other_build, archive):
     assert archive_cmd(archive, "add", sample_build).returncode == 0
-    _sql(archive, "DROP TRIGGER seals_no_update", "DROP TRIGGER seals_no_delete", "DROP TABLE seals",
-         "PRAGMA user_version = 1")  # what an archive made before seals looks like
+    as_version(archive, 1)  # what an archive made before seals looks like
     (archive / "catalogue.head").unlink()
     shutil.rmtree(archive / "records")
     proc = archive_cmd(archive, "verify")

@@ -24,7 +24,7 @@ import pytest
 from bench.archive_scale import synthetic
 from conftest import ROOT, run_brief
 from test_archive import SLUG, archive_cmd, one_clean_error
-from test_archive_integrity import _chmod_tree, _sql, _tree, _without_triggers
+from test_archive_integrity import _chmod_tree, _sql, _tree, _without_triggers, as_version
 from report.archive import catalogue as catalogue_module, store as store_module
 from report.archive.catalogue import SCHEMA, STRAY_ROWS, _expected_schema
 from report.archive.core import Archive
@@ -123,8 +123,7 @@ def test_seals_deleted_with_or_without_the_head_are_refused(archive, head):
 def test_a_catalogue_made_to_look_never_sealed_is_refused_while_any_trace_remains(archive, tmp_path):
     kept = head_of(archive)
     _without_triggers(archive, "UPDATE editions SET title = 'Forged' WHERE brief_id = 'brief-0000' AND edition = 2")
-    _sql(archive, "DROP TRIGGER seals_no_update", "DROP TRIGGER seals_no_delete", "DROP TABLE seals",
-         "PRAGMA user_version = 1")
+    as_version(archive, 1)
     pristine = tmp_path / "pristine"
     shutil.copytree(archive, pristine)
 
@@ -298,7 +297,7 @@ def test_a_bag_held_elsewhere_proves_the_history_before_it(archive, tmp_path):
     _resealed(archive, "UPDATE editions SET title = 'Forged' WHERE brief_id = 'brief-0000' AND edition = 1")
     _chmod_tree(archive / "records", writable=True)
     shutil.rmtree(archive / "records")
-    _sql(archive, "PRAGMA user_version = 2")  # sealed before record files: the next add writes them
+    as_version(archive, 2)  # sealed before record files: the next add writes them
     add_fourth(archive)
     assert archive_cmd(archive, "verify").returncode == 0
     for hash_ in (sealed["prev"], sealed["hash"]):
@@ -420,8 +419,7 @@ def test_a_full_disk_or_a_held_lock_is_one_line_and_adds_nothing(archive, monkey
 def test_an_add_killed_at_each_point_leaves_a_consistent_archive(sample_build, sample_incoming, archive, fault,
                                                                   version):
     if version == 1:  # an archive made before seals: the killed add was sealing it
-        _sql(archive, "DROP TRIGGER seals_no_update", "DROP TRIGGER seals_no_delete", "DROP TABLE seals",
-             "PRAGMA user_version = 1")
+        as_version(archive, 1)
         (archive / "catalogue.head").unlink()
         _chmod_tree(archive / "records", writable=True)
         shutil.rmtree(archive / "records")
@@ -445,7 +443,7 @@ def test_an_add_killed_at_each_point_leaves_a_consistent_archive(sample_build, s
 def test_a_migration_that_fails_before_its_commit_leaves_no_record_files(archive, monkeypatch):
     _chmod_tree(archive / "records", writable=True)
     shutil.rmtree(archive / "records")
-    _sql(archive, "PRAGMA user_version = 2")
+    as_version(archive, 2)
     _full_store(monkeypatch, archive, only=".catalogue.head")  # the record files are written, the head file not
     incoming, _ = editions(1)[0]
     with pytest.raises(BriefError, match="no space left on the device that holds the archive; nothing was added"):
@@ -462,7 +460,7 @@ def test_a_catalogue_sealed_before_record_files_gets_them_on_its_next_add(archiv
     head = head_of(archive)
     _chmod_tree(archive / "records", writable=True)
     shutil.rmtree(archive / "records")
-    _sql(archive, "PRAGMA user_version = 2")  # what a catalogue sealed before record files looks like
+    as_version(archive, 2)  # what a catalogue sealed before record files looks like
     proc = archive_cmd(archive, "verify")
     assert proc.returncode == 0 and "note: the catalogue was sealed before record files" in proc.stdout
     assert head_of(archive) == head
@@ -498,7 +496,7 @@ def test_concurrent_adds_to_a_sealed_catalogue_all_land_with_their_record_files(
 
 @pytest.mark.parametrize("args, says", [
     (("show", f"{SLUG}@99999999999999999999"), "no edition number is that large"),
-    (("show", "nope"), "an edition id looks like <brief>@<edition>"),
+    (("show", "nope@"), "an edition id looks like <brief>@<edition>"),  # a slug alone is its latest edition
     (("show", f"{SLUG}@0"), "an edition number is a whole number, 1 or more"),
     (("show",), "the following arguments are required: id"),
     (("verify", f"{SLUG}@x"), "an edition number is a whole number"),
@@ -508,6 +506,9 @@ def test_concurrent_adds_to_a_sealed_catalogue_all_land_with_their_record_files(
     (("add", "dist", "--edition", "0"), "--edition: an edition number is a whole number, 1 or more"),
     (("add", "dist", "--edition", "99999999999999999999"), "no edition number is that large"),
     (("add", "dist", "--note", "two\nlines"), "--note: takes one line of text"),
+    (("add", "dist", "--corrects", "0"), "--corrects: an edition number is a whole number, 1 or more"),
+    (("add", "dist", "--corrects", "x@y"), "--corrects: an edition number is a whole number"),
+    (("history",), "the following arguments are required: brief"),
 ])
 def test_bad_input_to_an_archive_command_is_one_line(tmp_path, args, says):
     proc = archive_cmd(tmp_path / "archive", *args)

@@ -38,6 +38,7 @@ def bag_info(ed: Edition, sealed: Sealed) -> dict:
         "Brief-Id": m.brief_id, "Brief-Series": _line(m.series), "Brief-Number": _line(m.number or ""),
         "Brief-Title": _line(m.title), "Brief-Author": [_line(a) for a in m.authors] or [""],
         "Brief-Date": m.date, "Edition": str(ed.edition), "Edition-Note": _line(ed.note),
+        **({"Edition-Corrects": ed.corrects} if ed.corrects else {}),
         "Archived-At": ed.added_at,
         "Catalogue-Seal": f"record {sealed.seq} sha256={sealed.hash} prev={sealed.prev} format={sealed.format}",
     }

@@ -8,7 +8,9 @@ naming it. Journal mode WAL, ``synchronous=FULL``, ``busy_timeout`` 30 s; writer
 DELETE: editions are immutable.
 
 Schema versions: 1 had no seals; 2 sealed every record (see :mod:`.seal`); 3 also keeps every
-record's sealed copy in the store (``records/``). Opening never migrates: ``add`` does, in its
+record's sealed copy in the store (``records/``); 4 links a correction to the edition it
+corrects (table ``corrections``: one row per correcting edition, each edition corrected at
+most once, so a brief's editions form one chain, never a tree). Opening never migrates: ``add`` does, in its
 own transaction, and only a catalogue that was never sealed is sealed from scratch.
 """
 
@@ -32,8 +34,8 @@ from .edition import BriefMeta, FileRecord
 
 NAME = "catalogue.sqlite"
 APPLICATION_ID = 0x42524946  # "BRIF"
-SCHEMA_VERSION = 3  # 3: sealed records with their copies in records/ (1 and 2 are migrated by the next add)
-VERSIONS = (1, 2, SCHEMA_VERSION)
+SCHEMA_VERSION = 4  # 4: corrections linked (1, 2 and 3 are migrated by the next add)
+VERSIONS = (1, 2, 3, SCHEMA_VERSION)
 BUSY_MS = 30_000
 EDITION_MAX = 2**63 - 1  # SQLite's largest integer
 
@@ -82,7 +84,16 @@ CREATE TRIGGER editions_no_delete BEFORE DELETE ON editions BEGIN SELECT RAISE(A
 CREATE TRIGGER files_no_update BEFORE UPDATE ON files BEGIN SELECT RAISE(ABORT, 'editions are immutable'); END;
 CREATE TRIGGER files_no_delete BEFORE DELETE ON files BEGIN SELECT RAISE(ABORT, 'editions are immutable'); END;
 """
-SCHEMA = BASE + SEALS
+CORRECTIONS = """
+CREATE TABLE corrections (
+    edition_id  INTEGER PRIMARY KEY REFERENCES editions(id),   -- the correcting edition
+    corrects    INTEGER NOT NULL UNIQUE REFERENCES editions(id) -- the edition it corrects (once: no branches)
+);
+CREATE TRIGGER corrections_no_update BEFORE UPDATE ON corrections BEGIN SELECT RAISE(ABORT, 'editions are immutable'); END;
+CREATE TRIGGER corrections_no_delete BEFORE DELETE ON corrections BEGIN SELECT RAISE(ABORT, 'editions are immutable'); END;
+"""
+SCHEMA = BASE + SEALS + CORRECTIONS
+SCHEMAS = {1: BASE, 2: BASE + SEALS, 3: BASE + SEALS, 4: SCHEMA}  # what a catalogue of each version holds
 
 #: For every table, the query for its rows that lie outside the sealed chain and the message
 #: naming each (an edition without its seal is named by the chain itself, see :mod:`.seal`).
@@ -97,6 +108,10 @@ STRAY_ROWS = {
               "a {1} file row (sha256 {2}) of edition row {0}, which does not exist (added outside brief archive add)"),
     "seals": ("SELECT seq FROM seals WHERE edition_id NOT IN (SELECT id FROM editions) ORDER BY seq",
               "seal {0} belongs to no edition (its edition's row was deleted)"),
+    "corrections": ("SELECT edition_id, corrects FROM corrections WHERE edition_id NOT IN (SELECT id FROM editions) "
+                    "OR corrects NOT IN (SELECT id FROM editions) ORDER BY edition_id",
+                    "a correction row links edition row {0} to edition row {1}, and one of them does not exist "
+                    "(added outside brief archive add)"),
 }
 
 
@@ -107,16 +122,21 @@ class StoredFile(FileRecord):
 
 @dataclass(frozen=True)
 class Edition:
-    """One catalogued edition; ``id`` is ``<brief_id>@<edition>``."""
+    """One catalogued edition; ``id`` is ``<brief_id>@<edition>``; ``corrects`` the id of the
+    edition it corrects (None for one that corrects none)."""
     id: str
     meta: BriefMeta
     edition: int
     note: str
     added_at: str
     files: dict[str, StoredFile]
+    corrects: str | None = None
 
     def to_dict(self) -> dict:
-        return {"id": self.id, **_fields(self.meta), "edition": self.edition, "note": self.note,
+        """The record as sealed: ``corrects`` only in a correction's, so the records of editions
+        that correct none are what they were before corrections were linked (and keep their seals)."""
+        link = {"corrects": self.corrects} if self.corrects is not None else {}
+        return {"id": self.id, **_fields(self.meta), "edition": self.edition, "note": self.note, **link,
                 "added_at": self.added_at, "files": [_fields(f) for f in self.files.values()]}
 
 
@@ -199,7 +219,7 @@ class Catalogue:
         """Triggers and tables that are missing or differ from the schema this code made."""
         have = {name: sql for name, sql in self.conn.execute(
             "SELECT name, sql FROM sqlite_master WHERE type IN ('table', 'trigger', 'index') AND sql IS NOT NULL")}
-        expected = _expected_schema(BASE if self.version == 1 else SCHEMA)
+        expected = _expected_schema(SCHEMAS.get(self.version, SCHEMA))
         out = []
         for name, sql in expected.items():
             if name not in have:
@@ -241,9 +261,13 @@ class Catalogue:
 
     def migrate(self, sealing: bool) -> None:
         """Inside an add's transaction: to the current schema version; ``sealing`` (a catalogue
-        that was never sealed) also creates the seals table, which the add then fills."""
+        that was never sealed) also creates the seals table, which the add then fills; a
+        catalogue before version 4 gets the (empty) corrections table."""
         if sealing:
             for stmt in _statements(SEALS):
+                self.conn.execute(stmt)
+        if "corrections" not in self.tables():
+            for stmt in _statements(CORRECTIONS):
                 self.conn.execute(stmt)
         self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
@@ -271,8 +295,18 @@ class Catalogue:
             out.setdefault(ed, {})[variant] = sha
         return out
 
-    def insert(self, meta: BriefMeta, edition: int, note: str, files: list[FileRecord], now: str) -> None:
-        """Insert one edition's rows (the caller seals it, see :mod:`.seal`)."""
+    def corrected_by(self, brief_id: str) -> dict[int, int]:
+        """``{corrected edition: correcting edition}`` of one brief."""
+        if "corrections" not in self.tables():
+            return {}
+        return dict(self.conn.execute(
+            "SELECT o.edition, e.edition FROM corrections c JOIN editions e ON e.id = c.edition_id "
+            "JOIN editions o ON o.id = c.corrects WHERE e.brief_id = ?", (brief_id,)).fetchall())
+
+    def insert(self, meta: BriefMeta, edition: int, note: str, files: list[FileRecord], now: str,
+               corrects: int | None = None) -> None:
+        """Insert one edition's rows, with its link to the edition ``corrects`` of the same brief
+        (the caller checked it exists and is not corrected yet, and seals the edition, see :mod:`.seal`)."""
         cur = self.conn.execute(
             "INSERT INTO editions (brief_id, edition, series, number, title, authors, date, note, added_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -283,6 +317,9 @@ class Catalogue:
             "build_epoch, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(cur.lastrowid, f.variant, f.sha256, f.bytes, f.pages, f.standard, f.source_hash, f.tool,
               f.build_epoch, now) for f in files])
+        if corrects is not None:
+            self.conn.execute("INSERT INTO corrections (edition_id, corrects) SELECT ?, id FROM editions "
+                              "WHERE brief_id = ? AND edition = ?", (cur.lastrowid, meta.brief_id, corrects))
 
     def editions(self, wanted: str | None = None) -> list[Edition]:
         """Every edition (or the one with id ``wanted``), by brief then edition number."""
@@ -294,21 +331,35 @@ class Catalogue:
             raise BriefError(f"no edition {wanted} in the archive ('brief archive list' shows them)", self.path)
         return list(out.values())
 
+    def history(self, brief_id: str) -> list[Edition]:
+        """Every edition of one brief, by edition number (the last is its latest)."""
+        out = list(self._rows("WHERE e.brief_id = ?", (brief_id,), "e.edition, f.variant").values())
+        if not out:
+            raise BriefError(f"no edition of {brief_id} in the archive ('brief archive list' shows them)", self.path)
+        return out
+
     def _rows(self, where: str, args: tuple, order: str) -> dict[int, Edition]:
         """Editions with their files; a row an outsider wrote (a blob, as text: JSON has no
         bytes; authors that are not a JSON list) is read as it is, so that it shows, instead of
         failing the read."""
+        link, join = "NULL, NULL, NULL", ""
+        if "corrections" in self.tables():  # version 4 on
+            link = "c.corrects, o.brief_id, o.edition"
+            join = "LEFT JOIN corrections c ON c.edition_id = e.id LEFT JOIN editions o ON o.id = c.corrects"
         rows = self.conn.execute(
             "SELECT e.id, e.brief_id, e.edition, e.series, e.number, e.title, e.authors, e.date, e.note, "
-            "e.added_at, f.variant, f.sha256, f.bytes, f.pages, f.standard, f.source_hash, f.tool, "
-            f"f.build_epoch, f.added_at FROM editions e LEFT JOIN files f ON f.edition_id = e.id {where} "
+            f"e.added_at, {link}, f.variant, f.sha256, f.bytes, f.pages, f.standard, f.source_hash, f.tool, "
+            f"f.build_epoch, f.added_at FROM editions e {join} LEFT JOIN files f ON f.edition_id = e.id {where} "
             f"ORDER BY {order}", args)
         out: dict[int, Edition] = {}
-        for rid, brief_id, ed, series, number, title, authors, date, note, added, variant, *frec in (
-                [v.decode("utf-8", "backslashreplace") if type(v) is bytes else v for v in row] for row in rows):
+        for (rid, brief_id, ed, series, number, title, authors, date, note, added, crow, cbrief, cnum, variant,
+             *frec) in ([v.decode("utf-8", "backslashreplace") if type(v) is bytes else v for v in row]
+                        for row in rows):
             if rid not in out:
                 meta = BriefMeta(brief_id, series, number, title, _authors(authors), date)
-                out[rid] = Edition(edition_id(brief_id, ed), meta, ed, note, added, {})
+                corrects = None if crow is None else edition_id(cbrief, cnum) if cbrief is not None else \
+                    f"(edition row {crow}, which does not exist)"
+                out[rid] = Edition(edition_id(brief_id, ed), meta, ed, note, added, {}, corrects)
             if variant is not None:
                 out[rid].files[variant] = StoredFile(variant, *frec)
         return out

@@ -1,4 +1,4 @@
-"""``brief archive add|list|show|verify|head|export|rebuild``: argument wiring and output.
+"""``brief archive add|list|show|history|verify|head|export|rebuild``: argument wiring and output.
 
 Exit 0 on success, 1 on a refused add, a missing or altered file, a seal problem, a rebuild
 that differs, or any error (printed as one line by :func:`report.cli.main`); 2 on a usage
@@ -53,23 +53,50 @@ def _catalogue():
     return catalogue
 
 
+def corrected_ref(text: str) -> tuple[str | None, int]:
+    """``--corrects N`` or ``--corrects <brief>@N``: (brief or None, N)."""
+    if "@" in text:
+        return _catalogue().parse_id(text)
+    return None, _catalogue().edition_number(text)
+
+
+def brief_or_edition(text: str) -> str:
+    """``<brief>@<edition>``, or a brief's slug alone (its latest edition)."""
+    if "@" in text:
+        _catalogue().parse_id(text)
+    elif not text.strip():
+        raise BriefError("takes <brief>@<edition>, or a brief's slug for its latest edition")
+    return text
+
+
 def add_archive_parser(sub) -> None:
     edition_ref = usage(lambda text: _catalogue().parse_id(text) and text)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--archive", type=Path, default=DEFAULT_DIR,
                         help=f"the archive folder (default: ./{DEFAULT_DIR})")
-    a = sub.add_parser("archive", help="keep published editions: add, list, show, verify, head, export, rebuild")
+    a = sub.add_parser("archive",
+                       help="keep published editions: add, list, show, history, verify, head, export, rebuild")
     cmds = a.add_subparsers(dest="archive_command", required=True, parser_class=OneLineParser)
     add = cmds.add_parser("add", parents=[common], help="store an edition folder (dist/<slug>/)")
     add.add_argument("folder", type=Path)
     add.add_argument("--edition", type=usage(lambda text: _catalogue().edition_number(text)), default=None,
                      help="edition number (default: the next one)")
-    add.add_argument("--note", type=one_line, default="", help="what this edition corrects (required from edition 2)")
+    add.add_argument("--note", type=one_line, default="",
+                     help="what this edition corrects (required from edition 2; default: the note of the "
+                          "edition's own correction notice)")
+    add.add_argument("--corrects", metavar="N", type=usage(corrected_ref), default=None,
+                     help="the edition of the same brief this one corrects (N or <brief>@N; default: the one "
+                          "its front matter's [corrects] names)")
     ls = cmds.add_parser("list", parents=[common], help="list the archived editions")
     ls.add_argument("--json", action="store_true", help="a JSON list of editions, each with an id")
     show = cmds.add_parser("show", parents=[common], help="the full record of one edition")
-    show.add_argument("id", type=edition_ref, help="<brief>@<edition>, as list shows")
+    show.add_argument("id", type=usage(brief_or_edition),
+                      help="<brief>@<edition>, as list shows, or <brief> for its latest edition")
     show.add_argument("--json", action="store_true")
+    hist = cmds.add_parser("history", parents=[common],
+                           help="every edition of one brief, oldest first, with what each corrects")
+    hist.add_argument("brief", help="the brief's slug")
+    hist.add_argument("--json", action="store_true", help="a JSON list of its editions")
     ver = cmds.add_parser("verify", parents=[common],
                           help="check the seals, re-hash stored files; exit 1 naming each problem")
     ver.add_argument("id", nargs="?", type=edition_ref, default=None)
@@ -107,7 +134,7 @@ def run_archive(args, build) -> int:
 def _add(archive, args) -> int:
     from .edition import read_edition
 
-    result = archive.add(read_edition(args.folder), edition=args.edition, note=args.note)
+    result = archive.add(read_edition(args.folder), edition=args.edition, note=args.note, corrects=args.corrects)
     for variant in result.repaired:
         print(f"{result.id}: the stored {variant} file was missing or altered and has been restored")
     if not result.new:
@@ -125,23 +152,43 @@ def _list(archive, args) -> int:
     for e in eds:
         m = e.meta
         number = f" {m.number}" if m.number else ""
-        note = f"  — {e.note}" if e.note else ""
-        print(f"{e.id:28} {m.date:10}  {m.series}{number}: {m.title}{note}")
+        print(f"{e.id:28} {m.date:10}  {m.series}{number}: {m.title}{_noted(e)}")
     return 0
 
 
+def _noted(e) -> str:
+    """``  — corrects <id>: <note>``, ``  — <note>`` or nothing."""
+    if e.corrects:
+        return f"  — corrects {e.corrects}: {e.note}"
+    return f"  — {e.note}" if e.note else ""
+
+
 def _show(archive, args) -> int:
-    ed = archive.editions(args.id)[0]
+    ed = archive.editions(args.id)[0] if "@" in args.id else archive.history(args.id)[-1]
     if args.json:
         print(json.dumps(ed.to_dict(), ensure_ascii=False, indent=2))
         return 0
     m = ed.meta
+    said = f"\n  corrects: {ed.corrects} — {ed.note}" if ed.corrects else f"  ({ed.note})" if ed.note else ""
     print(f"{ed.id}\n  title:    {m.title}\n  series:   {m.series}{' ' + m.number if m.number else ''}\n"
           f"  authors:  {', '.join(m.authors)}\n  date:     {m.date}\n  edition:  {ed.edition}"
-          f"{'  (' + ed.note + ')' if ed.note else ''}\n  added:    {ed.added_at}")
+          f"{said}\n  added:    {ed.added_at}")
     for f in ed.files.values():
         print(f"  {f.variant:8} {f.sha256}  {f.bytes:,} bytes  {f.pages} pages  {f.standard}  "
               f"{f.tool}  {archive.store.path(f.sha256)}")
+    return 0
+
+
+def _history(archive, args) -> int:
+    eds = archive.history(args.brief)
+    by = {e.corrects: e.id for e in eds if e.corrects}
+    if args.json:
+        print(json.dumps([{**e.to_dict(), "corrected_by": by.get(e.id), "latest": e is eds[-1]} for e in eds],
+                         ensure_ascii=False, indent=2))
+        return 0
+    for e in eds:
+        after = f"  (corrected by {by[e.id]})" if e.id in by else "  (latest)" if e is eds[-1] else ""
+        print(f"{e.id:28} {e.meta.date:10}  added {e.added_at}{after}{_noted(e)}")
     return 0
 
 
@@ -208,4 +255,5 @@ def _rebuild(archive, args, build) -> int:
     return 0 if out.ok else 1
 
 
-COMMANDS = {"add": _add, "list": _list, "show": _show, "verify": _verify, "head": _head, "export": _export}
+COMMANDS = {"add": _add, "list": _list, "show": _show, "history": _history, "verify": _verify, "head": _head,
+            "export": _export}

@@ -94,6 +94,54 @@ def decide(existing: dict[int, dict[str, str]], shas: dict[str, str], brief_id: 
     return edition, True
 
 
+def reconcile(incoming: Incoming, corrects: tuple[str | None, int] | None, note: str) -> tuple[int | None, str]:
+    """(the edition number it corrects or None, the note) from ``--corrects`` (brief or None,
+    number), ``--note`` and the edition's own front matter (brief.md's ``[corrects]``, whose
+    notice its pages carry): a flag left out is taken from the edition, one that says otherwise
+    is refused."""
+    brief_id, said = incoming.meta.brief_id, incoming.correction
+    if corrects is not None and corrects[0] not in (None, brief_id):
+        raise BriefError(f"--corrects {corrects[0]}@{corrects[1]} names an edition of another brief; "
+                         f"an edition of {brief_id} corrects an edition of {brief_id}")
+    number = corrects[1] if corrects is not None else None
+    if said is None:
+        return number, note
+    if number is not None and number != said.edition:
+        raise BriefError(f"--corrects {number}, but the edition says it corrects edition {said.edition} "
+                         f"(brief.md's [corrects] edition, printed in its notice); build it again or drop "
+                         f"--corrects", *incoming.where)
+    if note.strip() and note.strip() != said.note:
+        raise BriefError(f"--note differs from the note the edition prints in its notice (brief.md's "
+                         f"[corrects] note: {said.note!r}); drop --note or build it again", *incoming.where)
+    return said.edition, said.note
+
+
+def check_link(cat: Catalogue, incoming: Incoming, corrects: int, number: int) -> None:
+    """That ``corrects`` is an archived edition of the brief, earlier than ``number``, that no
+    edition corrects yet, and of the date the edition's notice gives it."""
+    brief_id = incoming.meta.brief_id
+    target = edition_id(brief_id, corrects)
+    existing = {e.edition: e for e in cat.history(brief_id)} if cat.hashes_by_edition(brief_id) else {}
+    if not existing:
+        raise BriefError(f"{target} does not exist: the archive holds no edition of {brief_id} yet (add the "
+                         f"edition it corrects first)")
+    if corrects not in existing or corrects >= number:
+        held = f"editions 1–{max(existing)}" if len(existing) > 1 else "edition 1"
+        raise BriefError(f"{target} does not exist: the archive holds {held} of {brief_id}, so "
+                         f"{edition_id(brief_id, number)} cannot correct it")
+    by = cat.corrected_by(brief_id).get(corrects)
+    if by is not None and by != number:
+        latest = max(existing)
+        raise BriefError(f"{target} is already corrected by {edition_id(brief_id, by)}; a correction corrects "
+                         f"the latest edition, {edition_id(brief_id, latest)} (a chain of corrections does "
+                         f"not branch)")
+    said = incoming.correction
+    if said is not None and said.date != existing[corrects].meta.date:
+        raise BriefError(f"the edition's notice dates {target} {said.date}, but the archive dates it "
+                         f"{existing[corrects].meta.date} (brief.md's [corrects] date); build it again with "
+                         f"the archived date", *incoming.where)
+
+
 class Archive:
     def __init__(self, root: Path | str):
         self.root = Path(root)
@@ -102,18 +150,21 @@ class Archive:
     def catalogue(self, create: bool = False, readonly: bool = False) -> Catalogue:
         return Catalogue.open(self.root, create=create, readonly=readonly)
 
-    def add(self, incoming: Incoming, edition: int | None = None, note: str = "") -> Added:
+    def add(self, incoming: Incoming, edition: int | None = None, note: str = "",
+            corrects: tuple[str | None, int] | None = None) -> Added:
+        """Add an edition; ``corrects`` (brief or None, number): the edition it corrects."""
         if set(incoming.files) != set(EDITIONS):
             raise BriefError(f"an edition needs all of {', '.join(EDITIONS)}")
+        link, note = reconcile(incoming, corrects, note)
         try:
-            return self._add(incoming, edition, note)
+            return self._add(incoming, edition, note, link)
         except (sqlite3.Error, OSError) as exc:
             error = storage_error(exc, self.root, "nothing was added")
             if error is None:
                 raise  # another OSError: the CLI names its file
             raise error from None
 
-    def _add(self, incoming: Incoming, edition: int | None, note: str) -> Added:
+    def _add(self, incoming: Incoming, edition: int | None, note: str, link: int | None) -> Added:
         shas = {v: rec.sha256 for v, (rec, _) in incoming.files.items()}
         brief_id = incoming.meta.brief_id
         cat = self.catalogue(create=True)
@@ -127,13 +178,21 @@ class Archive:
                     raise BriefError(f"the catalogue fails its seal check, so nothing is added: {checked.problems[0]} "
                                      f"('brief archive verify' lists every problem)", cat.path)
                 number, new = decide(cat.hashes_by_edition(brief_id), shas, brief_id, edition, note)
+                if not new:
+                    had = cat.editions(edition_id(brief_id, number))[0].corrects
+                    if link is not None and had != edition_id(brief_id, link):
+                        raise BriefError(f"these files are already archived as {edition_id(brief_id, number)}, "
+                                         f"which corrects {had or 'no edition'}")
+                elif link is not None:
+                    check_link(cat, incoming, link, number)
                 states = {v: self.store.put(data, rec.sha256) for v, (rec, data) in incoming.files.items()}
                 faults.point("add-stored")
-                if new:
-                    cat.insert(incoming.meta, number, note.strip(), [incoming.files[v][0] for v in EDITIONS], now())
                 migrating = cat.version < SCHEMA_VERSION
-                if migrating:
+                if migrating:  # first: the new edition's rows may need a table the migration makes
                     cat.migrate(sealing=checked.unsealed)
+                if new:
+                    cat.insert(incoming.meta, number, note.strip(), [incoming.files[v][0] for v in EDITIONS], now(),
+                               corrects=link)
                 ids = [s.id for s in checked.chain] if checked.unsealed else []
                 ids += [edition_id(brief_id, number)] if new else []
                 start = seal.State(0, GENESIS, "", 0) if checked.unsealed else checked.state
@@ -171,6 +230,14 @@ class Archive:
         cat = self.catalogue(readonly=True)
         try:
             return cat.editions(wanted)
+        finally:
+            cat.close()
+
+    def history(self, brief_id: str) -> list[Edition]:
+        """Every edition of one brief, oldest first (the last is its latest)."""
+        cat = self.catalogue(readonly=True)
+        try:
+            return cat.history(brief_id)
         finally:
             cat.close()
 

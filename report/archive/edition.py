@@ -40,6 +40,7 @@ from pathlib import Path
 
 from ..editions import BUILD_RECORD, EDITIONS, carrier, claimed
 from ..errors import BriefError
+from ..model import Correction
 
 TOOL = re.compile(r"^brief \d+(\.\d+)*\S*$")
 
@@ -70,9 +71,12 @@ class FileRecord:
 
 @dataclass
 class Incoming:
-    """An edition about to be added: its record and its files' bytes by variant."""
+    """An edition about to be added: its record and its files' bytes by variant; the correction
+    its front matter declares (``[corrects]``, whose notice its pages carry) and where."""
     meta: BriefMeta
     files: dict[str, tuple[FileRecord, bytes]] = field(default_factory=dict)
+    correction: Correction | None = None
+    where: tuple[Path | None, int | None] = (None, None)  # brief.md's [corrects] in the archive file
 
 
 def source_hash(sources: dict[str, str]) -> str:
@@ -133,7 +137,8 @@ def _record(slug: str, paths: dict[str, Path], opened: dict) -> Incoming:
     meta = _front_matter(front, paths[sources], slug)
     brief = BriefMeta(brief_id=slug, series=meta.series, number=meta.number, title=titles.pop(),
                       authors=tuple(a.name for a in meta.authors), date=meta.date)
-    incoming = Incoming(brief)
+    incoming = Incoming(brief, correction=meta.corrects,
+                        where=(Path(f"{paths[sources]}#briefs/{slug}/brief.md"), meta.lines.get("corrects")))
     shash = source_hash(record["sources"])
     for variant, (data, pdf) in opened.items():
         standard = claimed(pdf.open_metadata(), pdf.docinfo)

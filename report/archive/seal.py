@@ -16,7 +16,12 @@ the first record's ``prev`` being 64 zeros. The seal is kept three times:
 
 ``format`` versions the seal: format 1 hashes ``{seq, prev, record}`` as above. A later
 format (a record with new fields) hashes ``{"format": k, seq, prev, record}`` and records
-its number per seal, so the records sealed before it keep their hashes.
+its number per seal, so the records sealed before it keep their hashes. Format 2 is the
+record of a correction: it has ``corrects`` (the id of the edition it corrects, see
+:meth:`Edition.to_dict`); every other record is sealed in format 1 as before, so a record's
+format follows from its fields (:func:`format_of`) and a record file that claims another is
+not one. The seal check also holds every link to the chain: a correction names an edition
+of its own brief with a lower number, sealed before it, that no other edition corrects.
 
 :func:`check` recomputes the chain from every row of every table and cross-checks it with
 the record files and the head file; it names the edition whose record no longer matches
@@ -50,15 +55,23 @@ from .catalogue import GENESIS, Catalogue
 from .store import RECORDS, Store, write_atomic
 
 HEAD = "catalogue.head"
-FORMAT = 1  # the seal format this code writes
-FORMATS = (1,)  # the formats it reads
+FORMAT = 1  # the seal format of a record that corrects no edition
+LINKED = 2  # the seal format of a correction's record (it has "corrects")
+FORMATS = (FORMAT, LINKED)  # the formats it reads
 HASH = re.compile(r"^[0-9a-f]{64}$")
 
 
-def record_hash(seq: int, prev: str, record: dict, fmt: int = FORMAT) -> str:
+def format_of(record: dict) -> int:
+    """The seal format a record is sealed in: 2 for a correction's, 1 for any other."""
+    return LINKED if "corrects" in record else FORMAT
+
+
+def record_hash(seq: int, prev: str, record: dict, fmt: int | None = None) -> str:
+    fmt = format_of(record) if fmt is None else fmt
     if fmt not in FORMATS:
         raise ValueError(f"seal format {fmt}; this brief reads {', '.join(map(str, FORMATS))}")
-    return hashlib.sha256(canonical({"seq": seq, "prev": prev, "record": record})).hexdigest()
+    sealed = {"seq": seq, "prev": prev, "record": record}
+    return hashlib.sha256(canonical({"format": fmt, **sealed} if fmt != FORMAT else sealed)).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -69,6 +82,12 @@ class Sealed:
     hash: str
     record: dict
     format: int = FORMAT
+
+    @classmethod
+    def of(cls, seq: int, prev: str, record: dict, digest: str | None = None) -> "Sealed":
+        """The seal of ``record`` as record ``seq`` after ``prev`` (its hash computed unless given)."""
+        fmt = format_of(record)
+        return cls(seq, prev, digest or record_hash(seq, prev, record, fmt), record, fmt)
 
     @property
     def id(self) -> str:
@@ -93,6 +112,9 @@ class Sealed:
         if type(obj["seq"]) is not int or obj["seq"] < 1 or not isinstance(obj["record"], dict) or not all(
                 isinstance(obj[k], str) and HASH.match(obj[k]) for k in ("prev", "hash")):
             raise ValueError("seq, prev, hash or record malformed")
+        if obj["format"] != format_of(obj["record"]):
+            raise ValueError(f"seal format {obj['format']} for a record "
+                             f"{'with' if 'corrects' in obj['record'] else 'without'} a correction link")
         return cls(obj["seq"], obj["prev"], obj["hash"], obj["record"], obj["format"])
 
 
@@ -160,6 +182,7 @@ def check(cat: Catalogue, store: Store, expect: str | None = None) -> Check:
         result = _sealed(rows, stored, store, records=cat.version >= 3 or store.records_dir.exists())
     head = result.chain[-1].hash if result.chain and not result.unsealed else GENESIS
     result.state = State(len(rows), head, rows[-1][0].id if rows else "", cat.schema_cookie())
+    result.problems += links(result.chain)
     result.problems += cat.stray_rows()
     result.problems += [f"{RECORDS}/{p.name}: not a record file (added outside brief archive add)" for p in strays]
     if expect:
@@ -175,6 +198,28 @@ def check(cat: Catalogue, store: Store, expect: str | None = None) -> Check:
     return result
 
 
+def links(chain: list[Sealed]) -> list[str]:
+    """What is wrong with the chain's correction links: each names an edition of its own brief
+    with a lower number, sealed before it, that no other edition corrects."""
+    out, seen, corrected = [], set(), {}
+    for sealed in chain:
+        target, record = sealed.record.get("corrects"), sealed.record
+        if target is not None:
+            brief, _, number = str(target).rpartition("@")
+            if brief != record.get("brief_id"):
+                out.append(f"{sealed.id}: corrects {target}, an edition of another brief")
+            elif target not in seen:
+                out.append(f"{sealed.id}: corrects {target}, which the chain does not hold before it")
+            elif not number.isdigit() or not int(number) < record.get("edition", 0):
+                out.append(f"{sealed.id}: corrects {target}, which is not an earlier edition")
+            elif target in corrected:
+                out.append(f"{sealed.id}: corrects {target}, which {corrected[target]} already corrects "
+                           f"(a chain of corrections does not branch)")
+            corrected.setdefault(target, sealed.id)
+        seen.add(sealed.id)
+    return out
+
+
 def _unsealed(rows: list, stored: dict, committed: State | None) -> Check:
     """A catalogue made before seals: what its next add will seal, which every trace of an
     earlier sealing (record files, a sealed head) must agree with, or seals were removed."""
@@ -182,7 +227,7 @@ def _unsealed(rows: list, stored: dict, committed: State | None) -> Check:
     prev, traces = GENESIS, bool(stored)
     for n, (ed, _) in enumerate(rows, 1):
         record = ed.to_dict()
-        sealed = Sealed(n, prev, record_hash(n, prev, record), record)
+        sealed = Sealed.of(n, prev, record)
         result.chain.append(sealed)
         prev = sealed.hash
         kept = stored.pop(n, None)
@@ -223,7 +268,7 @@ def _sealed(rows: list, stored: dict, store: Store, records: bool) -> Check:
             continue
         seq, sprev, digest = seal
         kept = stored.pop(seq, None) if records else None
-        result.chain.append(Sealed(seq, sprev, digest, record))
+        result.chain.append(Sealed.of(seq, sprev, record, digest))
         if seq != n:
             result.problems.append(f"{ed.id}: sealed as record {seq} but found as record {n} (a row before it "
                                    f"deleted or the rows reordered)")
@@ -231,8 +276,8 @@ def _sealed(rows: list, stored: dict, store: Store, records: bool) -> Check:
             result.problems.append(f"{ed.id}: does not follow the record before it (a row deleted or reordered)")
         elif record_hash(seq, sprev, record) != digest:
             why = (_why(record, kept.record, "edited in the catalogue") if isinstance(kept, Sealed)
-                   and kept.hash == digest else " (title, authors, date, note or a file's checksum edited in "
-                                                "the catalogue)")
+                   and kept.hash == digest else " (title, authors, date, note, correction link or a file's "
+                                                "checksum edited in the catalogue)")
             result.problems.append(f"{ed.id}: the record does not match its seal{why}")
         prev = digest
         if not records:
@@ -328,7 +373,7 @@ def seal_new(cat: Catalogue, state: State, ids: list[str]) -> list[Sealed]:
     for wanted in ids:
         n += 1
         record = cat.editions(wanted)[0].to_dict()
-        sealed = Sealed(n, head, record_hash(n, head, record), record)
+        sealed = Sealed.of(n, head, record)
         cat.seal(cat.rowid(wanted), n, head, sealed.hash)
         out.append(sealed)
         head = sealed.hash
