@@ -15,6 +15,7 @@ SEA_NEAR_MM = 15.0  # ... a sea's, an ocean's or a region's name to its label po
 COVER_MM = 0.0  # ... a narrow area's name (a gulf, a strait, a peninsula) to its point: it covers it
 AMBIGUITY_MM = 1.0  # a label stands at least this much nearer its own feature than any other of its class
 AMBIGUITY_RATIO = 1.5  # ... and any other stands at least this many times as far from it as its own
+SAME_LAND_MM = 0.5  # land this close to a place's own land reads as the same land (a seam of the data, a river's mouth)
 LEADER_LAND_MM = 1.2  # a leader crosses the land its place stands on only to reach the water, this far at most
 LEADER_LAND_SLACK_MM = 0.25  # land a leader may graze at its ends (coasts are simplified to 0.1 mm)
 MIN_INSIDE = 0.92  # share of an area name's box that lies inside its area (countries, islands, peninsulas)
