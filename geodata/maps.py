@@ -304,16 +304,13 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
         obstacles.append(_inset(fig, ax, renderer, spec, look, crs, view, extent))
     subject, spread = subject_of([(p.lon, p.lat) for p in [lab.place for lab in spec.labels]
                                   + [c.place for c in spec.callouts]], routes, view, crs)
-    bar = draw_scalebar(ax, crs, (look.colour("text"), look.colour(look.paper)), subject, spread, km=spec.scalebar_km,
-                        loc=spec.scalebar_at, pad_mm=2.5,
-                        text=look.text_props("small"), linewidth=0.3, mm_per_unit=mm_per_unit)
     if spec.north_arrow:
         arrow_box, angle = _north_arrow(ax, renderer, crs, spec.north_arrow, look, mm_per_unit)
         obstacles.append(arrow_box)
         report.north_arrow = {"corner": spec.north_arrow, "angle_deg": angle}
-    extents = [a.get_window_extent(renderer) for a in bar["artists"]]
-    obstacles.append(Box(min(e.x0 for e in extents), min(e.y0 for e in extents),
-                         max(e.x1 for e in extents), max(e.y1 for e in extents), "the scale bar", key=("scalebar",)))
+    bar, bar_box = _place_scalebar(ax, renderer, spec, look, crs, subject, spread, mm_per_unit,
+                                   [b for b in obstacles if b is not None], ink, report.warnings)
+    obstacles.append(bar_box)
     report.scalebar = {k: v for k, v in bar.items() if k != "artists"}
 
     obstacles = [b for b in obstacles if b is not None]
@@ -350,6 +347,47 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
     save_pdf(fig, out)
     out.with_suffix(".json").write_text(json.dumps(report.__dict__, indent=1, default=list))
     return report
+
+
+BAR_PLACES = ("lower left", "lower right", "upper left", "upper right", "lower center", "upper center")
+
+
+def _place_scalebar(ax, renderer, spec: MapSpec, look: Look, crs, subject, spread, mm_per_unit: float,
+                    obstacles: list[Box], ink: Ink, warnings: list[str]):
+    """Draw the scale bar at the first free place: the spec's corner (or the lower left), then
+    the other corners and the middles of the lower and upper edges; free is clear of every dot,
+    box, legend and inset and of the lines and hatching no knockout may cover. A corner the spec
+    asked for that is not free is reported; with no free place, the map fails naming what the
+    first place would cover. Returns (what the bar claims, with its artists; its box)."""
+    wanted = spec.scalebar_at or BAR_PLACES[0]
+    tried = []
+    for loc in (wanted, *(p for p in BAR_PLACES if p != wanted)):
+        bar = draw_scalebar(ax, crs, (look.colour("text"), look.colour(look.paper)), subject, spread,
+                            km=spec.scalebar_km, loc=loc, pad_mm=2.5, text=look.text_props("small"), linewidth=0.3,
+                            mm_per_unit=mm_per_unit)
+        extents = [a.get_window_extent(renderer) for a in bar["artists"]]
+        box = Box(min(e.x0 for e in extents), min(e.y0 for e in extents), max(e.x1 for e in extents),
+                  max(e.y1 for e in extents), "the scale bar", key=("scalebar",))
+        covered = [o.what for o in obstacles if box.overlaps(o)] + _hard_ink_under(ink, box)
+        if not covered:
+            if tried and spec.scalebar_at:
+                warnings.append(f"the scale bar stands {loc}, not {wanted}: there it would cover {tried[0][1][0]}")
+            bar["corner"] = loc
+            return bar, box
+        tried.append((loc, covered))
+        for a in bar["artists"]:
+            a.remove()
+    raise FigureError(f"the scale bar has no free place: {wanted} it would cover {tried[0][1][0]}, and every other "
+                      f"corner something else; move or drop a label, box or legend", ("scalebar",))
+
+
+def _hard_ink_under(ink: Ink, box: Box) -> list[str]:
+    """What the scale bar's knockout would erase under ``box``: lines no label may cover, hatching."""
+    shape = box.polygon()
+    out = [what for line, (_, hard, _, what, _) in zip(ink._lines, ink._line_meta)
+           if hard and shapely.intersects(line, shape)]
+    out += ["a hatched area" for area in ink._areas if shapely.intersects(area, shape)]
+    return out[:1]
 
 
 def _check_no_overlap(items: list[Box], frame: Box) -> None:

@@ -329,7 +329,7 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
                    naming=naming, viewpoint=viewpoint, kanji=data.get("kanji", False),
                    layers=tuple(layers), labels=tuple(labels), countries=tuple(countries), callouts=tuple(callouts),
                    textboxes=tuple(textboxes), inset=inset, legend=None if legend == "none" else legend,
-                   graticule=data.get("graticule"), scalebar_km=bar.get("km"), scalebar_at=bar.get("at", "lower left"),
+                   graticule=data.get("graticule"), scalebar_km=bar.get("km"), scalebar_at=bar.get("at"),
                    north_arrow="upper right" if north is True else north or None, layer_files=used_files,
                    language=language, bbox_given="bbox" in extent)
 

@@ -266,6 +266,32 @@ def test_a_town_name_stands_nearer_its_own_land_than_any_other(rendered):
                 assert text.distance(p) > own, (f["text"], round(own, 2), round(text.distance(p), 2))
 
 
+def test_the_scale_bar_takes_a_free_place(tmp_path):
+    """tests/briefs/pahang-river has Kuala Lumpur's dot in the lower left corner, where the bar
+    stands by default: the map builds, and, read from the PDF, the bar stands clear of every dot;
+    asked for that corner in the spec, it stands elsewhere and says so."""
+    from report.figures import prepare
+    from report.pipeline import load
+
+    from maps_ink import dots, scale_bar
+
+    brief = Path(shutil.copytree(ROOT / "tests" / "briefs" / "pahang-river", tmp_path / "pahang-river"))
+    for asked in (False, True):
+        if asked:
+            spec = brief / "figures" / "pahang.toml"
+            spec.write_text(spec.read_text().replace("legend = \"none\"\n",
+                                                     "legend = \"none\"\nscalebar = { at = \"lower left\" }\n"))
+        warnings: list[str] = []
+        fig = prepare(*load(brief), cache_dir=tmp_path / f"cache-{asked}", warn=warnings.append)["pahang"]
+        x0, y0, x1, y1 = (v / PT_PER_MM for v in scale_bar(fig.pdf))
+        found = dots(fig.pdf)
+        assert len(found) == 4
+        assert all(not (x0 - 1 < x < x1 + 1 and y0 - 3 < y < y1 + 4) for x, y in found), (found, (x0, y0, x1, y1))
+        assert report_of(fig)["scalebar"]["corner"] != "lower left"
+        moved = [w for w in warnings if "the scale bar stands" in w]
+        assert len(moved) == asked and (not asked or "Kuala Lumpur" in moved[0]), warnings
+
+
 def look_role(role: str) -> dict:
     from report.figures import look_from
     from report.style import load_style
