@@ -25,6 +25,7 @@ from pyproj import CRS, Transformer
 from shapely.geometry import LineString, box as shapely_box
 
 from . import base, costs, symbols
+from .frame import FRAME_INSET_MM, MIN_HEIGHT_MM, auto_projection, densified_outline, pole_inside, unwrap
 from .georef import frame_georef
 from .graticule import deg_label, draw_graticule
 from .labels import PRIORITY, Box, LabelRequest, TypeClass, knockout
@@ -39,39 +40,12 @@ MEASURE_DPI = 288
 
 # --- projection and view ---------------------------------------------------------------
 
-def unwrap(bbox):
-    """(west, south, east, north) with east > west, crossing 180° allowed (east may exceed 180)."""
-    w, s, e, n = bbox
-    if w > e:
-        e += 360
-    return w, s, e, n
-
-
-def auto_projection(bbox) -> str:
-    """A conformal conic for mid latitudes; a polar stereographic for high-latitude extents."""
-    w, s, e, n = unwrap(bbox)
-    lon0 = wrap_lon((w + e) / 2)
-    if n >= 75 or (s >= 55 and n - s > 15):
-        return f"+proj=stere +lat_0=90 +lat_ts=70 +lon_0={lon0:.4f} +datum=WGS84 +units=m +no_defs"
-    h = n - s
-    lat1, lat2 = s + h / 6, n - h / 6
-    return (f"+proj=lcc +lat_1={lat1:.4f} +lat_2={lat2:.4f} +lat_0={(s + n) / 2:.4f} +lon_0={lon0:.4f} "
-            f"+datum=WGS84 +units=m +no_defs")
-
-
-def densified_outline(bbox, n=64):
-    w, s, e, n_ = unwrap(bbox)
-    xs = np.concatenate([np.linspace(w, e, n), np.full(n, e), np.linspace(e, w, n), np.full(n, w)])
-    ys = np.concatenate([np.full(n, s), np.linspace(s, n_, n), np.full(n, n_), np.linspace(n_, s, n)])
-    return xs, ys
-
-
 def view_for(bbox, crs, aspect: float):
     """Projected (x0, y0, x1, y1) covering bbox, widened to the frame's aspect (width/height)."""
     fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     xs, ys = fwd.transform(*densified_outline(bbox))
     _drawable(xs, ys)
-    x0, y0, x1, y1 = _pole_inside(bbox, fwd, (min(xs), min(ys), max(xs), max(ys)))
+    x0, y0, x1, y1 = pole_inside(bbox, fwd, (min(xs), min(ys), max(xs), max(ys)))
     w, h = x1 - x0, y1 - y0
     if w / h < aspect:
         grow = (h * aspect - w) / 2
@@ -82,33 +56,20 @@ def view_for(bbox, crs, aspect: float):
     return x0, y0, x1, y1
 
 
-POLE_ROOM = 0.06  # of the view's larger side: room around a pole the bbox reaches, for its dot and name
-
-
-def _pole_inside(bbox, fwd, view):
-    """A bbox that reaches a pole (north = 90 or south = -90) shows the pole inside the frame,
-    not on its edge, so the pole can carry a dot and a name."""
-    x0, y0, x1, y1 = view
-    room = POLE_ROOM * max(x1 - x0, y1 - y0)
-    for lat in (90.0, -90.0):
-        if lat in (bbox[1], bbox[3]):
-            px, py = fwd.transform(0.0, lat)
-            x0, y0, x1, y1 = min(x0, px - room), min(y0, py - room), max(x1, px + room), max(y1, py + room)
-    return x0, y0, x1, y1
-
-
 BBOX_SLACK = 0.05  # a bbox as written may grow by this share of its span to fill the frame, silently
 
 
 def bbox_warning(spec: MapSpec, crs, view, frame_h_mm: float) -> str | None:
-    """A bbox the frame cannot show as written, because its shape is not the frame's: the
-    frame grew it by more than BBOX_SLACK in width or height. Says what the map spans instead
-    (through the frame's centre) and the figure height that would show the bbox as written."""
+    """A bbox the frame cannot show as written, because its shape is not the frame's (the figure's
+    height follows a bbox, :func:`geodata.frame.bbox_height`, unless the column cannot hold that
+    height): the frame grew it by more than BBOX_SLACK in width or height. Says what the map spans
+    instead (through the frame's centre) and the figure height that would show the bbox as written."""
     if not spec.bbox_given:
         return None
     fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     xs, ys = fwd.transform(*densified_outline(spec.bbox))
-    bw, bh = max(xs) - min(xs), max(ys) - min(ys)
+    bx0, by0, bx1, by1 = pole_inside(spec.bbox, fwd, (min(xs), min(ys), max(xs), max(ys)))  # a pole shown inside
+    bw, bh = bx1 - bx0, by1 - by0
     wider, taller = (view[2] - view[0]) / bw, (view[3] - view[1]) / bh
     grow = max(wider, taller) - 1
     if grow <= BBOX_SLACK:
@@ -120,10 +81,11 @@ def bbox_warning(spec: MapSpec, crs, view, frame_h_mm: float) -> str | None:
     lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform([x0, x1, xc, xc], [yc, yc, y0, y1])
     w, e, s, n = (round(float(v), 1) for v in (lon[0], lon[1], lat[2], lat[3]))
     written = ", ".join(f"{v:g}" for v in spec.bbox)
+    room = f"less than the {MIN_HEIGHT_MM:g} mm a map may be" if height < MIN_HEIGHT_MM else "more than its column holds"
     return (f"bbox [{written}] is not the shape of the frame: through its centre the map spans "
             f"{deg_label(w, 'lon')}–{deg_label(e, 'lon')} and {deg_label(s, 'lat')}–{deg_label(n, 'lat')}, "
-            f"{grow * 100:.0f} % {'wider' if wider > taller else 'taller'} than the bbox; height = {height:.0f} "
-            f"shows the bbox as written")
+            f"{grow * 100:.0f} % {'wider' if wider > taller else 'taller'} than the bbox; it would show as written "
+            f"in a figure {height:.0f} mm tall, {room}")
 
 
 def _drawable(a, b) -> None:
@@ -189,7 +151,7 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
     canvas = FigureCanvasAgg(fig)
     fig.set_dpi(MEASURE_DPI)
     # graticule labels go outside the frame, on the sides that carry them (geodata/graticule.py)
-    left = bottom = top = right = look.margin_mm if spec.graticule else 0.6
+    left = bottom = top = right = look.margin_mm if spec.graticule else FRAME_INSET_MM
     fw, fh = W - left - right, H - top - bottom
     ax = fig.add_axes((left / W, bottom / H, fw / W, fh / H))
     crs = CRS(auto_projection(spec.bbox) if spec.projection == "auto" else spec.projection)

@@ -17,6 +17,7 @@ import os
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from geodata.frame import FRAME_INSET_MM
 from geodata.look import FigureError, Look
 
 from . import cache
@@ -85,7 +86,8 @@ def prepare(brief: Brief, style: Style, cache_dir: Path | None = None,
         if fig.height_mm > height - 20:
             raise BriefError(f"figure is {fig.height_mm:g} mm tall; its column holds at most "
                              f"{height - 20:g} mm with a caption", fig.path, fig.doc.line("height"))
-        fig = with_width(fig, column if fig.size == "column" else full)
+        margin = (look.margin_mm if fig.spec.graticule else FRAME_INSET_MM) if fig.kind == "map" else 0.0
+        fig = with_width(fig, column if fig.size == "column" else full, margin, height - 20)
         key = _key(fig, look, code_and_data)
         pdf = cache_dir / f"{fid}-{key[:20]}.pdf"
         result[fid] = Figure(id=fid, kind=fig.kind, title=fig.title, caption=fig.caption, source=fig.source,
