@@ -29,7 +29,7 @@ from .style import MM, Style
 
 ROOT = Path(__file__).resolve().parent.parent
 CODE = [ROOT / "geodata" / n for n in ("maps.py", "labels.py", "candidates.py", "costs.py", "obstacles.py", "placer.py",
-                                       "scalebar.py", "graticule.py", "georef.py", "symbols.py", "look.py", "base.py",
+                                       "scalebar.py", "graticule.py", "georef.py", "frame.py", "symbols.py", "look.py", "base.py",
                                        "spec.py", "shims/matplotlib.py")] + [
     ROOT / "report" / "charts.py", ROOT / "report" / "figures.py", ROOT / "report" / "cidfonts.py",
     ROOT / "report" / "pdfmech" / "content.py", ROOT / "report" / "pdfmech" / "objects.py",  # cidfonts' walk
