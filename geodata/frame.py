@@ -1,10 +1,9 @@
 """A map's frame before it is drawn: the projection the engine picks for a bbox, the bbox's
 outline, and the figure height at which the frame shows a bbox as written (its shape), so that a
-layout knows a map's height without drawing it. Imports pyproj only when a height is asked for."""
+layout knows a map's height without drawing it. Imports numpy and pyproj only when asked for an
+outline or a height."""
 
 from __future__ import annotations
-
-import numpy as np
 
 from .spec import wrap_lon
 
@@ -33,6 +32,8 @@ def auto_projection(bbox) -> str:
 
 
 def densified_outline(bbox, n=64):
+    import numpy as np
+
     w, s, e, n_ = unwrap(bbox)
     xs = np.concatenate([np.linspace(w, e, n), np.full(n, e), np.linspace(e, w, n), np.full(n, w)])
     ys = np.concatenate([np.full(n, s), np.linspace(s, n_, n), np.full(n, n_), np.linspace(n_, s, n)])
@@ -59,6 +60,7 @@ def bbox_height(bbox, projection: str, width_mm: float, margin_mm: float, limit_
     each side, shows ``bbox`` as written (the frame the bbox's projected shape); None when that
     height lies outside [MIN_HEIGHT_MM, ``limit_mm``] (the column's room), where the frame cannot
     follow the bbox."""
+    import numpy as np
     from pyproj import CRS, Transformer
 
     crs = CRS(auto_projection(bbox) if projection == "auto" else projection)

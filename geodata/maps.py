@@ -172,7 +172,7 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
 
     legend_handles = []
     land_union = None
-    warnings = [w for w in [bbox_warning(spec, crs, view, fh)] if w]
+    warnings = [(w, ("extent", "bbox")) for w in [bbox_warning(spec, crs, view, fh)] if w]
     ax.apply_aspect()
     m = ax.transData.get_affine().get_matrix()
     fb = ax.get_window_extent(canvas.get_renderer())
@@ -194,7 +194,7 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
         if layer.layer in spec.layer_files:
             routes.append(gdf.geometry.values)
         if gdf.empty:
-            warnings.append(f"layer '{layer.layer}' ({layer.role}) has no data in this map's extent")
+            warnings.append((f"layer '{layer.layer}' ({layer.role}) has no data in this map's extent", layer.key))
         handle = _draw_layer(ax, gdf, layer.role, look, layer.legend)
         _outline_tiny(ax, gdf, layer.role, look, mm_per_unit)
         _layer_ink(ink, fills, gdf, layer.role, look)
@@ -280,8 +280,8 @@ def render_map(spec: MapSpec, look: Look, out: Path) -> Report:
     ink.freeze()
     placed, dropped = place_labels(ax, renderer, requests, obstacles, frame_box, MEASURE_DPI, ink)
     for req in dropped:
-        report.warnings.append(f"label '{' '.join(req.text.split())}' ({req.what or req.name}) dropped: no room "
-                               f"clear of other labels, boxes and lines that must not be covered")
+        report.warnings.append((f"label '{' '.join(req.text.split())}' ({req.what or req.name}) dropped: no room "
+                                f"clear of other labels, boxes and lines that must not be covered", req.key))
         if req.name in dots and req.name not in callout_places:
             dots.pop(req.name).remove()  # no dot without its name
     # the dots still drawn, the callouts' points and the symbols (a symbol stays with its feature)
@@ -315,7 +315,7 @@ BAR_PLACES = ("lower left", "lower right", "upper left", "upper right", "lower c
 
 
 def _place_scalebar(ax, renderer, spec: MapSpec, look: Look, crs, subject, spread, mm_per_unit: float,
-                    obstacles: list[Box], ink: Ink, warnings: list[str]):
+                    obstacles: list[Box], ink: Ink, warnings: list[tuple[str, tuple]]):
     """Draw the scale bar at the first free place: the spec's corner (or the lower left), then
     the other corners and the middles of the lower and upper edges; free is clear of every dot,
     box, legend and inset and of the lines and hatching no knockout may cover. A corner the spec
@@ -333,7 +333,8 @@ def _place_scalebar(ax, renderer, spec: MapSpec, look: Look, crs, subject, sprea
         covered = [o.what for o in obstacles if box.overlaps(o)] + _hard_ink_under(ink, box)
         if not covered:
             if tried and spec.scalebar_at:
-                warnings.append(f"the scale bar stands {loc}, not {wanted}: there it would cover {tried[0][1][0]}")
+                warnings.append((f"the scale bar stands {loc}, not {wanted}: there it would cover {tried[0][1][0]}",
+                                 ("scalebar", "at")))
             bar["corner"] = loc
             return bar, box
         tried.append((loc, covered))

@@ -184,16 +184,10 @@ def _typeset(data, language: str, key: str = ""):
     return data
 
 
-def with_width(fig: FigureDef, width_mm: float, margin_mm: float = 0.0, limit_mm: float = float("inf")) -> FigureDef:
-    """The figure at its printed width. A map framed by a ``bbox`` takes the height that shows the
-    bbox as written (its frame ``margin_mm`` in from each side), when that height is one the
-    column holds (``limit_mm``); otherwise it keeps its ``height`` and the map engine reports the
-    bbox it widened."""
-    height = fig.height_mm
-    if fig.kind == "map" and fig.spec.bbox_given:
-        from geodata.frame import bbox_height
-
-        height = bbox_height(fig.spec.bbox, fig.spec.projection, width_mm, margin_mm, limit_mm) or height
+def with_width(fig: FigureDef, width_mm: float, height_mm: float | None = None) -> FigureDef:
+    """The figure at its printed width, and at ``height_mm`` when given (a map framed by a
+    ``bbox`` takes the height that shows the bbox as written: ``report.figures``)."""
+    height = fig.height_mm if height_mm is None else height_mm
     return replace(fig, height_mm=height, spec=replace(fig.spec, width_mm=width_mm, height_mm=height))
 
 

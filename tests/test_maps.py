@@ -427,9 +427,14 @@ def test_a_label_without_room_is_dropped_with_a_warning_unless_required(tmp_path
     proc = run_brief("build", brief, "--out", tmp_path / "out", "-q", "--variant", "screen", env=env)
     assert proc.returncode == 0, proc.stderr
     # the place named as the spec writes it, with what it resolved to
-    dropped = re.findall(r"diomedes\.toml: label '([^']+)' \(\"([^\"]+)\" \(resolved to [^)]+\)\) dropped",
+    dropped = re.findall(r"diomedes\.toml:(\d+): label '([^']+)' \(\"([^\"]+)\" \(resolved to [^)]+\)\) dropped",
                          proc.stderr)
     assert dropped, proc.stderr
+    # each warning names the line of the [[label]] that asks for the place
+    lines = spec.read_text().splitlines()
+    for line, _, name in dropped:
+        assert f'place = "{name}"' in lines[int(line) - 1:int(line) + 1], (line, name)
+    dropped = [(text, name) for _, text, name in dropped]
     # each sea is named on its own side of the strip: the Chukchi Sea north of the Bering Sea
     pdf = next(p for p in (tmp_path / "cache" / "figures").glob("diomedes-*.pdf") if "-cmyk-" not in p.name)
     seas = {lab["name"]: lab["box"] for lab in report_of(SimpleNamespace(pdf=pdf))["labels"]}
