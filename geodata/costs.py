@@ -19,6 +19,7 @@ SAME_LAND_MM = 0.5  # land this close to a place's own land reads as the same la
 LEADER_LAND_MM = 1.2  # a leader crosses the land its place stands on only to reach the water, this far at most
 LEADER_LAND_SLACK_MM = 0.25  # land a leader may graze at its ends (coasts are simplified to 0.1 mm)
 MIN_INSIDE = 0.92  # share of an area name's box that lies inside its area (countries, islands, peninsulas)
+WATER_WAY_MM = 1.0  # the way from a water's name to its label point keeps this far from land
 MAX_LAND_UNDER_WATER_NAME = 0.35  # share of a sea's name that may lie on land
 MAX_LAND_UNDER_NARROW_WATER = 0.08  # share of a gulf's or strait's name, set in it, that may lie on land
 MAX_LAND_UNDER_OUTSIDE = 0.15  # share of a name set outside its land area (with a leader) that may lie on land

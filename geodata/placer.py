@@ -400,9 +400,10 @@ def _judge_beyond(ctx: Context, req: LabelRequest, c: Candidate) -> float:
     return land * costs.LAND_UNDER_WATER_NAME
 
 
-def _other_water(ctx: Context, req: LabelRequest, c: Candidate) -> bool:
+def _other_water(ctx: Context, req: LabelRequest, c: Candidate, led: bool = False) -> bool:
     """Whether a water's name stands nearer another water's point (:func:`_water_points`) than
-    its own, or has land between it and its own point: it would be read as the other's."""
+    its own, or has land between it and its own point, or passes close by land on the way there
+    (round a cape into the next sea): it would be read as another water's."""
     own = next((p for name, p in ctx.waters if name == req.name), None)
     if own is None:
         return False
@@ -410,12 +411,15 @@ def _other_water(ctx: Context, req: LabelRequest, c: Candidate) -> bool:
     d = math.dist(centre, own)
     if any(name != req.name and math.dist(centre, p) < d for name, p in ctx.waters):
         return True
-    n = max(2, int(d / (0.5 * ctx.mm)))
-    t = np.linspace(0.0, 1.0, n)
-    xs, ys = centre[0] + (own[0] - centre[0]) * t, centre[1] + (own[1] - centre[1]) * t
-    on_land = ctx.ink.land.covers(xs, ys) & ~np.asarray([c.shape.contains(shapely.Point(x, y)) for x, y in zip(xs, ys)])
-    on_land &= np.hypot(xs - own[0], ys - own[1]) > costs.NEAR_MM * ctx.mm  # a label point close to a coast
-    return bool(on_land.any())
+    if led or not len(ctx.ink.fills) or d <= 0:
+        return False  # (a leader shows the way itself)
+    # the way from the name to its point, but for the name itself and the last NEAR_MM (a label
+    # point may lie close to a coast), keeps WATER_WAY_MM from land: not round a cape's tip
+    way = shapely.difference(shapely.LineString([centre, own]),
+                             shapely.union(c.shape, shapely.Point(own).buffer(costs.NEAR_MM * ctx.mm)))
+    if way.is_empty:
+        return False
+    return len(ctx.ink.fill_tree.query(way, predicate="dwithin", distance=costs.WATER_WAY_MM * ctx.mm)) > 0
 
 
 def _judge_beside(ctx: Context, req: LabelRequest, anchor, c: Candidate, shape) -> float:
@@ -442,7 +446,7 @@ def _judge_leader(ctx: Context, req: LabelRequest, anchor, c: Candidate, shape) 
         return np.inf, None
     if req.kind == "area":
         limit = costs.MAX_LAND_UNDER_WATER_NAME if req.home == "water" else costs.MAX_LAND_UNDER_OUTSIDE
-        if _land_share(ctx, c) > limit or (req.home == "water" and _other_water(ctx, req, c)):
+        if _land_share(ctx, c) > limit or (req.home == "water" and _other_water(ctx, req, c, led=True)):
             return np.inf, None
     return costs.LEADER + math.dist(*leader) / ctx.mm * costs.LEADER_PER_MM, leader
 

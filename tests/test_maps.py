@@ -18,6 +18,7 @@ import pypdfium2.raw as pdfium_raw
 import pytest
 
 from conftest import ROOT, SAMPLE, pdf_text, run_brief
+from maps_ink import judge_labels
 
 NORTH_PACIFIC = ROOT / "tests" / "briefs" / "north-pacific"
 BERING_STRAIT = ROOT / "tests" / "briefs" / "bering-strait"
@@ -189,43 +190,41 @@ def test_labels_stay_on_their_side_of_a_boundary(rendered):
     assert boxes["big-diomede"][2] < line_mm < boxes["little-diomede"][0], (boxes, line_mm)
 
 
-def test_every_label_stands_by_the_feature_it_names(rendered):
+@pytest.fixture(scope="session")
+def every_map(rendered, tmp_path_factory):
+    """Every map of the sample and of every test brief with maps, by brief folder name."""
+    from report.figures import prepare
+    from report.pipeline import load
+
+    cache = tmp_path_factory.mktemp("more-figures")
+    out = {}
+    for brief_dir in sorted([SAMPLE, *(ROOT / "tests" / "briefs").iterdir()]):
+        if not (brief_dir / "figures").is_dir():
+            continue
+        brief, style = load(brief_dir)
+        figs = {fid: rendered[fid] for fid in brief.figures if fid in rendered} or prepare(brief, style, cache_dir=cache)
+        out[brief_dir.name] = {fid: f for fid, f in figs.items() if f.kind == "map"}
+    return out
+
+
+def test_every_label_stands_by_the_feature_it_names(every_map):
     """Judged from the PDF alone against coordinates from outside the project's data
-    (tests/briefs/malacca-strait/references.toml), projected with the map's own projection: a
-    point's name within 3 mm of it (type edge to the edge of its dot) or joined to it by a leader
-    that ends at it; a town's name nearer its own dot than any other town's; an area's name with
-    its centre in the area (or a leader into it)."""
+    (tests/data/refs/<brief>.toml, one per brief with maps, a source for each), projected with
+    each map's own projection (maps_ink.judge_labels: a point's name within 3 mm of it or joined
+    to it by a leader, nearer it than any other of its kind; an area's name in its area). Every
+    feature is named on some map of its brief, and every name stands by its feature."""
     import tomllib
 
-    import shapely
-
-    from maps_ink import glyph_distance, label_glyphs, leader_ends, page_mm
-
-    fig = rendered["coast"]
-    rep = report_of(fig)
     dot = look_role("place")["size"] / PT_PER_MM
-    features = tomllib.loads((MALACCA / "references.toml").read_text(encoding="utf-8"))["feature"]
-    towns = {f["text"]: page_mm(rep, f["point"][1], f["point"][0]) for f in features if f.get("kind") == "town"}
-    for f in features:
-        runs = label_glyphs(fig.pdf, f["text"])
-        assert len(runs) == 1, (f["text"], len(runs))
-        glyphs = runs[0]
-        ends = leader_ends(fig.pdf, glyphs)
-        if "polygon" in f:
-            area = shapely.Polygon([page_mm(rep, lon, lat) for lat, lon in f["polygon"]]).buffer(1.5)
-            centre = ((min(g[0] for g in glyphs) + max(g[2] for g in glyphs)) / 2,
-                      (min(g[1] for g in glyphs) + max(g[3] for g in glyphs)) / 2)
-            assert area.contains(shapely.Point(centre)) or any(area.contains(shapely.Point(e)) for e in ends), f
-            continue
-        place = page_mm(rep, f["point"][1], f["point"][0])
-        symbol = dot if f.get("kind") == "town" else 0.0
-        gap = glyph_distance(glyphs, place) - symbol / 2
-        led = [e for e in ends if math.dist(e, place) <= 1.0 + symbol / 2]
-        assert gap <= f.get("tol_mm", 3.0) or led, (f["text"], round(gap, 2), ends)
-        if f.get("kind") == "town" and not led:
-            for other, where in towns.items():
-                if other != f["text"]:
-                    assert glyph_distance(glyphs, where) - dot / 2 > gap, (f["text"], "nearer", other)
+    assert {p.stem for p in REFS.glob("*.toml")} == set(every_map)  # a references file for every brief with maps
+    for brief, figures in every_map.items():
+        features = tomllib.loads((REFS / f"{brief}.toml").read_text(encoding="utf-8"))["feature"]
+        named = set()
+        for fid, fig in figures.items():
+            judged, problems = judge_labels(fig.pdf, report_of(fig), features, dot)
+            named |= set(judged)
+            assert problems == [], (brief, fid, problems)
+        assert named == {f["text"] for f in features}, (brief, {f["text"] for f in features} - named)
 
 
 def test_a_town_name_stands_nearer_its_own_land_than_any_other(rendered):
@@ -402,7 +401,7 @@ def test_a_dropped_label_takes_its_dot_with_it(tmp_path):
     dropped = set(re.findall(r"label '([^']+)' \(\"[^\"]+, (?:MY|SG|ID)\" \(resolved to [^)]+\)\) dropped", proc.stderr))
     pdf = next(p for p in (tmp_path / "cache" / "figures").glob("coast-*.pdf") if "-cmyk-" not in p.name)
     rep = report_of(SimpleNamespace(pdf=pdf))
-    towns = [f for f in tomllib.loads((MALACCA / "references.toml").read_text(encoding="utf-8"))["feature"]
+    towns = [f for f in tomllib.loads((REFS / "malacca-strait.toml").read_text(encoding="utf-8"))["feature"]
              if f.get("kind") == "town"]
     assert dropped and len(dropped) < len(towns), proc.stderr  # some towns fit, some do not
     found = dots(pdf)
