@@ -222,11 +222,12 @@ def label_association(pdf: Path, report: dict, text: str, lon: float, lat: float
     return best
 
 
-def judge_labels(pdf: Path, report: dict, features: list[dict], dot_mm: float) -> tuple[list[str], list[str]]:
+def judge_labels(pdf: Path, report: dict, features: list[dict], symbols_mm: dict[str, float]) \
+        -> tuple[list[str], list[str]]:
     """Every feature of a references file (``geopdf_labels.py``'s format: coordinates from outside
     sources) whose label the map sets, judged from the PDF with the map's own projection: a
-    point's name within ``tol_mm`` (3 mm) of it, type edge to the edge of its symbol (a town's
-    dot, ``dot_mm`` across), or joined to it by a leader that ends at it; a point's name without
+    point's name within ``tol_mm`` (3 mm) of it, type edge to the edge of its symbol (by its
+    ``kind``: ``symbols_mm`` gives the size of a town's dot, a reef's symbol), or joined to it by a leader that ends at it; a point's name without
     a leader nearer its own point than any other of its ``kind`` on the map; an area's name with
     its centre in the area (its outline grown by 1.5 mm) or a leader into it. Returns (the texts
     judged, one line per problem)."""
@@ -259,10 +260,10 @@ def judge_labels(pdf: Path, report: dict, features: list[dict], dot_mm: float) -
                 verdicts.append(None if ok else f"{f['text']}: centre outside its area")
                 continue
             place, kind = points[f["text"]]
-            symbol = dot_mm if kind == "town" else 0.0
+            symbol = symbols_mm.get(kind, 0.0)
             gap = max(glyph_distance(glyphs, place) - symbol / 2, 0.0)
             led = [e for e in ends if math.dist(e, place) <= 1.0 + symbol / 2]
-            if gap > f.get("tol_mm", 3.0) and not led:
+            if gap > f.get("tol_mm", 3.0) + 0.05 and not led:  # (pdfium's glyph boxes: to 0.05 mm)
                 verdicts.append(f"{f['text']}: {gap:.1f} mm from it, no leader")
                 continue
             nearer = [other for other, (where, k) in points.items() if other != f["text"] and k == kind
