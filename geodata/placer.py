@@ -95,13 +95,14 @@ class Taken:
         return out
 
     def crossed(self, line, own: str, start) -> bool:
-        """Whether a leader crosses anything taken but its own dot (or what holds its start)."""
+        """Whether a leader crosses anything taken but its own dot (or a box that holds its start,
+        such as the callout on its place); another label, or its leader, it never crosses."""
         if not self.geoms:
             return False
         for i in self.tree().query(line, predicate="intersects"):
             if own and self.marker[i] == own:
                 continue
-            if shapely.intersects(self.geoms[i], start):
+            if self.owner[i] < 0 and shapely.intersects(self.geoms[i], start):
                 continue
             return True
         return False
