@@ -63,9 +63,14 @@ def bbox_height(bbox, projection: str, width_mm: float, margin_mm: float, limit_
     import numpy as np
     from pyproj import CRS, Transformer
 
-    crs = CRS(auto_projection(bbox) if projection == "auto" else projection)
-    fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-    xs, ys = fwd.transform(*densified_outline(bbox))
+    from pyproj.exceptions import CRSError, ProjError
+
+    try:
+        crs = CRS(auto_projection(bbox) if projection == "auto" else projection)
+        fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+        xs, ys = fwd.transform(*densified_outline(bbox))
+    except (CRSError, ProjError):
+        return None  # a projection PROJ cannot make: the map engine says so, naming the spec's line
     if not (np.isfinite(xs).all() and np.isfinite(ys).all()):
         return None  # the projection cannot draw it: the map engine says so
     x0, y0, x1, y1 = pole_inside(bbox, fwd, (min(xs), min(ys), max(xs), max(ys)))
