@@ -169,7 +169,7 @@ class Report:
     north_arrow: dict | None = None
     crs: str | None = None
     view: tuple[float, float, float, float] | None = None  # projected x0, y0, x1, y1 of the frame
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[tuple[str, tuple]] = field(default_factory=list)  # (message, key path in the spec it is about)
     dropped: list[str] = field(default_factory=list)  # what the labels that found no room name
     markers: list[str] = field(default_factory=list)  # places drawn with a dot
     graticule: list[dict] = field(default_factory=list)  # degree labels set: text, side, family, value, point

@@ -26,6 +26,7 @@ from shapely.geometry import LineString, box as shapely_box
 
 from . import costs, symbols
 from .drawn import Recorder, Replay
+from .frame import FRAME_INSET_MM, MIN_HEIGHT_MM, auto_projection, densified_outline, pole_inside, unwrap
 from .georef import frame_georef
 from .graticule import deg_label, draw_graticule
 from .labels import PRIORITY, Box, LabelRequest, TypeClass, knockout
@@ -40,39 +41,12 @@ MEASURE_DPI = 288
 
 # --- projection and view ---------------------------------------------------------------
 
-def unwrap(bbox):
-    """(west, south, east, north) with east > west, crossing 180° allowed (east may exceed 180)."""
-    w, s, e, n = bbox
-    if w > e:
-        e += 360
-    return w, s, e, n
-
-
-def auto_projection(bbox) -> str:
-    """A conformal conic for mid latitudes; a polar stereographic for high-latitude extents."""
-    w, s, e, n = unwrap(bbox)
-    lon0 = wrap_lon((w + e) / 2)
-    if n >= 75 or (s >= 55 and n - s > 15):
-        return f"+proj=stere +lat_0=90 +lat_ts=70 +lon_0={lon0:.4f} +datum=WGS84 +units=m +no_defs"
-    h = n - s
-    lat1, lat2 = s + h / 6, n - h / 6
-    return (f"+proj=lcc +lat_1={lat1:.4f} +lat_2={lat2:.4f} +lat_0={(s + n) / 2:.4f} +lon_0={lon0:.4f} "
-            f"+datum=WGS84 +units=m +no_defs")
-
-
-def densified_outline(bbox, n=64):
-    w, s, e, n_ = unwrap(bbox)
-    xs = np.concatenate([np.linspace(w, e, n), np.full(n, e), np.linspace(e, w, n), np.full(n, w)])
-    ys = np.concatenate([np.full(n, s), np.linspace(s, n_, n), np.full(n, n_), np.linspace(n_, s, n)])
-    return xs, ys
-
-
 def view_for(bbox, crs, aspect: float):
     """Projected (x0, y0, x1, y1) covering bbox, widened to the frame's aspect (width/height)."""
     fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     xs, ys = fwd.transform(*densified_outline(bbox))
     _drawable(xs, ys)
-    x0, y0, x1, y1 = _pole_inside(bbox, fwd, (min(xs), min(ys), max(xs), max(ys)))
+    x0, y0, x1, y1 = pole_inside(bbox, fwd, (min(xs), min(ys), max(xs), max(ys)))
     w, h = x1 - x0, y1 - y0
     if w / h < aspect:
         grow = (h * aspect - w) / 2
@@ -83,33 +57,20 @@ def view_for(bbox, crs, aspect: float):
     return x0, y0, x1, y1
 
 
-POLE_ROOM = 0.06  # of the view's larger side: room around a pole the bbox reaches, for its dot and name
-
-
-def _pole_inside(bbox, fwd, view):
-    """A bbox that reaches a pole (north = 90 or south = -90) shows the pole inside the frame,
-    not on its edge, so the pole can carry a dot and a name."""
-    x0, y0, x1, y1 = view
-    room = POLE_ROOM * max(x1 - x0, y1 - y0)
-    for lat in (90.0, -90.0):
-        if lat in (bbox[1], bbox[3]):
-            px, py = fwd.transform(0.0, lat)
-            x0, y0, x1, y1 = min(x0, px - room), min(y0, py - room), max(x1, px + room), max(y1, py + room)
-    return x0, y0, x1, y1
-
-
 BBOX_SLACK = 0.05  # a bbox as written may grow by this share of its span to fill the frame, silently
 
 
 def bbox_warning(spec: MapSpec, crs, view, frame_h_mm: float) -> str | None:
-    """A bbox the frame cannot show as written, because its shape is not the frame's: the
-    frame grew it by more than BBOX_SLACK in width or height. Says what the map spans instead
-    (through the frame's centre) and the figure height that would show the bbox as written."""
+    """A bbox the frame cannot show as written, because its shape is not the frame's (the figure's
+    height follows a bbox, :func:`geodata.frame.bbox_height`, unless the column cannot hold that
+    height): the frame grew it by more than BBOX_SLACK in width or height. Says what the map spans
+    instead (through the frame's centre) and the figure height that would show the bbox as written."""
     if not spec.bbox_given:
         return None
     fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     xs, ys = fwd.transform(*densified_outline(spec.bbox))
-    bw, bh = max(xs) - min(xs), max(ys) - min(ys)
+    bx0, by0, bx1, by1 = pole_inside(spec.bbox, fwd, (min(xs), min(ys), max(xs), max(ys)))  # a pole shown inside
+    bw, bh = bx1 - bx0, by1 - by0
     wider, taller = (view[2] - view[0]) / bw, (view[3] - view[1]) / bh
     grow = max(wider, taller) - 1
     if grow <= BBOX_SLACK:
@@ -121,10 +82,11 @@ def bbox_warning(spec: MapSpec, crs, view, frame_h_mm: float) -> str | None:
     lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform([x0, x1, xc, xc], [yc, yc, y0, y1])
     w, e, s, n = (round(float(v), 1) for v in (lon[0], lon[1], lat[2], lat[3]))
     written = ", ".join(f"{v:g}" for v in spec.bbox)
+    room = f"less than the {MIN_HEIGHT_MM:g} mm a map may be" if height < MIN_HEIGHT_MM else "more than its column holds"
     return (f"bbox [{written}] is not the shape of the frame: through its centre the map spans "
             f"{deg_label(w, 'lon')}–{deg_label(e, 'lon')} and {deg_label(s, 'lat')}–{deg_label(n, 'lat')}, "
-            f"{grow * 100:.0f} % {'wider' if wider > taller else 'taller'} than the bbox; height = {height:.0f} "
-            f"shows the bbox as written")
+            f"{grow * 100:.0f} % {'wider' if wider > taller else 'taller'} than the bbox; it would show as written "
+            f"in a figure {height:.0f} mm tall, {room}")
 
 
 def _drawable(a, b) -> None:
@@ -196,7 +158,7 @@ def render_map(spec: MapSpec, look: Look, out: Path, drawn: Recorder | None = No
     canvas = FigureCanvasAgg(fig)
     fig.set_dpi(MEASURE_DPI)
     # graticule labels go outside the frame, on the sides that carry them (geodata/graticule.py)
-    left = bottom = top = right = look.margin_mm if spec.graticule else 0.6
+    left = bottom = top = right = look.margin_mm if spec.graticule else FRAME_INSET_MM
     fw, fh = W - left - right, H - top - bottom
     ax = fig.add_axes((left / W, bottom / H, fw / W, fh / H))
     crs = CRS(auto_projection(spec.bbox) if spec.projection == "auto" else spec.projection)
@@ -217,7 +179,7 @@ def render_map(spec: MapSpec, look: Look, out: Path, drawn: Recorder | None = No
 
     legend_handles = []
     land_union = None
-    warnings = [w for w in [bbox_warning(spec, crs, view, fh)] if w]
+    warnings = [(w, ("extent", "bbox")) for w in [bbox_warning(spec, crs, view, fh)] if w]
     ax.apply_aspect()
     m = ax.transData.get_affine().get_matrix()
     fb = ax.get_window_extent(canvas.get_renderer())
@@ -239,7 +201,7 @@ def render_map(spec: MapSpec, look: Look, out: Path, drawn: Recorder | None = No
         if layer.layer in spec.layer_files:
             routes.append(gdf.geometry.values)
         if gdf.empty:
-            warnings.append(f"layer '{layer.layer}' ({layer.role}) has no data in this map's extent")
+            warnings.append((f"layer '{layer.layer}' ({layer.role}) has no data in this map's extent", layer.key))
         handle = _draw_layer(ax, gdf, layer.role, look, layer.legend)
         _outline_tiny(ax, gdf, layer.role, look, mm_per_unit)
         _layer_ink(ink, fills, gdf, layer.role, look)
@@ -311,16 +273,13 @@ def render_map(spec: MapSpec, look: Look, out: Path, drawn: Recorder | None = No
         obstacles.append(_inset(fig, ax, renderer, spec, look, crs, view, extent, load))
     subject, spread = subject_of([(p.lon, p.lat) for p in [lab.place for lab in spec.labels]
                                   + [c.place for c in spec.callouts]], routes, view, crs)
-    bar = draw_scalebar(ax, crs, (look.colour("text"), look.colour(look.paper)), subject, spread, km=spec.scalebar_km,
-                        loc=spec.scalebar_at, pad_mm=2.5,
-                        text=look.text_props("small"), linewidth=0.3, mm_per_unit=mm_per_unit)
     if spec.north_arrow:
         arrow_box, angle = _north_arrow(ax, renderer, crs, spec.north_arrow, look, mm_per_unit)
         obstacles.append(arrow_box)
         report.north_arrow = {"corner": spec.north_arrow, "angle_deg": angle}
-    extents = [a.get_window_extent(renderer) for a in bar["artists"]]
-    obstacles.append(Box(min(e.x0 for e in extents), min(e.y0 for e in extents),
-                         max(e.x1 for e in extents), max(e.y1 for e in extents), "the scale bar", key=("scalebar",)))
+    bar, bar_box = _place_scalebar(ax, renderer, spec, look, crs, subject, spread, mm_per_unit,
+                                   [b for b in obstacles if b is not None], ink, report.warnings)
+    obstacles.append(bar_box)
     report.scalebar = {k: v for k, v in bar.items() if k != "artists"}
 
     obstacles = [b for b in obstacles if b is not None]
@@ -328,8 +287,8 @@ def render_map(spec: MapSpec, look: Look, out: Path, drawn: Recorder | None = No
     ink.freeze()
     placed, dropped = place_labels(ax, renderer, requests, obstacles, frame_box, MEASURE_DPI, ink)
     for req in dropped:
-        report.warnings.append(f"label '{' '.join(req.text.split())}' ({req.what or req.name}) dropped: no room "
-                               f"clear of other labels, boxes and lines that must not be covered")
+        report.warnings.append((f"label '{' '.join(req.text.split())}' ({req.what or req.name}) dropped: no room "
+                                f"clear of other labels, boxes and lines that must not be covered", req.key))
         if req.name in dots and req.name not in callout_places:
             dots.pop(req.name).remove()  # no dot without its name
     # the dots still drawn, the callouts' points and the symbols (a symbol stays with its feature)
@@ -357,6 +316,48 @@ def render_map(spec: MapSpec, look: Look, out: Path, drawn: Recorder | None = No
     save_pdf(fig, out)
     out.with_suffix(".json").write_text(json.dumps(report.__dict__, indent=1, default=list))
     return report
+
+
+BAR_PLACES = ("lower left", "lower right", "upper left", "upper right", "lower center", "upper center")
+
+
+def _place_scalebar(ax, renderer, spec: MapSpec, look: Look, crs, subject, spread, mm_per_unit: float,
+                    obstacles: list[Box], ink: Ink, warnings: list[tuple[str, tuple]]):
+    """Draw the scale bar at the first free place: the spec's corner (or the lower left), then
+    the other corners and the middles of the lower and upper edges; free is clear of every dot,
+    box, legend and inset and of the lines and hatching no knockout may cover. A corner the spec
+    asked for that is not free is reported; with no free place, the map fails naming what the
+    first place would cover. Returns (what the bar claims, with its artists; its box)."""
+    wanted = spec.scalebar_at or BAR_PLACES[0]
+    tried = []
+    for loc in (wanted, *(p for p in BAR_PLACES if p != wanted)):
+        bar = draw_scalebar(ax, crs, (look.colour("text"), look.colour(look.paper)), subject, spread,
+                            km=spec.scalebar_km, loc=loc, pad_mm=2.5, text=look.text_props("small"), linewidth=0.3,
+                            mm_per_unit=mm_per_unit)
+        extents = [a.get_window_extent(renderer) for a in bar["artists"]]
+        box = Box(min(e.x0 for e in extents), min(e.y0 for e in extents), max(e.x1 for e in extents),
+                  max(e.y1 for e in extents), "the scale bar", key=("scalebar",))
+        covered = [o.what for o in obstacles if box.overlaps(o)] + _hard_ink_under(ink, box)
+        if not covered:
+            if tried and spec.scalebar_at:
+                warnings.append((f"the scale bar stands {loc}, not {wanted}: there it would cover {tried[0][1][0]}",
+                                 ("scalebar", "at")))
+            bar["corner"] = loc
+            return bar, box
+        tried.append((loc, covered))
+        for a in bar["artists"]:
+            a.remove()
+    raise FigureError(f"the scale bar has no free place: {wanted} it would cover {tried[0][1][0]}, and every other "
+                      f"corner something else; move or drop a label, box or legend", ("scalebar",))
+
+
+def _hard_ink_under(ink: Ink, box: Box) -> list[str]:
+    """What the scale bar's knockout would erase under ``box``: lines no label may cover, hatching."""
+    shape = box.polygon()
+    out = [what for line, (_, hard, _, what, _) in zip(ink._lines, ink._line_meta)
+           if hard and shapely.intersects(line, shape)]
+    out += ["a hatched area" for area in ink._areas if shapely.intersects(area, shape)]
+    return out[:1]
 
 
 def _check_no_overlap(items: list[Box], frame: Box) -> None:

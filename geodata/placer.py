@@ -95,13 +95,14 @@ class Taken:
         return out
 
     def crossed(self, line, own: str, start) -> bool:
-        """Whether a leader crosses anything taken but its own dot (or what holds its start)."""
+        """Whether a leader crosses anything taken but its own dot (or a box that holds its start,
+        such as the callout on its place); another label, or its leader, it never crosses."""
         if not self.geoms:
             return False
         for i in self.tree().query(line, predicate="intersects"):
             if own and self.marker[i] == own:
                 continue
-            if shapely.intersects(self.geoms[i], start):
+            if self.owner[i] < 0 and shapely.intersects(self.geoms[i], start):
                 continue
             return True
         return False
@@ -131,6 +132,7 @@ class Context:
                                 for b in dots], dtype=object)
         self.dot_ids = [b.marker for b in dots]
         self.dot_tree = shapely.STRtree(self.dots)
+        self.waters: list[tuple[str, tuple]] = []  # (name, point) of each water named (_water_points)
 
 
 def place_labels(ax, renderer, requests: list[LabelRequest], obstacles: list[Box], frame: Box,
@@ -144,9 +146,11 @@ def place_labels(ax, renderer, requests: list[LabelRequest], obstacles: list[Box
     labels wins. Raises FigureError for a required label that finds no room."""
     anchors = {i: tuple(ax.transData.transform(r.xy)) for i, r in enumerate(requests)}
     order = sorted(range(len(requests)), key=lambda i: (-requests[i].priority, i))
+    waters = _water_points(requests, anchors, frame)
     best = None
     for _ in range(ROUNDS):
         ctx = Context(ax, renderer, frame, dpi, ink, obstacles)
+        ctx.waters = waters
         decided, failed = _round(ctx, requests, anchors, order)
         # the round whose dropped labels are the least important (then the fewest) wins
         badness = sorted((requests[i].priority for i in failed), reverse=True)
@@ -171,6 +175,25 @@ def place_labels(ax, renderer, requests: list[LabelRequest], obstacles: list[Box
 
 
 ROUNDS = 3  # placings tried, each with the labels the last one dropped placed first
+
+
+def _water_points(requests: list[LabelRequest], anchors: dict, frame: Box) -> list[tuple[str, tuple]]:
+    """(name, point) of every water named on the map, the point its name must stand nearest: its
+    label point, or for a water beyond the frame, where the way from the frame's middle towards
+    its label point leaves the frame (so that a sea to the north is named on the north side)."""
+    cx, cy = (frame.x0 + frame.x1) / 2, (frame.y0 + frame.y1) / 2
+    out = []
+    for i, req in enumerate(requests):
+        if req.home != "water":
+            continue
+        x, y = req.beyond if req.beyond is not None else anchors[i]
+        if req.beyond is not None:
+            dx, dy = x - cx, y - cy
+            t = min([(frame.x1 - cx) / dx if dx > 0 else (frame.x0 - cx) / dx if dx < 0 else np.inf,
+                     (frame.y1 - cy) / dy if dy > 0 else (frame.y0 - cy) / dy if dy < 0 else np.inf])
+            x, y = cx + dx * t, cy + dy * t
+        out.append((req.name, (float(x), float(y))))
+    return out
 
 
 def _round(ctx: Context, requests: list[LabelRequest], anchors: dict, order: list[int]):
@@ -359,7 +382,7 @@ def _position_cost(ctx: Context, req: LabelRequest, c: Candidate) -> float:
 def _judge(ctx: Context, req: LabelRequest, anchor, c: Candidate, shape) -> tuple[float, object]:
     """(the cost of a candidate by the rules of its placement, inf when it breaks one; its leader)."""
     if c.placement == "beyond":
-        return _judge_beyond(ctx, c), None
+        return _judge_beyond(ctx, req, c), None
     if c.leader:
         return _judge_leader(ctx, req, anchor, c, shape)
     if c.placement == "beside":
@@ -369,10 +392,35 @@ def _judge(ctx: Context, req: LabelRequest, anchor, c: Candidate, shape) -> tupl
     return _judge_in_area(ctx, req, anchor, c, shape), None
 
 
-def _judge_beyond(ctx: Context, c: Candidate) -> float:
-    """A water named beyond the frame: in the frame's water."""
+def _judge_beyond(ctx: Context, req: LabelRequest, c: Candidate) -> float:
+    """A water named beyond the frame: in the frame's water, on its side of the frame (nearer where
+    the way to it leaves the frame than any other water's point), open water between it and there."""
     land = _land_share(ctx, c)
-    return np.inf if land > costs.MAX_LAND_UNDER_WATER_NAME else land * costs.LAND_UNDER_WATER_NAME
+    if land > costs.MAX_LAND_UNDER_WATER_NAME or _other_water(ctx, req, c):
+        return np.inf
+    return land * costs.LAND_UNDER_WATER_NAME
+
+
+def _other_water(ctx: Context, req: LabelRequest, c: Candidate, led: bool = False) -> bool:
+    """Whether a water's name stands nearer another water's point (:func:`_water_points`) than
+    its own, or has land between it and its own point, or passes close by land on the way there
+    (round a cape into the next sea): it would be read as another water's."""
+    own = next((p for name, p in ctx.waters if name == req.name), None)
+    if own is None:
+        return False
+    centre = c.centre()
+    d = math.dist(centre, own)
+    if any(name != req.name and math.dist(centre, p) < d for name, p in ctx.waters):
+        return True
+    if led or not len(ctx.ink.fills) or d <= 0:
+        return False  # (a leader shows the way itself)
+    # the way from the name to its point, but for the name itself and the last NEAR_MM (a label
+    # point may lie close to a coast), keeps WATER_WAY_MM from land: not round a cape's tip
+    way = shapely.difference(shapely.LineString([centre, own]),
+                             shapely.union(c.shape, shapely.Point(own).buffer(costs.NEAR_MM * ctx.mm)))
+    if way.is_empty:
+        return False
+    return len(ctx.ink.fill_tree.query(way, predicate="dwithin", distance=costs.WATER_WAY_MM * ctx.mm)) > 0
 
 
 def _judge_beside(ctx: Context, req: LabelRequest, anchor, c: Candidate, shape) -> float:
@@ -382,7 +430,7 @@ def _judge_beside(ctx: Context, req: LabelRequest, anchor, c: Candidate, shape) 
     gap = float(shapely.distance(shape, _symbol(ctx, req, anchor)))
     if req.symbol is not None and gap < ctx.clear:
         return np.inf  # never over the island it names
-    if gap > costs.NEAR_MM * mm + 0.01 * mm or _ambiguous(ctx, req, shape, gap) or _across(ctx, anchor, c.centre()):
+    if gap > costs.NEAR_MM * mm + 0.01 * mm or _misread(ctx, req, shape, gap) or _across(ctx, anchor, c.centre()):
         return np.inf
     cost = gap / mm * costs.GAP_PER_MM
     if req.kind == "area":  # beside an island: by its middle rather than off one end
@@ -393,12 +441,13 @@ def _judge_beside(ctx: Context, req: LabelRequest, anchor, c: Candidate, shape) 
 def _judge_leader(ctx: Context, req: LabelRequest, anchor, c: Candidate, shape) -> tuple[float, object]:
     """Far from a point, or outside an area, joined to it by an allowed leader; an area's name
     outside it stands in the water."""
-    leader = _leader(ctx, req, anchor, c, shape, _symbol(ctx, req, anchor))
-    if leader is None:
+    symbol = _symbol(ctx, req, anchor)
+    leader = _leader(ctx, req, anchor, c, shape, symbol)
+    if leader is None or _misread(ctx, req, shape, float(shapely.distance(shape, symbol)), led=True):
         return np.inf, None
     if req.kind == "area":
         limit = costs.MAX_LAND_UNDER_WATER_NAME if req.home == "water" else costs.MAX_LAND_UNDER_OUTSIDE
-        if _land_share(ctx, c) > limit:
+        if _land_share(ctx, c) > limit or (req.home == "water" and _other_water(ctx, req, c, led=True)):
             return np.inf, None
     return costs.LEADER + math.dist(*leader) / ctx.mm * costs.LEADER_PER_MM, leader
 
@@ -434,7 +483,7 @@ def _judge_in_area(ctx: Context, req: LabelRequest, anchor, c: Candidate, shape)
     if req.home == "land":
         return np.inf if land < costs.MIN_INSIDE else (1 - land) * costs.OUTSIDE_AREA
     limit = costs.MAX_LAND_UNDER_NARROW_WATER if req.narrow else costs.MAX_LAND_UNDER_WATER_NAME
-    if land > limit:
+    if land > limit or _other_water(ctx, req, c):
         return np.inf
     cost = land * costs.LAND_UNDER_WATER_NAME
     if req.open_water:
@@ -445,19 +494,47 @@ def _judge_in_area(ctx: Context, req: LabelRequest, anchor, c: Candidate, shape)
     return cost
 
 
-def _ambiguous(ctx: Context, req: LabelRequest, shape, gap: float) -> bool:
-    """Whether a label stands as near another feature of its class as its own (plus the margin)."""
-    reach = max(gap + costs.AMBIGUITY_MM * ctx.mm, gap * costs.AMBIGUITY_RATIO)
+def _misread(ctx: Context, req: LabelRequest, shape, gap: float, led: bool = False) -> bool:
+    """Whether the text (its box, ``gap`` from its own feature) could be read as naming something
+    else: it stands as near another feature of its class (another dot; other land) as its own,
+    plus the margin, or, leader or not, as near land its feature is not on (an islet beside a
+    town's name reads as the town's). With a leader the reader follows the line: no margin, but
+    nothing else of its class as near as its own feature."""
+    reach = gap if led else max(gap + costs.AMBIGUITY_MM * ctx.mm, gap * costs.AMBIGUITY_RATIO)
     if req.klass == "dot" and len(ctx.dots):
         for i in ctx.dot_tree.query(shape, predicate="dwithin", distance=reach):
             if ctx.dot_ids[i] != req.name:
                 return True
-    elif req.klass == "land" and len(ctx.ink.fills):
+    if req.klass not in ("dot", "land") or not len(ctx.ink.fills):
+        return False  # (an island group or a cape known by its point names the land around it)
+    own = _own_land(ctx, req)
+    if req.klass == "land":  # an island's name: any other land is another of its class
+        hits = ctx.ink.fill_tree.query(shape, predicate="dwithin", distance=reach)
+        return any(own is None or i not in own for i in hits)
+    if not own:
+        return False
+    # a place's name: no land apart from its own nearer than its own land (on it: none over it)
+    d = min(gap, float(shapely.distance(shape, _own_geom(ctx, req))))
+    reach = d if led else max(d + costs.AMBIGUITY_MM * ctx.mm, d * costs.AMBIGUITY_RATIO) if d > 0 else 0.0
+    hits = ctx.ink.fill_tree.query(shape, predicate="dwithin", distance=reach) if reach > 0 else \
+        ctx.ink.fill_tree.query(shape, predicate="intersects")
+    return any(i not in own and not _touches_own(ctx, req, i) for i in hits)
+
+
+def _touches_own(ctx: Context, req: LabelRequest, i: int) -> bool:
+    """Whether fill ``i`` is part of the land a feature stands on (a district or country drawn
+    over it, or a piece of the same coast the data cut off: within SAME_LAND_MM of it) rather than
+    land apart from it (another island)."""
+    own = _own_geom(ctx, req)
+    return own is not None and bool(shapely.dwithin(ctx.ink.fills[i], own, costs.SAME_LAND_MM * ctx.mm))
+
+
+def _own_geom(ctx: Context, req: LabelRequest):
+    cached = getattr(req, "_own_geom", False)
+    if cached is False:
         own = _own_land(ctx, req)
-        for i in ctx.ink.fill_tree.query(shape, predicate="dwithin", distance=reach):
-            if own is None or i not in own:
-                return True
-    return False
+        cached = req._own_geom = shapely.union_all(ctx.ink.fills[sorted(own)]) if own else None
+    return cached
 
 
 def _across(ctx: Context, start, end) -> bool:
@@ -581,6 +658,9 @@ def _own_land(ctx: Context, req: LabelRequest) -> set[int] | None:
         else:
             where = shapely.Point(anchor).buffer(0.3 * ctx.mm)
         own = {int(i) for i in ctx.ink.fills_at(where)}
+        if not own and req.klass == "dot" and len(ctx.ink.fills):  # on a coast simplified away: the nearest
+            near = ctx.ink.fill_tree.query_nearest(shapely.Point(anchor), max_distance=costs.NEAR_MM * ctx.mm)
+            own = {int(i) for i in near}
     req._own_land = own
     return own
 

@@ -18,7 +18,7 @@ Parameters of :func:`draw_scalebar`:
     subject     the subject's places and route middles, [(lon, lat)] (empty: the frame's centre)
     spread      every point of the subject, routes' vertices included, [(lon, lat)]
     km          the length to show; ``None`` picks the longest round length up to 1/5 of the frame
-    loc         corner: "lower left", "lower right", "upper left", "upper right"
+    loc         "lower left", "lower right", "upper left", "upper right", or "lower center", "upper center"
     pad_mm      distance from the frame, in millimetres
     height_mm   thickness of the bar, in millimetres
     colours     (dark, light) fill colours of the alternating segments
@@ -174,7 +174,8 @@ def draw_scalebar(ax, crs, colours: tuple[str, str], subject=(), spread=(), km: 
     below = (size_mm * 1.2 * len(notes) + 0.6) * unit if notes else 0.0
     above = (0.6 + size_mm * 1.1) * unit
     height = height_mm * unit
-    left = x0 + pad_mm * unit + head if "left" in loc else x1 - pad_mm * unit - tail - length
+    left = x0 + pad_mm * unit + head if "left" in loc else x1 - pad_mm * unit - tail - length if "right" in loc \
+        else (x0 + x1) / 2 - length / 2
     bottom = y0 + pad_mm * unit + below if "lower" in loc else y1 - pad_mm * unit - above - height
     segments = 2
     seg = length / segments
@@ -194,7 +195,7 @@ def draw_scalebar(ax, crs, colours: tuple[str, str], subject=(), spread=(), km: 
             artists.append(ax.text(x - last_w / 2 / px_per_unit, tick_top + 0.1 * unit, label, ha="left",
                                    va="bottom", zorder=20, **text))
     if note:
-        ha = "left" if "left" in loc else "right"
+        ha = "right" if "right" in loc else "left"
         artists.append(ax.text(left - head if ha == "left" else left + length + tail, bottom - 0.6 * unit, note,
                                ha=ha, va="top", multialignment=ha, linespacing=1.1, zorder=20, **text))
     label = "  ".join(numbers) + (f" ({'; '.join(notes)})" if notes else "")

@@ -124,7 +124,7 @@ class MapSpec:
     legend: str | None = "lower right"  # corner, or None
     graticule: float | None = None  # degrees
     scalebar_km: float | None = None  # None: a round length chosen from the map
-    scalebar_at: str = "lower left"
+    scalebar_at: str | None = None  # the corner the spec asks for (None: the first free place from the lower left)
     north_arrow: str | None = None  # a corner, where the map's north is worth pointing out
     layer_files: dict[str, str] = field(default_factory=dict)  # annotation layer name -> GeoJSON path
     drawn: str | None = None  # an extract of the base layers an earlier build drew (geodata/drawn.py), else None

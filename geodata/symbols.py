@@ -33,7 +33,7 @@ class Finer:
 
     outline: dict[str, object] = field(default_factory=dict)
     symbol: dict[str, str] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[tuple[str, tuple]] = field(default_factory=list)  # (message, key path of the label)
 
 
 def pair(labels, land, crs) -> Finer:
@@ -72,8 +72,8 @@ def pair(labels, land, crs) -> Finer:
             out.outline[lab.place.id] = geom
             continue
         if geom is not None:
-            out.warnings.append(f"{lab.place.shown}: its outline {lab.place.polygon} in the land layer lies "
-                                f"{km(lab, geom):,.0f} km from its point, so it is not taken as its outline")
+            out.warnings.append((f"{lab.place.shown}: its outline {lab.place.polygon} in the land layer lies "
+                                 f"{km(lab, geom):,.0f} km from its point, so it is not taken as its outline", lab.key))
         if kind != "island":
             continue
         x, y = to_map.transform(lab.place.lon, lab.place.lat)
@@ -90,12 +90,10 @@ def pair(labels, land, crs) -> Finer:
                 out.outline[lab.place.id] = parts[i]
                 out.symbol.pop(lab.place.id, None)
                 break
-    finer = [lab for lab in labels if lab.place.id in out.symbol]
-    if finer:
-        out.warnings.append(
-            f"{len(finer)} feature{'s are' if len(finer) > 1 else ' is'} finer than the base data (Natural Earth "
-            f"1:10m land) shows at this map's scale, drawn with a symbol by kind: "
-            + "; ".join(f"{lab.place.shown} ({lab.place.kind})" for lab in finer))
+    for lab in labels:
+        if lab.place.id in out.symbol:
+            out.warnings.append((f"{lab.place.shown} ({lab.place.kind}) is finer than the base data (Natural Earth "
+                                 f"1:10m land) shows at this map's scale: drawn with the symbol of its kind", lab.key))
     return out
 
 

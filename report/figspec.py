@@ -184,8 +184,11 @@ def _typeset(data, language: str, key: str = ""):
     return data
 
 
-def with_width(fig: FigureDef, width_mm: float) -> FigureDef:
-    return replace(fig, spec=replace(fig.spec, width_mm=width_mm, height_mm=fig.height_mm))
+def with_width(fig: FigureDef, width_mm: float, height_mm: float | None = None) -> FigureDef:
+    """The figure at its printed width, and at ``height_mm`` when given (a map framed by a
+    ``bbox`` takes the height that shows the bbox as written: ``report.figures``)."""
+    height = fig.height_mm if height_mm is None else height_mm
+    return replace(fig, height_mm=height, spec=replace(fig.spec, width_mm=width_mm, height_mm=height))
 
 
 def _point(keys: tuple, gazetteer, s: _Spec, country: str | None = None, ref: str | None = None) -> Point | None:
@@ -334,7 +337,7 @@ def _map(fid: str, data: dict, s: _Spec, gaz: Gazetteer, brief_dir: Path, roles:
                    naming=naming, viewpoint=viewpoint, kanji=data.get("kanji", False),
                    layers=tuple(layers), labels=tuple(labels), countries=tuple(countries), callouts=tuple(callouts),
                    textboxes=tuple(textboxes), inset=inset, legend=None if legend == "none" else legend,
-                   graticule=data.get("graticule"), scalebar_km=bar.get("km"), scalebar_at=bar.get("at", "lower left"),
+                   graticule=data.get("graticule"), scalebar_km=bar.get("km"), scalebar_at=bar.get("at"),
                    north_arrow="upper right" if north is True else north or None, layer_files=used_files,
                    language=language, bbox_given="bbox" in extent, drawn=_drawn_extract(fid, s, geodata_dir))
 

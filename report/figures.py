@@ -17,6 +17,7 @@ import os
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from geodata.frame import FRAME_INSET_MM
 from geodata.look import FigureError, Look
 
 from . import cache
@@ -28,7 +29,7 @@ from .style import MM, Style
 
 ROOT = Path(__file__).resolve().parent.parent
 CODE = [ROOT / "geodata" / n for n in ("maps.py", "drawn.py", "labels.py", "candidates.py", "costs.py", "obstacles.py", "placer.py",
-                                       "scalebar.py", "graticule.py", "georef.py", "symbols.py", "look.py", "base.py",
+                                       "scalebar.py", "graticule.py", "georef.py", "frame.py", "symbols.py", "look.py", "base.py",
                                        "spec.py", "shims/matplotlib.py")] + [
     ROOT / "report" / "charts.py", ROOT / "report" / "style.py", ROOT / "report" / "figures.py",
     ROOT / "report" / "cidfonts.py",
@@ -87,7 +88,8 @@ def prepare(brief: Brief, style: Style, cache_dir: Path | None = None,
         if fig.height_mm > height - 20:
             raise BriefError(f"figure is {fig.height_mm:g} mm tall; its column holds at most "
                              f"{height - 20:g} mm with a caption", fig.path, fig.doc.line("height"))
-        fig = with_width(fig, column if fig.size == "column" else full)
+        width = column if fig.size == "column" else full
+        fig = with_width(fig, width, _bbox_height(fig, width, look, height - 20, cache_dir))
         key = _key(fig, look, code_and_data)
         pdf = cache_dir / f"{fid}-{key[:20]}.pdf"
         drawn = _drawn(fig, pdf)
@@ -99,20 +101,41 @@ def prepare(brief: Brief, style: Style, cache_dir: Path | None = None,
             jobs.append((fig, pdf))
         elif warn:
             for w in stored:
-                warn(f"warning: {fig.path}: {w}")
+                warn(_warning(fig, w))
     if jobs:
         cache_dir.mkdir(parents=True, exist_ok=True)
         _render_all(jobs, look, progress, warn)
     return result
 
 
-def _cached(fig: FigureDef, pdf: Path, remedy: str | None) -> list[str] | None:
+def _cached(fig: FigureDef, pdf: Path, remedy: str | None) -> list[tuple[str, tuple]] | None:
     """The warnings of a cached figure whose entries are all intact (its PDF, its warnings and,
     for a map drawn from the installed base layers, its extract), else None."""
     drawn = _drawn(fig, pdf)
     if not cache.intact(pdf, remedy) or (drawn == _drawn_path(pdf) and not cache.intact(drawn, remedy)):
         return None
     return _stored_warnings(pdf, remedy)
+
+
+def _bbox_height(fig: FigureDef, width_mm: float, look: Look, limit_mm: float, cache_dir: Path) -> float | None:
+    """The height of a map framed by a ``bbox`` that shows the bbox as written, when the column
+    holds it (:func:`geodata.frame.bbox_height`); None for any other figure, or when the column
+    does not hold it. Kept in the cache, so that a warm build imports no pyproj."""
+    if fig.kind != "map" or not fig.spec.bbox_given:
+        return None
+    margin = look.margin_mm if fig.spec.graticule else FRAME_INSET_MM
+    args = [list(fig.spec.bbox), fig.spec.projection, width_mm, margin, limit_mm]
+    h = hashlib.sha256(json.dumps(args).encode() + _digest_files([ROOT / "geodata" / "frame.py"]).encode())
+    memo = cache_dir / f"height-{h.hexdigest()[:20]}.json"
+    data = cache.read(memo, None)
+    if data is not None:
+        return json.loads(data)
+    from geodata.frame import bbox_height
+
+    found = bbox_height(*args)
+    memo.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_atomically(memo, json.dumps(found).encode())
+    return found
 
 
 def _warnings_path(pdf: Path) -> Path:
@@ -131,14 +154,24 @@ def _drawn(fig: FigureDef, pdf: Path) -> Path | None:
     return Path(fig.spec.drawn) if fig.spec.drawn else _drawn_path(pdf)
 
 
-def _stored_warnings(pdf: Path, remedy: str | None) -> list[str] | None:
-    """The warnings the render of a cached figure gave, kept beside it; None when the entry is
-    absent or damaged (one warning naming it and ``remedy``), so the figure is rendered again."""
+def _stored_warnings(pdf: Path, remedy: str | None) -> list[tuple[str, tuple]] | None:
+    """The warnings the render of a cached figure gave, kept beside it, each (message, key path
+    in the spec); None when the entry is absent or damaged (one warning naming it and
+    ``remedy``), so the figure is rendered again."""
     data = cache.read(_warnings_path(pdf), remedy)
     if data is None:
         return None
     found = json.loads(data)
-    return [str(w) for w in found] if isinstance(found, list) else None
+    if not isinstance(found, list) or not all(isinstance(w, list) and len(w) == 2 and isinstance(w[1], list)
+                                              for w in found):
+        return None
+    return [(str(message), tuple(key)) for message, key in found]
+
+
+def _warning(fig: FigureDef, warning: tuple[str, tuple]) -> str:
+    """A render's warning as printed: the spec's file and the line of what it is about."""
+    message, key = warning
+    return f"warning: {fig.path}:{fig.doc.line(*key) or 1}: {message}"
 
 
 def _render_all(jobs, look: Look, progress, warn) -> None:
@@ -157,12 +190,13 @@ def _render_all(jobs, look: Look, progress, warn) -> None:
         _raise_for(fig, error)
         for w in warnings:
             if warn:
-                warn(f"warning: {fig.path}: {w}")
+                warn(_warning(fig, w))
         if progress:
             progress(f"figure {fig.id}: {'rendered' if rendered else 'rendered by another build'}")
 
 
-def _render_job(job: tuple[FigureDef, str], look: Look) -> tuple[tuple[str, tuple] | None, list[str], bool]:
+def _render_job(job: tuple[FigureDef, str], look: Look) \
+        -> tuple[tuple[str, tuple] | None, list[tuple[str, tuple]], bool]:
     """Render into a temporary file and rename it into the cache: (error or None, warnings,
     whether this process rendered it); an error is (message, the key path in the spec it concerns).
 
@@ -201,7 +235,8 @@ def _clear_scraps(out: Path, locked: bool = False) -> None:
             scrap.unlink(missing_ok=True)
 
 
-def _render_locked(fig: FigureDef, out: Path, look: Look) -> tuple[tuple[str, tuple] | None, list[str]]:
+def _render_locked(fig: FigureDef, out: Path, look: Look) \
+        -> tuple[tuple[str, tuple] | None, list[tuple[str, tuple]]]:
     sidecar = None  # a map's report, beside its PDF
     try:
         with cache.entry(out, suffix=".pdf") as tmp:
@@ -224,7 +259,7 @@ def _render_locked(fig: FigureDef, out: Path, look: Look) -> tuple[tuple[str, tu
 
             normalise_file(tmp)
             # the warnings first: a figure in the cache always has its warnings beside it
-            cache.write_atomically(_warnings_path(out), json.dumps(list(report.warnings)).encode())
+            cache.write_atomically(_warnings_path(out), json.dumps([[m, list(k)] for m, k in report.warnings]).encode())
         return None, list(report.warnings)
     except FigureError as exc:
         return (str(exc), exc.key), []

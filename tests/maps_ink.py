@@ -222,6 +222,64 @@ def label_association(pdf: Path, report: dict, text: str, lon: float, lat: float
     return best
 
 
+def judge_labels(pdf: Path, report: dict, features: list[dict], symbols_mm: dict[str, float]) \
+        -> tuple[list[str], list[str]]:
+    """Every feature of a references file (``geopdf_labels.py``'s format: coordinates from outside
+    sources) whose label the map sets, judged from the PDF with the map's own projection: a
+    point's name within ``tol_mm`` (3 mm) of it, type edge to the edge of its symbol (by its
+    ``kind``: ``symbols_mm`` gives the size of a town's dot, a reef's symbol), or joined to it by a leader that ends at it; a point's name without
+    a leader nearer its own point than any other of its ``kind`` on the map; an area's name with
+    its centre in the area (its outline grown by 1.5 mm) or a leader into it. Returns (the texts
+    judged, one line per problem)."""
+    import shapely
+
+    def outline(f):
+        ring = [list(v) for v in f["polygon"] + f["polygon"][:1]]
+        for a, b in zip(ring, ring[1:]):  # across 180°: each edge the short way round
+            b[1] = a[1] + (b[1] - a[1] + 180) % 360 - 180
+        pts = [(a[1] + (b[1] - a[1]) * t / 8, a[0] + (b[0] - a[0]) * t / 8) for a, b in zip(ring, ring[1:])
+               for t in range(8)]
+        return shapely.Polygon([page_mm(report, lon, lat) for lon, lat in pts]).buffer(1.5)
+
+    frame = shapely.box(*report["frame"])
+    judged, problems = [], []
+    points = {f["text"]: (page_mm(report, f["point"][1], f["point"][0]), f.get("kind")) for f in features
+              if "point" in f}
+    for f in features:
+        runs = [g for g in label_glyphs(pdf, f["text"]) + [r for a in f.get("aka", []) for r in label_glyphs(pdf, a)]
+                if frame.contains(shapely.Point(_centre(g)))]
+        if not runs:
+            continue
+        judged.append(f["text"])
+        verdicts = []
+        for glyphs in runs:
+            ends = leader_ends(pdf, glyphs)
+            if "polygon" in f:
+                area = outline(f)
+                ok = area.contains(shapely.Point(_centre(glyphs))) or any(area.contains(shapely.Point(e)) for e in ends)
+                verdicts.append(None if ok else f"{f['text']}: centre outside its area")
+                continue
+            place, kind = points[f["text"]]
+            symbol = symbols_mm.get(kind, 0.0)
+            gap = max(glyph_distance(glyphs, place) - symbol / 2, 0.0)
+            led = [e for e in ends if math.dist(e, place) <= 1.0 + symbol / 2]
+            if gap > f.get("tol_mm", 3.0) + 0.05 and not led:  # (pdfium's glyph boxes: to 0.05 mm)
+                verdicts.append(f"{f['text']}: {gap:.1f} mm from it, no leader")
+                continue
+            nearer = [other for other, (where, k) in points.items() if other != f["text"] and k == kind
+                      and frame.contains(shapely.Point(where)) and not led
+                      and glyph_distance(glyphs, where) - symbol / 2 <= gap]
+            verdicts.append(f"{f['text']}: nearer {nearer[0]}" if nearer else None)
+        if None not in verdicts:  # of several labels of one name on a map, the best counts
+            problems.append(verdicts[0])
+    return judged, problems
+
+
+def _centre(glyphs) -> tuple[float, float]:
+    return ((min(g[0] for g in glyphs) + max(g[2] for g in glyphs)) / 2,
+            (min(g[1] for g in glyphs) + max(g[3] for g in glyphs)) / 2)
+
+
 def glyph_distance(glyphs, point) -> float:
     """mm from a label's nearest glyph to a point (mm)."""
     return min(_box_distance(g, point) for g in glyphs)

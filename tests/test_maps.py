@@ -18,11 +18,13 @@ import pypdfium2.raw as pdfium_raw
 import pytest
 
 from conftest import ROOT, SAMPLE, pdf_text, run_brief
+from maps_ink import judge_labels
 
 NORTH_PACIFIC = ROOT / "tests" / "briefs" / "north-pacific"
 BERING_STRAIT = ROOT / "tests" / "briefs" / "bering-strait"
 MALACCA = ROOT / "tests" / "briefs" / "malacca-strait"
 TASMAN = ROOT / "tests" / "briefs" / "tasman-sea"  # south of the equator, framed by a bbox
+REFS = ROOT / "tests" / "data" / "refs"  # where outside sources put the features the briefs' maps name
 PT_PER_MM = 72 / 25.4
 
 
@@ -168,10 +170,11 @@ def test_a_route_that_runs_off_the_map_gets_one_arrow_where_it_leaves(rendered):
 
 def test_a_dot_never_hides_an_island_smaller_than_itself(rendered):
     """Diomede village stands on Little Diomede, which on the strait map is smaller than a town
-    dot: the island stays visible (no dot), and the village's name sits beside it."""
+    dot: the island stays visible (no dot). Its name stands beside the island or, where it cannot
+    stand nearer its island than Big Diomede or the mainland, is reported dropped."""
     rep = report_of(rendered["strait"])
     assert "diomede" not in rep["markers"] and "geonames-5870133" in rep["markers"]  # Nome has its dot
-    assert "diomede" in {lab["name"] for lab in rep["labels"]}
+    assert "diomede" in {lab["name"] for lab in rep["labels"]} | set(rep["dropped"])
 
 
 def test_labels_stay_on_their_side_of_a_boundary(rendered):
@@ -187,43 +190,128 @@ def test_labels_stay_on_their_side_of_a_boundary(rendered):
     assert boxes["big-diomede"][2] < line_mm < boxes["little-diomede"][0], (boxes, line_mm)
 
 
-def test_every_label_stands_by_the_feature_it_names(rendered):
+@pytest.fixture(scope="session")
+def every_map(rendered, tmp_path_factory):
+    """Every map of the sample and of every test brief with maps, by brief folder name."""
+    from report.figures import prepare
+    from report.pipeline import load
+
+    cache = tmp_path_factory.mktemp("more-figures")
+    out = {}
+    for brief_dir in sorted([SAMPLE, *(ROOT / "tests" / "briefs").iterdir()]):
+        if not (brief_dir / "figures").is_dir():
+            continue
+        brief, style = load(brief_dir)
+        figs = {fid: rendered[fid] for fid in brief.figures if fid in rendered} or prepare(brief, style, cache_dir=cache)
+        out[brief_dir.name] = {fid: f for fid, f in figs.items() if f.kind == "map"}
+    return out
+
+
+def test_every_label_stands_by_the_feature_it_names(every_map):
     """Judged from the PDF alone against coordinates from outside the project's data
-    (tests/briefs/malacca-strait/references.toml), projected with the map's own projection: a
-    point's name within 3 mm of it (type edge to the edge of its dot) or joined to it by a leader
-    that ends at it; a town's name nearer its own dot than any other town's; an area's name with
-    its centre in the area (or a leader into it)."""
+    (tests/data/refs/<brief>.toml, one per brief with maps, a source for each), projected with
+    each map's own projection (maps_ink.judge_labels: a point's name within 3 mm of it or joined
+    to it by a leader, nearer it than any other of its kind; an area's name in its area). Every
+    feature is named on some map of its brief, and every name stands by its feature."""
     import tomllib
 
+    # a town's dot; a feature finer than the base data drawn with a symbol (the smallest of them)
+    sizes = {"town": look_role("place")["size"] / PT_PER_MM,
+             "feature": min(look_role(r)["size"] for r in ("reef", "shoal", "rock", "low_tide_elevation", "islet"))
+             / PT_PER_MM}
+    assert {p.stem for p in REFS.glob("*.toml")} == set(every_map)  # a references file for every brief with maps
+    found = {}
+    for brief, figures in every_map.items():
+        features = tomllib.loads((REFS / f"{brief}.toml").read_text(encoding="utf-8"))["feature"]
+        named = set()
+        for fid, fig in figures.items():
+            judged, problems = judge_labels(fig.pdf, report_of(fig), features, sizes)
+            named |= set(judged)
+            found.update({(fid, p): brief for p in problems})
+        dropped = {f["text"] for f in features} - named
+        assert dropped == KNOWN_DROPPED.get(brief, set()), (brief, dropped)
+    assert set(found) == KNOWN_WRONG, sorted(set(found) ^ KNOWN_WRONG)
+
+
+# What the check above still finds, each a known fault left for later (the check fails when one is
+# fixed, so that it is taken off, or when a new one appears):
+KNOWN_WRONG = {
+    # Spitsbergen's name beside its east coast (its fjords leave no room inside) stands nearer
+    # Nordaustlandet's point than its own, which lies 150 km inland
+    ("archipelagos", "Spitsbergen: nearer Nordaustlandet"),
+}
+KNOWN_DROPPED = {  # brief -> names of its references no map sets
+    # Map 2: the gulf is narrower than its name's type; on Yamal's shore beside it stands the
+    # peninsula's name, and a leader finds no room between the callout, the route and the names
+    "japan-russia-2018": {"Gulf of Ob"},
+    # the strait map: the Diomedes 4 km apart, 10 km off Chukotka: no name of theirs stands nearer
+    # its own island than the other or the mainland (the islands' own map names them)
+    "bering-strait": set(),
+}
+
+
+def test_a_town_name_stands_nearer_its_own_land_than_any_other(rendered):
+    """Read from the PDF, with the sample's towns where outside sources put them
+    (tests/data/refs/japan-russia-2018.toml): on the islands map, each town's name (its glyphs,
+    leader or not) stands nearer the town than any land apart from the town's own, so that no
+    name reads as an islet's (Yuzhno-Kurilsk's once hung beside a Habomai islet)."""
+    import tomllib
+
+    import numpy as np
     import shapely
+    from pyproj import CRS, Transformer
 
-    from maps_ink import glyph_distance, label_glyphs, leader_ends, page_mm
+    from geodata import base
+    from maps_ink import glyph_distance, label_glyphs, page_mm
 
-    fig = rendered["coast"]
+    fig = rendered["islands"]
     rep = report_of(fig)
+    lats, lons = zip(*rep["georef"]["corners"])
+    land = base.load("land", (min(lons), min(lats), max(lons), max(lats)), crs=CRS.from_wkt(rep["crs"]))
+    (vx0, vy0, vx1, vy1), (fx0, fy0, fx1, fy1) = rep["view"], rep["frame"]
+    to_mm = np.array([(fx1 - fx0) / (vx1 - vx0), (fy1 - fy0) / (vy1 - vy0)])
+    parts = [shapely.transform(p, lambda xy: np.array([fx0, fy0]) + (xy - [vx0, vy0]) * to_mm)
+             for p in shapely.get_parts(np.asarray(land.geometry.values))]
+    frame = shapely.box(fx0, fy0, fx1, fy1)
+    parts = [p for p in parts if p.intersects(frame)]
     dot = look_role("place")["size"] / PT_PER_MM
-    features = tomllib.loads((MALACCA / "references.toml").read_text(encoding="utf-8"))["feature"]
-    towns = {f["text"]: page_mm(rep, f["point"][1], f["point"][0]) for f in features if f.get("kind") == "town"}
-    for f in features:
-        runs = label_glyphs(fig.pdf, f["text"])
-        assert len(runs) == 1, (f["text"], len(runs))
-        glyphs = runs[0]
-        ends = leader_ends(fig.pdf, glyphs)
-        if "polygon" in f:
-            area = shapely.Polygon([page_mm(rep, lon, lat) for lat, lon in f["polygon"]]).buffer(1.5)
-            centre = ((min(g[0] for g in glyphs) + max(g[2] for g in glyphs)) / 2,
-                      (min(g[1] for g in glyphs) + max(g[3] for g in glyphs)) / 2)
-            assert area.contains(shapely.Point(centre)) or any(area.contains(shapely.Point(e)) for e in ends), f
-            continue
-        place = page_mm(rep, f["point"][1], f["point"][0])
-        symbol = dot if f.get("kind") == "town" else 0.0
-        gap = glyph_distance(glyphs, place) - symbol / 2
-        led = [e for e in ends if math.dist(e, place) <= 1.0 + symbol / 2]
-        assert gap <= f.get("tol_mm", 3.0) or led, (f["text"], round(gap, 2), ends)
-        if f.get("kind") == "town" and not led:
-            for other, where in towns.items():
-                if other != f["text"]:
-                    assert glyph_distance(glyphs, where) - dot / 2 > gap, (f["text"], "nearer", other)
+    refs = tomllib.loads((REFS / "japan-russia-2018.toml").read_text(encoding="utf-8"))["feature"]
+    towns = [f for f in refs if f.get("kind") == "town" and label_glyphs(fig.pdf, f["text"])]
+    assert {f["text"] for f in towns} == {"Yuzhno-Kurilsk", "Kurilsk (Shana)", "Malokurilskoye", "Nemuro"}
+    for f in towns:
+        (glyphs,) = label_glyphs(fig.pdf, f["text"])
+        where = page_mm(rep, f["point"][1], f["point"][0])
+        text = shapely.union_all([shapely.box(*g) for g in glyphs])
+        own = max(glyph_distance(glyphs, where) - dot / 2, 0.0)
+        for p in parts:
+            if p.distance(shapely.Point(where)) > 1.0:  # land apart from the town's
+                assert text.distance(p) > own, (f["text"], round(own, 2), round(text.distance(p), 2))
+
+
+def test_the_scale_bar_takes_a_free_place(tmp_path):
+    """tests/briefs/pahang-river has Kuala Lumpur's dot in the lower left corner, where the bar
+    stands by default: the map builds, and, read from the PDF, the bar stands clear of every dot;
+    asked for that corner in the spec, it stands elsewhere and says so."""
+    from report.figures import prepare
+    from report.pipeline import load
+
+    from maps_ink import dots, scale_bar
+
+    brief = Path(shutil.copytree(ROOT / "tests" / "briefs" / "pahang-river", tmp_path / "pahang-river"))
+    for asked in (False, True):
+        if asked:
+            spec = brief / "figures" / "pahang.toml"
+            spec.write_text(spec.read_text().replace("legend = \"none\"\n",
+                                                     "legend = \"none\"\nscalebar = { at = \"lower left\" }\n"))
+        warnings: list[str] = []
+        fig = prepare(*load(brief), cache_dir=tmp_path / f"cache-{asked}", warn=warnings.append)["pahang"]
+        x0, y0, x1, y1 = (v / PT_PER_MM for v in scale_bar(fig.pdf))
+        found = dots(fig.pdf)
+        assert len(found) == 4
+        assert all(not (x0 - 1 < x < x1 + 1 and y0 - 3 < y < y1 + 4) for x, y in found), (found, (x0, y0, x1, y1))
+        assert report_of(fig)["scalebar"]["corner"] != "lower left"
+        moved = [w for w in warnings if "the scale bar stands" in w]
+        assert len(moved) == asked and (not asked or "Kuala Lumpur" in moved[0]), warnings
 
 
 def look_role(role: str) -> dict:
@@ -283,16 +371,22 @@ def test_no_label_covers_or_knocks_out_the_hatched_subject(rendered):
             assert shape.distance(hatched) >= costs.CLEAR_MM - 0.01, (text, round(shape.distance(hatched), 3))
 
 
-def test_a_country_too_small_for_its_name_takes_its_abbreviation(rendered):
-    """Singapore's name does not fit inside the island at the coast map's scale; before going
-    outside with a leader, the label tries the spec's abbreviation, which fits: read from the
-    PDF, "SING." stands inside Singapore's outline (projected with the map's projection)."""
+def test_a_country_too_small_for_its_name_takes_its_abbreviation(tmp_path):
+    """The coast map drawn at a smaller scale (a wider bbox): Singapore's name does not fit inside
+    the island; before going outside with a leader, the label tries the spec's abbreviation, which
+    fits: read from the PDF, "SING." stands inside Singapore's outline (projected with the map's
+    projection)."""
     import shapely
 
     from maps_ink import label_glyphs, page_mm, text_runs
     from geodata import base
+    from report.figures import prepare
+    from report.pipeline import load
 
-    fig = rendered["coast"]
+    brief = Path(shutil.copytree(MALACCA, tmp_path / "malacca-strait"))
+    spec = brief / "figures" / "coast.toml"
+    spec.write_text(spec.read_text().replace("bbox = [100.8, 0.7, 104.4, 3.35]", "bbox = [100.2, 0.5, 105.0, 3.55]"))
+    fig = prepare(*load(brief), cache_dir=tmp_path / "cache")["coast"]
     rep = report_of(fig)
     assert "SINGAPORE" not in [text for text, _ in text_runs(fig.pdf)]  # the city's name is "Singapore"
     (glyphs,) = label_glyphs(fig.pdf, "SING.")
@@ -336,7 +430,7 @@ def test_a_dropped_label_takes_its_dot_with_it(tmp_path):
     dropped = set(re.findall(r"label '([^']+)' \(\"[^\"]+, (?:MY|SG|ID)\" \(resolved to [^)]+\)\) dropped", proc.stderr))
     pdf = next(p for p in (tmp_path / "cache" / "figures").glob("coast-*.pdf") if "-cmyk-" not in p.name)
     rep = report_of(SimpleNamespace(pdf=pdf))
-    towns = [f for f in tomllib.loads((MALACCA / "references.toml").read_text(encoding="utf-8"))["feature"]
+    towns = [f for f in tomllib.loads((REFS / "malacca-strait.toml").read_text(encoding="utf-8"))["feature"]
              if f.get("kind") == "town"]
     assert dropped and len(dropped) < len(towns), proc.stderr  # some towns fit, some do not
     found = dots(pdf)
@@ -361,9 +455,21 @@ def test_a_label_without_room_is_dropped_with_a_warning_unless_required(tmp_path
     proc = run_brief("build", brief, "--out", tmp_path / "out", "-q", "--variant", "screen", env=env)
     assert proc.returncode == 0, proc.stderr
     # the place named as the spec writes it, with what it resolved to
-    dropped = re.findall(r"diomedes\.toml: label '([^']+)' \(\"([^\"]+)\" \(resolved to [^)]+\)\) dropped",
+    dropped = re.findall(r"diomedes\.toml:(\d+): label '([^']+)' \(\"([^\"]+)\" \(resolved to [^)]+\)\) dropped",
                          proc.stderr)
     assert dropped, proc.stderr
+    # each warning names the line of the [[label]] that asks for the place
+    lines = spec.read_text().splitlines()
+    for line, _, name in dropped:
+        assert f'place = "{name}"' in lines[int(line) - 1:int(line) + 1], (line, name)
+    dropped = [(text, name) for _, text, name in dropped]
+    # each sea is named on its own side of the strip: the Chukchi Sea north of the Bering Sea
+    pdf = next(p for p in (tmp_path / "cache" / "figures").glob("diomedes-*.pdf") if "-cmyk-" not in p.name)
+    seas = {lab["name"]: lab["box"] for lab in report_of(SimpleNamespace(pdf=pdf))["labels"]}
+    if "chukchi-sea" in seas and "bering-sea" in seas:
+        assert seas["chukchi-sea"][1] + seas["chukchi-sea"][3] > seas["bering-sea"][1] + seas["bering-sea"][3], seas
+    else:
+        assert any(name in ("chukchi-sea", "bering-sea") for _, name in dropped), seas
     # the figure now comes from the cache: its warnings are printed again, the same
     again = run_brief("build", brief, "--out", tmp_path / "out", "-q", "--variant", "screen", env=env)
     assert again.returncode == 0, again.stderr
