@@ -18,8 +18,10 @@ SEED = SHARED / "seed" / "000_46facb7d03802295.txt"
 
 
 def run_brief(*args: str, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
-    """Run the ``brief`` CLI in a subprocess, as a user would."""
-    return subprocess.run([sys.executable, "-m", "report.cli", *map(str, args)], cwd=cwd,
+    """Run the ``brief`` CLI in a subprocess, as a user would: as the ``brief`` script runs it, with
+    no folder of ``cwd`` on the import path (``-P``), so that a folder of extracted sources with a
+    ``geodata/`` in it does not stand in for the installed package."""
+    return subprocess.run([sys.executable, "-P", "-m", "report.cli", *map(str, args)], cwd=cwd,
                           capture_output=True, text=True, env=env)
 
 

@@ -150,15 +150,16 @@ def test_a_missing_extract_is_one_clear_error(extracted, tmp_path):
 
 
 def test_a_map_asking_for_what_its_extract_lacks_is_one_clear_error(extracted, tmp_path):
-    """A spec changed after the archived build (another frame) cannot be drawn from the extract
+    """A spec changed after the archived build (another frame: its bbox) cannot be drawn from the extract
     of the old one: an error at its extent, naming the extract and the layer."""
     work, _ = extracted
     copy = tmp_path / "src"
     shutil.copytree(work, copy)
     spec = copy / "briefs" / SLUG / "figures" / "islands.toml"
     text = spec.read_text(encoding="utf-8")
-    height = next(line for line in text.splitlines() if line.startswith("height"))
-    spec.write_text(text.replace(height, "height = 61"), encoding="utf-8")
+    bbox = next(line for line in text.splitlines() if line.startswith("bbox"))
+    west, rest = bbox.split("[", 1)[1].split(",", 1)
+    spec.write_text(text.replace(bbox, f"bbox = [{float(west) - 2:g},{rest}"), encoding="utf-8")  # 2° wider
     line = _one_error(copy, tmp_path)
     assert line.startswith(f"error: briefs/{SLUG}/figures/islands.toml:")
     assert "geodata/drawn/islands.json holds no 'land' read for this map's frame" in line
