@@ -69,7 +69,13 @@ def test_a_warm_build_neither_converts_nor_checks_an_unchanged_figure(twice, mon
     checked, converted = [], []
     real_check_form = preflight.check_form
     monkeypatch.setattr(preflight, "check_form", lambda *a, **k: checked.append(a) or real_check_form(*a, **k))
-    monkeypatch.setattr(cmyk._Converter, "begin", lambda self, frame: converted.append(frame.trail))
+    real_begin = cmyk._Converter.begin
+
+    def begin(self, frame):
+        converted.append(frame.trail)
+        return real_begin(self, frame)
+
+    monkeypatch.setattr(cmyk._Converter, "begin", begin)
     built = pipeline.build(brief, tmp / "warm", ["print"])
     assert checked == []
     assert converted and all(re.fullmatch(r"page \d+", w) for w in converted), converted

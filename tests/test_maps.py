@@ -247,6 +247,9 @@ KNOWN_DROPPED = {  # brief -> names of its references no map sets
     # the strait map: the Diomedes 4 km apart, 10 km off Chukotka: no name of theirs stands nearer
     # its own island than the other or the mainland (the islands' own map names them)
     "bering-strait": set(),
+    # the crowded Sound: between Copenhagen, Malmö, Helsingør, Helsingborg, Landskrona and Lund no
+    # horizontal name fits in the water, and a leader finds no room
+    "danish-straits": {"The Sound"},
 }
 
 
