@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pikepdf
 
-from report.preflight.blame import _to_unicode as to_unicode  # code -> text of a ToUnicode CMap
+from report.preflight.blame import to_unicode  # code -> text of a ToUnicode CMap
 
 HYPHENS = ("-", "\u00ad", "\u2010")
 
