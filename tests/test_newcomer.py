@@ -194,8 +194,9 @@ def test_a_required_label_without_room_names_the_dots_around_it_by_the_places_as
     labels = "".join(f'\n[[label]]\nplace = "{t}"\n' for t in ["Hanoi, VN", *towns])
     brief = south_china_sea(tmp_path, labels=labels + '\n[[label]]\nplace = "Ha Dong, VN"\nrequired = true\n')
     spec = brief / "figures" / "sea.toml"
-    spec.write_text(spec.read_text(encoding="utf-8").replace("height = 74", "height = 20"), encoding="utf-8")
-    proc = build(brief, tmp_path)  # the Red River delta's towns crowd a 20 mm high map of the whole sea
+    spec.write_text(spec.read_text(encoding="utf-8").replace("bbox = [102, 5, 124, 24]", "bbox = [-180, -60, 180, 80]"),
+                    encoding="utf-8")
+    proc = build(brief, tmp_path)  # the Red River delta's towns crowd a column-wide map of the world
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     error = proc.stderr.strip().splitlines()[-1]
     assert error.startswith(f"error: {spec}:{line_of(spec, 'Ha Dong')}: no room for the required label 'Ha Dong' "
