@@ -82,7 +82,10 @@ def _parser() -> argparse.ArgumentParser:
     from .archive import DEFAULT_DIR
     d.add_argument("--archive", type=Path, default=DEFAULT_DIR,
                    help=f"the archive folder <slug>@<N> is read from (default: ./{DEFAULT_DIR})")
-    d.add_argument("--json", action="store_true", help="the changes as JSON: text, figures, meta")
+    shown = d.add_mutually_exclusive_group()
+    shown.add_argument("--json", action="store_true", help="the changes as JSON: text, figures, meta")
+    shown.add_argument("--changes", action="store_true",
+                   help="print the changes as the `changes = [...]` line of a correction's [corrects] front matter")
     d.add_argument("--pdf", type=Path, default=None, metavar="FILE",
                    help="also write the new edition as a redline against the old one (tagged, like the screen edition)")
 
@@ -201,7 +204,7 @@ def _build(args) -> int:
 
 def _diff(args) -> int:
     """Exit 0 whether or not the editions differ (1 is an error, as for every command)."""
-    from .diff import diff, human
+    from .diff import diff, human, summary
 
     if args.pdf is not None:
         from .redline import write_redline
@@ -209,7 +212,10 @@ def _diff(args) -> int:
         found, pages = write_redline(args.old, args.new, args.pdf, args.archive)
     else:
         found = diff(args.old, args.new, args.archive)
-    print(json.dumps(found.as_json(), ensure_ascii=False, indent=1) if args.json else human(found))
+    if args.changes:  # a TOML array of basic strings: JSON's string escapes are TOML's
+        print("changes = " + json.dumps(summary(found, pages=False), ensure_ascii=False))
+    else:
+        print(json.dumps(found.as_json(), ensure_ascii=False, indent=1) if args.json else human(found))
     if args.pdf is not None:
         print(one_line(f"redline: {args.pdf}  {pages} pages"), file=sys.stderr)
     return 0

@@ -618,28 +618,30 @@ def _quote(text: str, limit: int = 60) -> str:
     return f"“{text if len(text) <= limit else text[:limit - 1] + '…'}”"
 
 
-def summary(d: Diff) -> list[str]:
+def summary(d: Diff, pages: bool = True) -> list[str]:
     """The changes, one short line each (for a correction notice): ``p. 2: paragraph inserted``,
-    ``Map 1: label 'Shikotan' moved``, ``date: 2018 → 2018-10``."""
+    ``Map 1: label 'Shikotan' moved``, ``date: 2018 → 2018-10``. Without ``pages``, a text change
+    says its element without the page it stands on (``paragraph inserted``): a notice printed in
+    the edition lengthens it, so its pages may move."""
     what = {"P": "paragraph", "LI": "list item", "Caption": "caption", "Quote": "pull quote", "Note": "note",
             "Title": "title", "Kicker": "kicker", "Standfirst": "standfirst", "Author": "author",
             "Source": "source"}
     out = []
     for e in d.text:
-        where = f"p. {e['page']}" if e["page"] else "text"
+        where = (f"p. {e['page']}: " if e["page"] else "text: ") if pages else ""
         kind = what.get(e["element"], "heading" if e["element"].startswith("H") else e["element"])
         if e["element"] == "Caption":
             kind = f"{e['label']} caption"
         if e["scope"] == "element":
-            verb = {"insert": "inserted", "delete": "deleted",
-                    "move": f"moved here from p. {e.get('old_page') or '?'}"}[e["op"]]
-            out.append(f"{where}: {kind} {verb}")
+            moved = f"moved here from p. {e.get('old_page') or '?'}" if pages else "moved"
+            verb = {"insert": "inserted", "delete": "deleted", "move": moved}[e["op"]]
+            out.append(f"{where}{kind} {verb}")
         elif e["op"] == "replace":
-            out.append(f"{where}: {kind}: {_quote(e['old'], 40)} → {_quote(e['new'], 40)}")
+            out.append(f"{where}{kind}: {_quote(e['old'], 40)} → {_quote(e['new'], 40)}")
         elif e["op"] == "insert":
-            out.append(f"{where}: {kind}: {_quote(e['new'], 40)} added")
+            out.append(f"{where}{kind}: {_quote(e['new'], 40)} added")
         else:
-            out.append(f"{where}: {kind}: {_quote(e['old'], 40)} removed")
+            out.append(f"{where}{kind}: {_quote(e['old'], 40)} removed")
     for f in d.figures:
         out += [f"{f['label']}: {c.split(':')[0] if ' moved' in c else c}" for c in f["changes"]]
     for key, change in d.meta.items():

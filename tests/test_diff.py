@@ -396,3 +396,37 @@ def test_the_reverse_diff_mirrors_each_change_and_its_redline_strikes_the_paragr
     spoken = [text for _, text, _ in _structure(out)]
     assert spoken.count(f"[deleted: {gone}]") == 1
     assert _squeeze(gone) in "".join(_pages(out))  # still on the page, struck through
+
+
+def test_the_changes_line_goes_into_the_correction_notice(editions, tmp_path):
+    """`brief diff --changes` prints the line an editor pastes into the corrected brief's
+    [corrects]; the corrected edition's notice then names every change, and the notice itself
+    is not a change the diff reports."""
+    import tomllib
+
+    from conftest import pdf_text
+    from report.diff import diff, summary
+
+    slug, old, new = editions
+    proc = run_brief("diff", old, new, "--changes")
+    assert proc.returncode == 0, proc.stderr
+    changes = tomllib.loads(proc.stdout)["changes"]
+    assert changes == summary(diff(str(old), str(new)), pages=False)
+    assert len(changes) == len(EXPECTED_TEXT[slug]) + 2 + 1 and not any(c.startswith("p. ") for c in changes)
+
+    src = tmp_path / slug
+    shutil.copytree(new.parent.parent / "new" / slug, src)
+    text = (src / "brief.md").read_text(encoding="utf-8")
+    head, rest = text.split("+++", 2)[1:]
+    old_date = tomllib.loads((old.parent.parent / "old" / slug / "brief.md").read_text(encoding="utf-8")
+                             .split("+++", 2)[1])["date"]
+    corrects = (f'\n[corrects]\nedition = 1\ndate = "{old_date}"\nnote = "Figures and a date were wrong."\n'
+                + proc.stdout)
+    (src / "brief.md").write_text("+++" + head + corrects + "+++" + rest, encoding="utf-8")
+    corrected = _build(src, tmp_path / "dist")
+    plain = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})  # the notice's quotes are typographic
+    words = " ".join(pdf_text(next(corrected.glob("*-archive.pdf"))).split()).translate(plain)
+    assert "Figures and a date were wrong." in words
+    for change in changes:
+        assert " ".join(change.split()).translate(plain) in words, (change, words[:1500])
+    assert summary(diff(str(new), str(corrected))) == []  # the notice is not a change of content
