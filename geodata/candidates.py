@@ -3,10 +3,12 @@
 A :class:`Candidate` is one box the text may fill — level or turned along an area's axis —
 with how it relates to what it names: set *beside* a point or a small island (at a gap from
 its symbol), *inside* an area (around its pole of inaccessibility or label point), *along* a
-narrow area's axis, *outside* an area or far from a point with a *leader*, or, for water named
-beyond the frame, anywhere in the frame (*beyond*); a narrow water's name too long for it goes
-*alongside* it, on the shore, turned to its axis. The generators here only propose; the
-placer (:mod:`geodata.placer`) rules out and costs them (:mod:`geodata.costs`).
+narrow area's axis, *within* a narrow water away from its point, *outside* an area or far from
+a point with a *leader*, or, for water named beyond the frame, anywhere in the frame
+(*beyond*); a narrow water's name too long for it goes *alongside* it, on the shore, turned to
+its axis. Turned boxes read upright: angles lie between -90° and 90°, never upside down. The
+generators here only propose; the placer (:mod:`geodata.placer`) rules out and costs them
+(:mod:`geodata.costs`).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ class Candidate:
     width: float
     height: float
     angle: float  # degrees counter-clockwise (0: level; only single-line names are turned)
-    placement: str  # "beside" | "inside" | "along" | "near" | "alongside" | "outside" | "beyond"
+    placement: str  # "beside" | "inside" | "along" | "within" | "near" | "alongside" | "outside" | "beyond"
     rank: int  # order of preference among the positions of one placement (0 first)
     leader: bool = False
     shift: float = 0.0  # display units between its centre and the anchor (area names)
@@ -142,6 +144,30 @@ def along(anchor: tuple[float, float], angle: float, w: float, h: float, reach: 
             cx, cy = anchor[0] + t * ux - s * uy, anchor[1] + t * uy + s * ux
             out.append(centred(cx, cy, w, h, angle, placement="along", rank=int(abs(t) / max(reach, 1) * 4),
                                shift=math.hypot(t, s)))
+    return out
+
+
+def within(area, angles, w: float, h: float, step: float, anchor: tuple[float, float],
+           placement: str = "within") -> list[Candidate]:
+    """Boxes turned to each of ``angles`` (an area's axes), centred on a grid ``step`` apart (or
+    coarser: at most about WITHIN_CENTRES centres) over
+    ``area`` wherever the centre lies half a line inside it: a narrow water's name in the water
+    away from its point (the water around the point, bounded by land: see
+    :func:`geodata.placer._narrow_water`), where the point itself stands in a crowd or a narrows;
+    an island's name along it away from its middle, where fjords cut the middle. The placer
+    judges how much of each box lies on land, or in the island."""
+    x0, y0, x1, y1 = area.bounds
+    inner = shapely.buffer(area, -h / 2)
+    if inner.is_empty:
+        return []
+    step = max(step, math.sqrt(inner.area / costs.WITHIN_CENTRES))  # a large area: a coarser grid
+    xs, ys = np.meshgrid(np.arange(x0, x1 + step, step), np.arange(y0, y1 + step, step))
+    xs, ys = xs.ravel(), ys.ravel()
+    keep = shapely.contains_xy(inner, xs, ys)
+    out = []
+    for angle in angles:
+        out += [centred(x, y, w, h, angle, placement=placement, rank=0,
+                        shift=math.hypot(x - anchor[0], y - anchor[1])) for x, y in zip(xs[keep], ys[keep])]
     return out
 
 

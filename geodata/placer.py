@@ -11,6 +11,7 @@ is taken: later labels keep clear of it.
 
 from __future__ import annotations
 
+import collections
 import math
 from dataclasses import dataclass
 
@@ -75,12 +76,13 @@ class Taken:
         for geom, what, marker, owner in rows:
             self.add(geom, what, marker, owner)
 
-    def owners(self, shapes: np.ndarray) -> set[int]:
-        """The labels whose taken room the shapes run into."""
+    def owners(self, shapes: np.ndarray) -> dict[int, int]:
+        """The labels whose taken room the shapes run into, each with how many of the shapes it blocks."""
         if not self.geoms or not len(shapes):
-            return set()
-        _, ti = self.tree().query(shapes, predicate="intersects")
-        return {self.owner[t] for t in ti if self.owner[t] >= 0}
+            return {}
+        si, ti = self.tree().query(shapes, predicate="intersects")
+        pairs = {(int(s), self.owner[t]) for s, t in zip(si, ti) if self.owner[t] >= 0}
+        return dict(collections.Counter(o for _, o in pairs))
 
     def tree(self):
         if self._tree is None:
@@ -207,38 +209,48 @@ def _round(ctx: Context, requests: list[LabelRequest], anchors: dict, order: lis
             continue
         decided[i] = found
         _take(ctx, i, requests[i], found)
-    return decided, [i for i in failed if not _repair(ctx, requests, anchors, decided, i)]
+    # a narrow water's name that finds no room at its point, even with the labels in its way
+    # moved, is then tried anywhere in the water around its point
+    return decided, [i for i in failed if not (_repair(ctx, requests, anchors, decided, i)
+                                               or requests[i].narrow and _repair(ctx, requests, anchors, decided, i,
+                                                                                 afield=True))]
 
 
 REPAIR_TRIES = 6  # placed labels a label that finds no room may ask to move
 
 
-def _repair(ctx: Context, requests: list[LabelRequest], anchors: dict, decided: dict, i: int) -> bool:
-    """Make room for label ``i`` by moving the placed labels in its way to other allowed places:
-    each alone, then all together; if any of them would find no place, nothing moves."""
+def _repair(ctx: Context, requests: list[LabelRequest], anchors: dict, decided: dict, i: int,
+            afield: bool = False) -> bool:
+    """Place label ``i`` (``afield``: a narrow water's name anywhere in the water around its point
+    too), making room by moving the placed labels in its way to other allowed places: each
+    alone, then all together; if any of them would find no place, nothing moves."""
     req = requests[i]
     size = _measure(ctx, req, TypeClass(req.props, req.tracking), req.text)
     proposed = _propose(ctx, req, anchors[i], size[0], size[1], None if req.kind == "point" else False,
-                        "\n" not in req.text)
+                        "\n" not in req.text, afield)
     shapes = np.asarray([c.shape for c, _ in proposed], dtype=object)
-    blockers = sorted(ctx.taken.owners(shapes), key=lambda b: (requests[b].priority, b))[:REPAIR_TRIES]
-    # one label in the way at a time, then all of them together (placed again by priority)
-    for group in [[b] for b in blockers] + ([blockers] if len(blockers) > 1 else []):
+    # those in the way of the most positions first, then the less important
+    owners = ctx.taken.owners(shapes)
+    blockers = sorted(owners, key=lambda b: (-owners[b], requests[b].priority, b))[:REPAIR_TRIES]
+    # (further afield, first without moving any) one label in the way at a time, then all of them
+    # together: label i first and they again by priority, or, when one of them then finds no
+    # place, they first, each away from where it stood, and label i after them
+    groups = ([[]] if afield else []) + [[b] for b in blockers] + ([blockers] if len(blockers) > 1 else [])
+    for group in groups:
         held = [row for b in group for row in ctx.taken.release(b)]
-        found = _place(ctx, req, anchors[i])
-        if found is not None:
-            _take(ctx, i, req, found)
+        by_priority = sorted(group, key=lambda b: (-requests[b].priority, b))
+        for order in [[i, *by_priority]] + ([[*by_priority, i]] if group else []):
             moved = {}
-            for b in sorted(group, key=lambda b: (-requests[b].priority, b)):
-                moved[b] = _place(ctx, requests[b], anchors[b])
+            for b in order:
+                away = (decided[b][3].shape,) if b != i and order[0] != i else ()
+                moved[b] = _place(ctx, requests[b], anchors[b], away, afield=afield and b == i)
                 if moved[b] is None:
                     break
                 _take(ctx, b, requests[b], moved[b])
-            if all(m is not None for m in moved.values()) and len(moved) == len(group):
-                decided[i] = found
+            if len(moved) == len(order) and all(m is not None for m in moved.values()):
                 decided.update(moved)
                 return True
-            for b in [i, *moved]:
+            for b in moved:
                 ctx.taken.release(b)
         ctx.taken.restore(held)
     return False
@@ -256,8 +268,10 @@ def _take(ctx: Context, i: int, req: LabelRequest, found: tuple) -> None:
 
 # --- trying the stages ----------------------------------------------------------------------------
 
-def _place(ctx: Context, req: LabelRequest, anchor):
-    """(type class, wording, measured offset, candidate, touched soft ink, leader) or None."""
+def _place(ctx: Context, req: LabelRequest, anchor, avoid=(), afield: bool = False):
+    """(type class, wording, measured offset, candidate, touched soft ink, leader) or None; none
+    of the candidates centred in a shape of ``avoid`` (where a label moved out of the way stood);
+    ``afield``: a narrow water's name anywhere in the water around its point too."""
     classes = (TypeClass(req.props, req.tracking), *req.smaller)
     wordings = (req.text, *req.alternatives)
     stages = [[(c, w, rank) for rank, w in enumerate(wordings)] for c in classes]
@@ -271,7 +285,7 @@ def _place(ctx: Context, req: LabelRequest, anchor):
             best = None
             for cls, wording, rank in stage:
                 size = _measure(ctx, req, cls, wording)
-                found = _best(ctx, req, anchor, size, lead, single="\n" not in wording)
+                found = _best(ctx, req, anchor, size, lead, single="\n" not in wording, avoid=avoid, afield=afield)
                 if found and (best is None or found[0] + rank * costs.WORDING < best[0]):
                     best = (found[0] + rank * costs.WORDING, cls, wording, size[2:], *found[1:])
             if best is not None:
@@ -295,10 +309,11 @@ def _measure(ctx: Context, req: LabelRequest, cls: TypeClass, wording: str):
     return width, bb.height, bb.x0 - pos[0], bb.y0 - pos[1]
 
 
-def _best(ctx: Context, req: LabelRequest, anchor, size, lead: bool | None, single: bool):
+def _best(ctx: Context, req: LabelRequest, anchor, size, lead: bool | None, single: bool, avoid=(),
+          afield: bool = False):
     """(cost, candidate, touched soft ink, leader) of the cheapest allowed candidate, or None."""
     w, h = size[0], size[1]
-    proposed = _propose(ctx, req, anchor, w, h, lead, single)
+    proposed = _propose(ctx, req, anchor, w, h, lead, single, afield)
     if not proposed:
         return None
     found = [c for c, _ in proposed]
@@ -307,6 +322,9 @@ def _best(ctx: Context, req: LabelRequest, anchor, size, lead: bool | None, sing
     inner = ctx.inner
     ok = (b[:, 0] >= inner.x0) & (b[:, 1] >= inner.y0) & (b[:, 2] <= inner.x1) & (b[:, 3] <= inner.y1)
     ok &= ~ctx.taken.hits(shapes)
+    if len(avoid):  # centred elsewhere than the positions given up
+        centres = shapely.centroid(shapes)
+        ok[shapely.STRtree(list(avoid)).query(centres, predicate="intersects")[0]] = False
     idx = np.flatnonzero(ok)
     if not len(idx):
         return None
@@ -327,7 +345,7 @@ def _best(ctx: Context, req: LabelRequest, anchor, size, lead: bool | None, sing
 
 
 def _propose(ctx: Context, req: LabelRequest, anchor, w: float, h: float, lead: bool | None,
-             single: bool) -> list[tuple[Candidate, float]]:
+             single: bool, afield: bool = False) -> list[tuple[Candidate, float]]:
     """Candidates for the request and what each costs by its position alone."""
     mm = ctx.mm
     if req.beyond is not None:
@@ -349,6 +367,7 @@ def _propose(ctx: Context, req: LabelRequest, anchor, w: float, h: float, lead: 
             axis = _axis(ctx, req, anchor, w)
             if single and axis is not None:
                 out += cands.along(anchor, axis, w, h, reach)
+                out += cands.within(outline, (axis,), w, h, costs.WITHIN_STEP_MM * mm, anchor, placement="along")
             if req.symbol is not None:  # an island: beside it, at a gap from its outline
                 out += cands.around(symbol.bounds, w, h, near, leader=False)
                 if max(x1 - x0, y1 - y0) > 2 * h:
@@ -359,6 +378,11 @@ def _propose(ctx: Context, req: LabelRequest, anchor, w: float, h: float, lead: 
             axis = _axis(ctx, req, anchor, w)
             if single and axis is not None:
                 out += cands.along(anchor, axis, w, h, w / 2 + reach)
+            if single and req.narrow and afield:  # in the water around its point, along the water's axes
+                water, angles = _narrow_water(ctx, req, anchor, w)
+                if water is not None:
+                    out += cands.within(water, angles, w, h, costs.WITHIN_STEP_MM * mm, anchor)
+            if single and axis is not None:
                 if req.narrow:  # on either shore: from the axis out past the water's width
                     gaps = np.arange(costs.CLEAR_MM * mm, req._width + costs.ALONGSIDE_MM * mm, costs.ALONGSIDE_STEP_MM * mm)
                     out += cands.alongside(anchor, axis, w, h, gaps, w / 2)
@@ -372,6 +396,8 @@ def _position_cost(ctx: Context, req: LabelRequest, c: Candidate) -> float:
     cost = c.rank * costs.RANK if c.placement in ("beside", "outside") and req.kind == "point" else 0.0
     if c.placement in ("inside", "near", "along"):
         cost += c.shift / ctx.mm * costs.SHIFT_PER_MM
+    if c.placement == "within":
+        cost += costs.WITHIN + c.shift / ctx.mm * costs.SHIFT_PER_MM
     if c.angle:
         cost += costs.ROTATED
     return cost
@@ -389,6 +415,8 @@ def _judge(ctx: Context, req: LabelRequest, anchor, c: Candidate, shape) -> tupl
         return _judge_beside(ctx, req, anchor, c, shape), None
     if c.placement == "alongside":
         return _judge_alongside(ctx, req, anchor, c, shape), None
+    if c.placement == "within":
+        return _judge_within(ctx, req, anchor, c, shape), None
     return _judge_in_area(ctx, req, anchor, c, shape), None
 
 
@@ -463,6 +491,25 @@ def _judge_alongside(ctx: Context, req: LabelRequest, anchor, c: Candidate, shap
             or _land_share(ctx, c) < costs.MIN_INSIDE or _across(ctx, anchor, c.centre())):
         return np.inf
     return costs.ALONGSIDE + gap / mm * costs.GAP_PER_MM
+
+
+def _judge_within(ctx: Context, req: LabelRequest, anchor, c: Candidate, shape) -> float:
+    """In a narrow water away from its point: centred in the water around the point, between its
+    shores (land on either side of the name's middle, square to it, within SHORES times the
+    water's width at its point, or a line and its clearances), as little of it on land as a name
+    over the point may have, nearer the point than any other water's, the way to it open."""
+    land = _land_share(ctx, c)
+    cx, cy = c.centre()
+    if land > costs.MAX_LAND_UNDER_NARROW_WATER or not shapely.contains_xy(req._water, cx, cy):
+        return np.inf
+    reach = costs.SHORES * max(req._width, c.height + 2 * ctx.clear)
+    nx, ny = -math.sin(math.radians(c.angle)) * reach, math.cos(math.radians(c.angle)) * reach
+    for side in (1, -1):
+        if not len(ctx.ink.fills_at(shapely.LineString([(cx, cy), (cx + side * nx, cy + side * ny)]))):
+            return np.inf  # open water on that side: a sea beyond the narrows, not the narrows
+    if _other_water(ctx, req, c) or _across(ctx, anchor, (cx, cy)):
+        return np.inf
+    return land * costs.LAND_UNDER_WATER_NAME
 
 
 def _judge_in_area(ctx: Context, req: LabelRequest, anchor, c: Candidate, shape) -> float:
@@ -692,6 +739,32 @@ def _axis(ctx: Context, req: LabelRequest, anchor, w: float) -> float | None:
     req._axis = axis
     req._width = found[2] if found and len(found) > 2 else 0.0
     return axis
+
+
+def _narrow_water(ctx: Context, req: LabelRequest, anchor, w: float):
+    """(the water around a narrow water's point, the angles its name may take there): the part of
+    the frame within a name's length (at least WITHIN_MM) of the point that is not land, the
+    piece holding the point (or nearest it, within a millimetre), cut off where land closes it;
+    the angles are the axis through the point (:func:`_axis`), that piece's own principal axis
+    (its minimum rotated rectangle) and level. Each is turned to read upright (-90° to 90°:
+    never upside down); a water running steeper than 60° is named along it all the same, read
+    upwards or downwards as the water runs, as atlases name a north-south strait. (None, ())
+    when the point has no water around it."""
+    cached = getattr(req, "_water", False)
+    if cached is not False:
+        return cached, req._water_angles
+    reach = max(costs.WITHIN_NAMES * w, costs.WITHIN_MM * ctx.mm)
+    window = shapely.Point(anchor).buffer(reach, 32)
+    window = shapely.intersection(window, shapely.box(ctx.inner.x0, ctx.inner.y0, ctx.inner.x1, ctx.inner.y1))
+    water = _part_at(shapely.difference(window, ctx.ink.land_within(window)), anchor, 1.0 * ctx.mm)
+    angles = [0.0]
+    if water is not None:
+        principal = cands.axis_of(water)
+        for angle in (_axis(ctx, req, anchor, w), principal[0] if principal and principal[1] >= costs.ELONGATED else None):
+            if angle is not None and all(abs(angle - a) > 2 for a in angles):
+                angles.append(angle)
+    req._water, req._water_angles = water, tuple(angles)
+    return water, req._water_angles
 
 
 def _part_at(geom, anchor, reach: float):

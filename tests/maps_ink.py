@@ -76,6 +76,28 @@ def glyph_ink_conflicts(pdf: Path, style, clear_mm: float = 0.25, dpi: float = 4
     return out
 
 
+def colours_under(pdf: Path, points_mm, dpi: float = 300) -> list[tuple[int, int, int]]:
+    """The colour painted at each point (mm from the lower left) of page 1 with its text removed:
+    the commonest in the 5 × 5 pixels around it (a hairline crossing it does not count)."""
+    scale = dpi / 72
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        page = doc[0]
+        for obj in list(page.get_objects(filter=[pdfium_raw.FPDF_PAGEOBJ_TEXT], max_depth=1)):
+            page.remove_obj(obj)
+        page.gen_content()
+        bare = _render(page, scale)
+    finally:
+        doc.close()
+    out = []
+    for x, y in points_mm:
+        col, row = round(x / MM_PER_PT * scale), round(bare.shape[0] - y / MM_PER_PT * scale)
+        patch = bare[row - 2:row + 3, col - 2:col + 3].reshape(-1, 3)
+        values, counts = np.unique(patch, axis=0, return_counts=True)
+        out.append(tuple(int(v) for v in values[counts.argmax()]))
+    return out
+
+
 def filled_paths(pdf: Path) -> list[tuple[tuple[float, ...] | None, list[float]]]:
     """(fill colour as rounded RGB, x coordinates of its vertices) of every filled path on page 1."""
     out, xs, fill = [], [], None

@@ -235,22 +235,53 @@ def test_every_label_stands_by_the_feature_it_names(every_map):
 
 # What the check above still finds, each a known fault left for later (the check fails when one is
 # fixed, so that it is taken off, or when a new one appears):
-KNOWN_WRONG = {
-    # Spitsbergen's name beside its east coast (its fjords leave no room inside) stands nearer
-    # Nordaustlandet's point than its own, which lies 150 km inland
-    ("archipelagos", "Spitsbergen: nearer Nordaustlandet"),
-}
+KNOWN_WRONG: set = set()
 KNOWN_DROPPED = {  # brief -> names of its references no map sets
-    # Map 2: the gulf is narrower than its name's type; on Yamal's shore beside it stands the
-    # peninsula's name, and a leader finds no room between the callout, the route and the names
+    # Map 2: the gulf is 1.2 mm wide at its point, narrower than its name's smallest type (2.3 mm):
+    # no name fits in it, level or turned, and the open water it opens into is the Kara Sea's; on
+    # its shores stand the peninsula's name and the callout's leader, and a leader of its own finds
+    # no room between the callout, the route and the names
     "japan-russia-2018": {"Gulf of Ob"},
     # the strait map: the Diomedes 4 km apart, 10 km off Chukotka: no name of theirs stands nearer
     # its own island than the other or the mainland (the islands' own map names them)
     "bering-strait": set(),
-    # the crowded Sound: between Copenhagen, Malmö, Helsingør, Helsingborg, Landskrona and Lund no
-    # horizontal name fits in the water, and a leader finds no room
-    "danish-straits": {"The Sound"},
 }
+
+
+def test_a_narrow_waters_name_stands_in_it_along_its_axis(every_map):
+    """The Sound, between Copenhagen, Malmö, Helsingør, Helsingborg and Landskrona, whose names
+    take its shores, is named in its water, turned along it. Judged from the PDF with the map's
+    own projection: "The Sound" is one text (extracted whole), its centre inside the strait's
+    outline from outside sources (tests/data/refs/danish-straits.toml), every glyph on water, its
+    baseline turned from level and within 20° of the strait's axis (the long side of the
+    outline's minimum rotated rectangle; the strait bends, and its name follows the water where
+    it stands)."""
+    import tomllib
+
+    import shapely
+    from maps_ink import MM_PER_PT, colours_under, page_mm, text_runs
+
+    from report.style import load_style
+
+    fig = every_map["danish-straits"]["straits"]
+    rep = report_of(fig)
+    features = tomllib.loads((REFS / "danish-straits.toml").read_text(encoding="utf-8"))["feature"]
+    sound = next(f for f in features if f["text"] == "The Sound")
+    outline = shapely.Polygon([page_mm(rep, lon, lat) for lat, lon in sound["polygon"]])
+    runs = [(text, boxes) for text, boxes in text_runs(fig.pdf) if "Sound" in text]
+    assert [text for text, _ in runs] == ["The Sound"]
+    centres = [((l + r) / 2 * MM_PER_PT, (b + t) / 2 * MM_PER_PT) for l, b, r, t in runs[0][1]]
+    middle = shapely.MultiPoint(centres).envelope.centroid
+    assert outline.contains(middle), (middle, outline.bounds)
+    water = tuple(load_style("house").colours["water"].rgb)
+    assert colours_under(fig.pdf, centres) == [water] * len(centres)
+    (x0, y0), (x1, y1) = centres[0], centres[-1]
+    angle = math.degrees(math.atan2(y1 - y0, x1 - x0))
+    corners = list(shapely.minimum_rotated_rectangle(outline).exterior.coords)[:3]
+    long_side = max(zip(corners, corners[1:]), key=lambda e: math.dist(*e))
+    axis = math.degrees(math.atan2(long_side[1][1] - long_side[0][1], long_side[1][0] - long_side[0][0]))
+    off = (angle - axis + 90) % 180 - 90
+    assert abs(angle) > 20 and abs(off) <= 20, (angle, axis)
 
 
 def test_a_town_name_stands_nearer_its_own_land_than_any_other(rendered):
