@@ -240,7 +240,7 @@ KNOWN_DROPPED = {  # brief -> names of its references no map sets
     # Map 2: the gulf is 1.2 mm wide at its point, narrower than its name's smallest type (2.3 mm):
     # no name fits in it, level or turned, and the open water it opens into is the Kara Sea's; on
     # its shores stand the peninsula's name and the callout's leader, and a leader of its own finds
-    # no room between the callout, the route and the names
+    # no room between the callout, the route and the names; so Map 2's spec no longer asks for it
     "japan-russia-2018": {"Gulf of Ob"},
     # the strait map: the Diomedes 4 km apart, 10 km off Chukotka: no name of theirs stands nearer
     # its own island than the other or the mainland (the islands' own map names them)
