@@ -448,16 +448,17 @@ def test_a_country_label_may_be_worded_by_the_spec(tmp_path):
 
 
 def test_a_dropped_label_takes_its_dot_with_it(tmp_path):
-    """The crowded coast squeezed into a strip 22 mm tall: the towns that find no room are
-    dropped with a warning each, and their dots go with them (read from the PDF: a dot stands
-    where each named town is, none where a dropped one is)."""
+    """The crowded coast squeezed into a column-wide map of four times its extent: the towns that
+    find no room are dropped with a warning each, and their dots go with them (read from the PDF:
+    a dot stands where each named town is, none where a dropped one is)."""
     import tomllib
 
     from maps_ink import dots, page_mm
 
     brief = Path(shutil.copytree(MALACCA, tmp_path / "malacca-strait"))
     spec = brief / "figures" / "coast.toml"
-    spec.write_text(spec.read_text().replace("height = 100", "height = 22").replace('size = "full"', 'size = "column"'))
+    spec.write_text(spec.read_text().replace("bbox = [100.8, 0.7, 104.4, 3.35]", "bbox = [97.2, -1.95, 108.0, 6.0]")
+                    .replace('size = "full"', 'size = "column"'))  # a bbox-framed map's height follows its bbox
     env = {"BRIEF_CACHE": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
     proc = run_brief("build", brief, "--out", tmp_path / "out", "-q", "--variant", "screen", env=env)
     assert proc.returncode == 0, proc.stderr
